@@ -1,0 +1,86 @@
+# secure-scoring: `make demo` (the main job) and `make test` (the suite). Both bootstrap everything.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_TOOL := .uv-tool
+export UV_PYTHON_DOWNLOADS := never
+# the system packages the data-plane tests and serve-local use
+DEB_PACKAGES := nginx nsd bind9-dnsutils openssl wrk ca-certificates iproute2
+
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/$(UV_TOOL)/bin/uv)
+
+.PHONY: lock help setup uv venv system inference-venv sslyze-venv lint format test test-fast demo bench clean
+
+help:
+	@echo "make demo    set up, inspect certificates, run the offline policy gate on the example stacks"
+	@echo "make test    set up, lint, run the whole test suite (unit, policy, data-plane, e2e)"
+	@echo "make bench   run the benchmarks and print the ratios (see docs/benchmarks.md)"
+
+$(UV_TOOL)/bin/uv:
+	@command -v uv >/dev/null 2>&1 || { $(PYTHON) -m venv $(UV_TOOL) && $(UV_TOOL)/bin/pip install --quiet --disable-pip-version-check uv; }
+
+uv: $(if $(shell command -v uv 2>/dev/null),,$(UV_TOOL)/bin/uv)
+
+$(BIN)/secure-scoring: pyproject.toml requirements/main.txt | uv
+	$(UV) venv -q --allow-existing --python $$($(PYTHON) -c 'import sys; print(sys.executable)') $(VENV)
+	$(UV) pip sync -q --python $(BIN)/python requirements/main.txt
+	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
+	@touch $@
+
+venv: $(BIN)/secure-scoring
+
+system:
+	@missing=""; for b in nginx nsd dig openssl wrk; do \
+	  command -v $$b >/dev/null 2>&1 || [ -x /usr/sbin/$$b ] || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $(DEB_PACKAGES)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES) >/dev/null; \
+	fi
+
+.venv-inference/.done: requirements/inference.txt | uv
+	$(UV) venv -q --allow-existing --python $$($(PYTHON) -c 'import sys; print(sys.executable)') .venv-inference
+	$(UV) pip install -q --python .venv-inference/bin/python -r requirements/inference.txt
+	@touch $@
+
+inference-venv: .venv-inference/.done
+
+.venv-sslyze/.done: requirements/sslyze.txt | uv
+	$(UV) venv -q --allow-existing --python $$($(PYTHON) -c 'import sys; print(sys.executable)') .venv-sslyze
+	$(UV) pip install -q --python .venv-sslyze/bin/python -r requirements/sslyze.txt
+	@touch $@
+
+sslyze-venv: .venv-sslyze/.done
+
+setup: venv system inference-venv sslyze-venv
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: setup lint
+	$(BIN)/pytest -q
+
+test-fast: venv
+	$(BIN)/pytest -q -m "not dataplane and not slow"
+
+demo: setup
+	@bash scripts/demo.sh
+
+bench: setup
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf .venv .venv-inference .venv-sslyze $(UV_TOOL) .pytest_cache .ruff_cache build
+
+# Refresh the pinned sets (needs the registry); commit the result.
+lock: | uv
+	$(UV) pip compile -q --no-header --no-annotate --python-version 3.11 --extra test pyproject.toml -o requirements/main.txt
+	echo "azureml-inference-server-http==1.5.1" | $(UV) pip compile -q --no-header --no-annotate --python-version 3.11 - -o requirements/inference.txt
+	echo "sslyze>=6,<7" | $(UV) pip compile -q --no-header --no-annotate --python-version 3.11 - -o requirements/sslyze.txt

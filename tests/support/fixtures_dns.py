@@ -1,0 +1,1 @@
+"""Fixtures; owned by one workstream, imported by tests/conftest.py."""
