@@ -190,7 +190,9 @@ def _sign_certificate(
     ekus = [getattr(ExtendedKeyUsageOID, _USE_TO_EKU[u]) for u in allowed_uses if u in _USE_TO_EKU]
     if ekus:
         builder = builder.add_extension(x509.ExtendedKeyUsage(ekus), critical=False)
-    ku = {u: u in allowed_uses for u in ("digital_signature", "key_encipherment", "cert_signing", "crl_signing")}
+    ku = {
+        u: u in allowed_uses for u in ("digital_signature", "key_encipherment", "cert_signing", "crl_signing")
+    }
     if any(ku.values()):
         builder = builder.add_extension(
             x509.KeyUsage(
@@ -237,7 +239,12 @@ class RealisticMocks(_mocks.Mocks):
                 "tokenType": "Bearer",
             }, None
         if tok.endswith(":getClientConfig"):
-            return {"subscriptionId": SUBSCRIPTION, "tenantId": SUBSCRIPTION, "clientId": "mock", "objectId": "mock"}, None
+            return {
+                "subscriptionId": SUBSCRIPTION,
+                "tenantId": SUBSCRIPTION,
+                "clientId": "mock",
+                "objectId": "mock",
+            }, None
         return {}, None
 
     # -- resources -------------------------------------------------------------------------------
@@ -352,9 +359,11 @@ class RealisticMocks(_mocks.Mocks):
             ).decode()
         except ValueError:
             trad = pkcs8
-        pub = key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        ).decode()
+        pub = (
+            key.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
         fp = hashlib.sha256(pub.encode()).hexdigest()
         return f"{name}_id", {
             "privateKeyPem": trad,
