@@ -9,7 +9,9 @@ export UV_PYTHON_DOWNLOADS := never
 # the system packages the data-plane tests and serve-local use
 DEB_PACKAGES := nginx nsd bind9-dnsutils openssl wrk ca-certificates iproute2
 
-UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/$(UV_TOOL)/bin/uv)
+# uv from PATH when there is one, else a private copy in .uv-tool (bootstrapped with pip)
+HAVE_UV := $(shell command -v uv 2>/dev/null)
+UV := $(if $(HAVE_UV),$(HAVE_UV),$(CURDIR)/$(UV_TOOL)/bin/uv)
 
 .PHONY: lock help setup uv venv system inference-venv sslyze-venv lint format test test-fast demo bench clean
 
@@ -19,9 +21,10 @@ help:
 	@echo "make bench   run the benchmarks and print the ratios (see docs/benchmarks.md)"
 
 $(UV_TOOL)/bin/uv:
-	@command -v uv >/dev/null 2>&1 || { $(PYTHON) -m venv $(UV_TOOL) && $(UV_TOOL)/bin/pip install --quiet --disable-pip-version-check uv; }
+	$(PYTHON) -m venv $(UV_TOOL)
+	$(UV_TOOL)/bin/pip install --quiet --disable-pip-version-check uv
 
-uv: $(if $(shell command -v uv 2>/dev/null),,$(UV_TOOL)/bin/uv)
+uv: $(if $(HAVE_UV),,$(UV_TOOL)/bin/uv)
 
 $(BIN)/secure-scoring: pyproject.toml requirements/main.txt | uv
 	$(UV) venv -q --allow-existing --python $$($(PYTHON) -c 'import sys; print(sys.executable)') $(VENV)
