@@ -410,8 +410,15 @@ class NsdServer:
             return False
 
     def _reload(self, zone: str) -> None:
+        """SIGHUP, then wait until the new serial is served and the old server process has left.
+
+        On a reload NSD starts new server processes while the old ones drain the shared sockets, so
+        for a moment a query may still be answered from the old zone: the serial alone is not enough.
+        """
         assert self._proc is not None
         expected = self._serials[zone]
+        before = _group_members(self._proc.pid)
+        old_servers = _leaves(before) if before else set()
         deadline = time.monotonic() + self.start_timeout
         next_hup = 0.0
         while time.monotonic() < deadline:
@@ -422,9 +429,23 @@ class NsdServer:
                 self._proc.send_signal(signal.SIGHUP)
                 next_hup = now + 1.0  # a HUP that raced with a previous reload is repeated
             if self.served_serial(zone, timeout=0.2) == expected:
-                return
+                break
             time.sleep(0.03)
-        raise NsdError(f"nsd did not serve serial {expected} of {zone} after SIGHUP: {self._diagnostics()}")
+        else:
+            raise NsdError(
+                f"nsd did not serve serial {expected} of {zone} after SIGHUP: {self._diagnostics()}"
+            )
+        while time.monotonic() < deadline:
+            members = _group_members(self._proc.pid)
+            if members is None:  # no /proc: settle for a few answers in a row with the new serial
+                if all(self.served_serial(zone, timeout=0.2) == expected for _ in range(5)):
+                    return
+            elif not old_servers & members.keys() and self.served_serial(zone, timeout=0.2) == expected:
+                return
+            time.sleep(0.01)
+        raise NsdError(
+            f"nsd's old server process did not leave after reloading {zone}: {self._diagnostics()}"
+        )
 
     def _diagnostics(self) -> str:
         parts = []
@@ -462,19 +483,16 @@ class NsdServer:
                 time.sleep(0.02)
 
 
-def _group_alive(pgid: int) -> bool:
-    """Whether a live (non-zombie) process is left in process group ``pgid``.
+def _group_members(pgid: int) -> dict[int, int] | None:
+    """Live (non-zombie) processes of group ``pgid`` as {pid: ppid}; None without /proc.
 
     Children orphaned by nsd's exit are zombies until init reaps them, which can take a second in a
     container; a zombie holds no socket, so it does not count.
     """
     proc = Path("/proc")
     if not proc.is_dir():
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return False
-        return True
+        return None
+    members: dict[int, int] = {}
     for entry in proc.iterdir():
         if not entry.name.isdigit():
             continue
@@ -485,5 +503,22 @@ def _group_alive(pgid: int) -> bool:
         # pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, split after the last ')'
         fields = stat[stat.rfind(")") + 2 :].split()
         if len(fields) >= 3 and fields[2] == str(pgid) and fields[0] not in ("Z", "X"):
-            return True
-    return False
+            members[int(entry.name)] = int(fields[1])
+    return members
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether a live (non-zombie) process is left in process group ``pgid``."""
+    members = _group_members(pgid)
+    if members is None:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    return bool(members)
+
+
+def _leaves(members: dict[int, int]) -> set[int]:
+    parents = set(members.values())
+    return {pid for pid in members if pid not in parents}
