@@ -78,3 +78,110 @@ def resolve_auth_mode(
                 "give either auth or the two flags, not both",
             )
     return canonical
+
+
+# -- key pair (pulumi-random; Pulumi is imported lazily, inside the functions below) -------------
+
+KEY_LENGTH = 48
+"""Characters per generated key: 48 of [A-Za-z0-9] is about 285 bits of entropy."""
+
+_VERSION_ALLOWED = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-:")
+
+
+def rotation_version(value: object, input_name: str) -> str:
+    """Normalise a key rotation version (``1``, ``1.0``, ``"2026-11"``) to the keeper string.
+
+    Ints may arrive as floats from other languages (``2.0`` → ``"2"``). Refuses empty values,
+    booleans, fractional numbers and characters outside ``[A-Za-z0-9._:-]``.
+    """
+    if isinstance(value, bool) or value is None:
+        raise ConfigurationError(
+            input_name,
+            f"{value!r} is not a rotation version",
+            "use a number or a short string such as 1, 2 or '2026-11'",
+        )
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ConfigurationError(
+                input_name,
+                f"{value!r} is not a whole number",
+                "use an integer or a short string such as '2026-11'",
+            )
+        value = int(value)
+    text = str(value).strip()
+    if not text or len(text) > 64 or not set(text) <= _VERSION_ALLOWED:
+        raise ConfigurationError(
+            input_name,
+            f"{value!r} is not a usable rotation version (1-64 characters of A-Z a-z 0-9 . _ : -)",
+            "use a number or a short string such as 1, 2 or '2026-11'",
+        )
+    return text
+
+
+class ScoringKeys:
+    """A primary/secondary pair of scoring keys, generated with ``pulumi_random.RandomPassword``.
+
+    Each key is one ``RandomPassword`` child (``f"{name}-primary-key"``, ``f"{name}-secondary-key"``)
+    of ``parent``: 48 characters of ``[A-Za-z0-9]`` (``special=False``, so a key is safe in an HTTP
+    header and in the gateway's key map) with ``keepers={"rotation": <version>}``. Changing ONE
+    version replaces ONE key, so the other key stays valid during the rotation and clients never
+    see a moment without a working key (rotation runbook: move clients to the secondary key, bump
+    ``primary_version``, deploy, move clients back, later bump ``secondary_version``).
+
+    ``primary`` / ``secondary`` are ``pulumi.Output[str]`` wrapped with ``pulumi.Output.secret``; the
+    children also list ``result`` in ``additional_secret_outputs``. Nothing here logs a key.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        parent: object,
+        primary_version: object = 1,
+        secondary_version: object = 1,
+        length: int = KEY_LENGTH,
+        primary_input_name: str = "primary_key_version",
+        secondary_input_name: str = "secondary_key_version",
+    ) -> None:
+        import pulumi
+        import pulumi_random
+
+        if isinstance(length, float) and length.is_integer():
+            length = int(length)
+        if isinstance(length, bool) or not isinstance(length, int) or not 32 <= length <= 128:
+            raise ConfigurationError(
+                "key_length",
+                f"{length!r} is not a usable key length",
+                "use a whole number between 32 and 128 (default 48)",
+            )
+        self.primary_version = rotation_version(primary_version, primary_input_name)
+        self.secondary_version = rotation_version(secondary_version, secondary_input_name)
+        self.length = length
+
+        def make(suffix: str, version: str):
+            return pulumi_random.RandomPassword(
+                f"{name}-{suffix}-key",
+                length=length,
+                special=False,
+                upper=True,
+                lower=True,
+                numeric=True,
+                keepers={"rotation": version},
+                opts=pulumi.ResourceOptions(
+                    parent=parent, additional_secret_outputs=["result", "bcryptHash"]
+                ),
+            )
+
+        self.primary_password = make("primary", self.primary_version)
+        self.secondary_password = make("secondary", self.secondary_version)
+        self.primary: pulumi.Output[str] = pulumi.Output.secret(self.primary_password.result)
+        self.secondary: pulumi.Output[str] = pulumi.Output.secret(self.secondary_password.result)
+
+
+def create_scoring_keys(
+    name: str, *, parent: object, primary_version: object = 1, secondary_version: object = 1
+) -> ScoringKeys:
+    """Create the two ``RandomPassword`` children of ``parent``; see :class:`ScoringKeys`."""
+    return ScoringKeys(
+        name, parent=parent, primary_version=primary_version, secondary_version=secondary_version
+    )

@@ -1,0 +1,603 @@
+"""``SecureAciService``: an Azure ML scoring container on Azure Container Instances, HTTPS only.
+
+ACI has no TLS switch in Azure's resource model (Azure ML SDK v1's ``ssl_enabled`` did it inside the
+service). This component builds ONE ``containerinstance.ContainerGroup`` with two containers:
+
+- ``scorer``: the Azure ML inference server (or your image) listening on 127.0.0.1:5001 inside the
+  group. It exposes no port.
+- ``gateway``: nginx, started with ``-c /etc/nginx/secure-scoring/nginx.conf``, terminating TLS 1.2+
+  on 443 with your certificate, enforcing key authentication (or none) and proxying to the scorer.
+
+The gateway's configuration, certificate chain, private key and key map travel in one ``secret``
+volume (base64 values, the whole dict a Pulumi secret) mounted read-only into the gateway only. The
+group's public IP exposes 443/TCP and nothing else, with a DNS label whose reuse scope is never
+``Unsecure``. Point your DNS name at the group's FQDN with ``DnsRecordBinding`` (CNAME).
+"""
+
+from __future__ import annotations
+
+import base64
+import posixpath
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+
+from ._common import SecurityFacts, type_token
+from .auth import KEY, NONE, ScoringKeys, resolve_auth_mode
+from .dns import normalize_hostname, validate_label
+from .errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from .certificates import CertificateBundle
+
+__all__ = [
+    "DEFAULT_GATEWAY_IMAGE",
+    "DEFAULT_SCORER_IMAGE",
+    "RegistryCredential",
+    "SecureAciService",
+    "SecureAciServiceArgs",
+]
+
+DEFAULT_SCORER_IMAGE = "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest"
+"""Azure ML's minimal CPU inference image (Ubuntu 22.04, Python 3.9, azureml-inference-server-http)."""
+DEFAULT_GATEWAY_IMAGE = "nginx:1.27-alpine"
+DEFAULT_ENTRY_SCRIPT = "/var/azureml-app/score.py"
+DEFAULT_MODEL_DIR = "/var/azureml-app/azureml-models"
+SCORER_PORT = 5001
+HTTPS_PORT = 443
+CONFIG_VOLUME = "gateway-config"
+
+# dns label reuse scopes accepted by ACI (enum DnsNameLabelReusePolicy; note the spelling 'Noreuse')
+_SCOPES = {
+    "tenantreuse": "TenantReuse",
+    "subscriptionreuse": "SubscriptionReuse",
+    "resourcegroupreuse": "ResourceGroupReuse",
+    "noreuse": "Noreuse",
+}
+
+# Runs the inference server's own CLI, bound to 127.0.0.1 instead of its hard-coded 0.0.0.0
+# (azmlinfsrv has no host option; amlserver reads DEFAULT_HOST from its module globals).
+_INFERENCE_LOCALHOST = (
+    "import sys, azureml_inference_server_http.amlserver as s; "
+    "s.DEFAULT_HOST = '127.0.0.1'; sys.argv[0] = 'azmlinfsrv'; s.run()"
+)
+
+
+@dataclass
+class RegistryCredential:
+    """Credentials for a private image registry (``ImageRegistryCredentialArgs``)."""
+
+    server: str
+    """Registry host, without scheme."""
+    username: pulumi.Input[str] | None = None
+    password: pulumi.Input[str] | None = None
+    """Wrapped with ``pulumi.Output.secret`` by the component."""
+    identity: pulumi.Input[str] | None = None
+    """Resource id of a user-assigned identity (listed in ``identity_ids``) that pulls instead of a password."""
+
+
+@dataclass
+class SecureAciServiceArgs:
+    """Arguments of :class:`SecureAciService` (plain values decide structure; ``Input`` for the rest).
+
+    TLS is always on: there is no argument to turn it off.
+    """
+
+    resource_group_name: pulumi.Input[str]
+    """Resource group of the container group. Required."""
+    certificate: CertificateBundle
+    """The server certificate (full chain) and key; must cover ``hostname``. Required."""
+    hostname: str
+    """The custom FQDN clients use (``scoring.example.com``); ``scoring_uri`` is ``https://<hostname>/score``. Required."""
+    dns_name_label: str
+    """Azure DNS label of the group: ``<label>.<region>.azurecontainer.io``, the CNAME target. Required."""
+    location: pulumi.Input[str] | None = None
+    """Azure region; default: the resource group's region."""
+    dns_name_label_scope: str = "TenantReuse"
+    """Who may reuse the label's hash-suffixed name: TenantReuse (default), SubscriptionReuse,
+    ResourceGroupReuse or Noreuse. 'Unsecure' is refused (subdomain takeover)."""
+    auth: str = KEY
+    """'key' (default: primary/secondary keys, ``Authorization: Bearer <key>``) or 'none'. 'token' is refused (AKS only)."""
+    primary_key_version: int | str = 1
+    """Rotation keeper of the primary key: change it to regenerate the primary key only. Default 1."""
+    secondary_key_version: int | str = 1
+    """Rotation keeper of the secondary key. Default 1."""
+    image: str = DEFAULT_SCORER_IMAGE
+    """Scorer image. Default: Azure ML's minimal CPU inference image; build FROM it to add your code."""
+    entry_script: str = DEFAULT_ENTRY_SCRIPT
+    """Absolute path of the scoring script (``init()``/``run()``) inside the scorer image."""
+    model_dir: str = DEFAULT_MODEL_DIR
+    """``AZUREML_MODEL_DIR`` inside the scorer image."""
+    scorer_command: Sequence[str] | None = None
+    """Scorer start command. Default: with the default image, the inference server bound to
+    127.0.0.1:5001; with your own image, the image's entrypoint (it must listen on 127.0.0.1:5001)."""
+    environment_variables: Mapping[str, pulumi.Input[str]] | None = None
+    """Extra environment variables of the scorer (plain)."""
+    secure_environment_variables: Mapping[str, pulumi.Input[str]] | None = None
+    """Secret environment variables of the scorer (``secure_value``, Pulumi secrets)."""
+    worker_count: int | None = None
+    """``WORKER_COUNT`` of the inference server; default: the server's default (1)."""
+    cpu: float = 1.0
+    """vCPUs reserved for the scorer (default 1.0)."""
+    memory_gb: float = 1.5
+    """Memory (GB) reserved for the scorer (default 1.5)."""
+    gateway_image: str = DEFAULT_GATEWAY_IMAGE
+    """nginx image of the gateway (default ``nginx:1.27-alpine``)."""
+    gateway_cpu: float = 0.25
+    """vCPUs reserved for the gateway (default 0.25)."""
+    gateway_memory_gb: float = 0.5
+    """Memory (GB) reserved for the gateway (default 0.5)."""
+    gateway_options: Mapping[str, Any] | None = None
+    """Extra ``GatewaySettings`` fields (size and timeout limits...); hostnames, auth and ports are set here."""
+    environment: str | None = None
+    """dev | staging | production; default: the certificate's environment."""
+    identity_ids: Sequence[pulumi.Input[str]] | None = None
+    """User-assigned managed identities (ARM ids) for the group. Default none."""
+    system_assigned_identity: bool = False
+    """Also give the group a system-assigned identity. Default False."""
+    image_registry_credentials: Sequence[RegistryCredential] | None = None
+    """Private registry credentials. Default none (public images)."""
+    container_group_name: pulumi.Input[str] | None = None
+    """Azure name of the group; default: Pulumi's auto-name."""
+    tags: Mapping[str, pulumi.Input[str]] | None = None
+    """Tags on the container group."""
+
+
+def _number(value: object, input_name: str, *, low: float, high: float, unit: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigurationError(
+            input_name, f"{value!r} is not a number", f"give {unit} between {low} and {high}"
+        )
+    number = float(value)
+    if not low < number <= high:
+        raise ConfigurationError(
+            input_name, f"{value!r} is outside ({low}, {high}]", f"give {unit} between {low} and {high}"
+        )
+    return number
+
+
+def _env_name(name: object, input_name: str) -> str:
+    if not isinstance(name, str) or not name or not (name[0].isalpha() or name[0] == "_"):
+        raise ConfigurationError(
+            input_name, f"{name!r} is not an environment variable name", "use [A-Za-z_][A-Za-z0-9_]*"
+        )
+    if not all(c.isascii() and (c.isalnum() or c == "_") for c in name):
+        raise ConfigurationError(
+            input_name, f"{name!r} is not an environment variable name", "use [A-Za-z_][A-Za-z0-9_]*"
+        )
+    return name
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+class SecureAciService(pulumi.ComponentResource):
+    """An Azure ML scoring service on ACI behind a TLS/auth gateway (see the module docstring).
+
+    Children: ``f"{name}-group"`` (``azure-native:containerinstance:ContainerGroup``) and, for
+    ``auth="key"``, ``f"{name}-primary-key"`` / ``f"{name}-secondary-key"``
+    (``random:index/randomPassword:RandomPassword``).
+
+    Outputs: ``scoring_uri`` (https, the custom hostname), ``fqdn`` (the group's Azure FQDN, the
+    CNAME target), ``ip_address``, ``primary_key`` / ``secondary_key`` (secrets; None for auth none),
+    ``container_group_id``.
+    """
+
+    scoring_uri: str
+    fqdn: pulumi.Output[str]
+    ip_address: pulumi.Output[str]
+    primary_key: pulumi.Output[str] | None
+    secondary_key: pulumi.Output[str] | None
+    container_group_id: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: SecureAciServiceArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        plan = _plan(args)
+        cert = args.certificate
+        scoring_uri = f"https://{plan['hostname']}/score"
+        facts = SecurityFacts(
+            platform="aci",
+            tls_enabled=True,
+            certificate_source=cert.source,
+            self_signed=bool(cert.is_self_signed),
+            auth_mode=plan["auth"],
+            key_auth_enabled=plan["auth"] == KEY,
+            token_auth_enabled=False,
+            min_tls_version="1.2",
+            environment=plan["environment"],
+            hostname=plan["hostname"],
+            certificate_hostnames=tuple(cert.hostname_list),
+            certificate_not_after=cert.not_after,  # an Output; resolved before policies see it
+        )
+        extras = {
+            "scoringUri": scoring_uri,
+            "dnsNameLabel": plan["dns_name_label"],
+            "dnsNameLabelScope": plan["scope"],
+            "exposedPorts": [HTTPS_PORT],
+            "gatewayImage": args.gateway_image,
+            "scorerImage": args.image,
+        }
+        super().__init__(type_token("SecureAciService"), name, {**facts.props(), **extras}, opts)
+        # The base class turned every prop into an Output attribute of this component; plain values
+        # win (an Output attribute would make the children depend on their own parent).
+        self.certificate = cert
+        self.platform = "aci"
+        self.hostname: str = plan["hostname"]
+        self.auth_mode: str = plan["auth"]
+        self.environment: str | None = plan["environment"]
+        self.endpoints = []
+        self.gateway_settings = plan["settings"]
+        self.nginx_conf: str = plan["nginx_conf"]
+        self.scoring_uri = scoring_uri
+        self.dns_name_label: str = plan["dns_name_label"]
+
+        from pulumi_azure_native import containerinstance as ci
+
+        from .gateway import CONTAINER_CONFIG_DIR, render_secret_files
+
+        self.keys: ScoringKeys | None = None
+        if plan["auth"] == KEY:
+            self.keys = ScoringKeys(
+                name,
+                parent=self,
+                primary_version=args.primary_key_version,
+                secondary_version=args.secondary_key_version,
+            )
+        self.primary_key = self.keys.primary if self.keys else None
+        self.secondary_key = self.keys.secondary if self.keys else None
+
+        settings = plan["settings"]
+
+        def files(values: list[Any]) -> dict[str, str]:
+            rendered = render_secret_files(
+                settings,
+                cert_pem=values[0],
+                key_pem=values[1],
+                primary_key=values[2],
+                secondary_key=values[3],
+            )
+            # ACI wants every secret volume value base64-encoded
+            return {file_name: _b64(text) for file_name, text in rendered.items()}
+
+        secret_files = pulumi.Output.secret(
+            pulumi.Output.all(cert.cert_pem, cert.key_pem, self.primary_key, self.secondary_key).apply(files)
+        )
+
+        env = [ci.EnvironmentVariableArgs(name=k, value=v) for k, v in plan["env"].items()]
+        env += [
+            ci.EnvironmentVariableArgs(name=k, secure_value=pulumi.Output.secret(v))
+            for k, v in plan["secure_env"].items()
+        ]
+        scorer = ci.ContainerArgs(
+            name="scorer",
+            image=args.image,
+            command=plan["scorer_command"],
+            environment_variables=env,
+            resources=ci.ResourceRequirementsArgs(
+                requests=ci.ResourceRequestsArgs(cpu=plan["cpu"], memory_in_gb=plan["memory_gb"]),
+                limits=ci.ResourceLimitsArgs(cpu=plan["cpu"], memory_in_gb=plan["memory_gb"]),
+            ),
+        )
+
+        def probe(initial_delay: int, period: int, failures: int) -> ci.ContainerProbeArgs:
+            return ci.ContainerProbeArgs(
+                http_get=ci.ContainerHttpGetArgs(
+                    port=HTTPS_PORT,
+                    path=plan["health_path"],
+                    scheme="https",
+                    http_headers=[ci.HttpHeaderArgs(name="Host", value=self.hostname)],
+                ),
+                initial_delay_seconds=initial_delay,
+                period_seconds=period,
+                failure_threshold=failures,
+                timeout_seconds=5,
+            )
+
+        gateway = ci.ContainerArgs(
+            name="gateway",
+            image=args.gateway_image,
+            command=plan["gateway_command"],
+            ports=[ci.ContainerPortArgs(port=HTTPS_PORT, protocol="TCP")],
+            volume_mounts=[
+                ci.VolumeMountArgs(name=CONFIG_VOLUME, mount_path=CONTAINER_CONFIG_DIR, read_only=True)
+            ],
+            resources=ci.ResourceRequirementsArgs(
+                requests=ci.ResourceRequestsArgs(
+                    cpu=plan["gateway_cpu"], memory_in_gb=plan["gateway_memory_gb"]
+                ),
+                limits=ci.ResourceLimitsArgs(cpu=plan["gateway_cpu"], memory_in_gb=plan["gateway_memory_gb"]),
+            ),
+            liveness_probe=probe(30, 15, 4),
+            readiness_probe=probe(10, 10, 3),
+        )
+
+        group_args: dict[str, Any] = {
+            "resource_group_name": args.resource_group_name,
+            "os_type": "Linux",
+            "restart_policy": "Always",
+            "sku": "Standard",
+            "containers": [scorer, gateway],
+            "volumes": [ci.VolumeArgs(name=CONFIG_VOLUME, secret=secret_files)],
+            "ip_address": ci.IpAddressArgs(
+                type="Public",
+                ports=[ci.PortArgs(port=HTTPS_PORT, protocol="TCP")],
+                dns_name_label=plan["dns_name_label"],
+                auto_generated_domain_name_label_scope=plan["scope"],
+            ),
+        }
+        if args.location is not None:
+            group_args["location"] = args.location
+        if args.container_group_name is not None:
+            group_args["container_group_name"] = args.container_group_name
+        if args.tags:
+            group_args["tags"] = dict(args.tags)
+        if plan["identity_type"]:
+            group_args["identity"] = ci.ContainerGroupIdentityArgs(
+                type=plan["identity_type"], user_assigned_identities=plan["identity_ids"] or None
+            )
+        secret_outputs = ["volumes"]
+        if plan["secure_env"]:
+            secret_outputs.append("containers")
+        if plan["registries"]:
+            group_args["image_registry_credentials"] = [
+                ci.ImageRegistryCredentialArgs(
+                    server=r.server,
+                    username=r.username,
+                    password=pulumi.Output.secret(r.password) if r.password is not None else None,
+                    identity=r.identity,
+                )
+                for r in plan["registries"]
+            ]
+            if any(r.password is not None for r in plan["registries"]):
+                secret_outputs.append("imageRegistryCredentials")
+
+        self.group = ci.ContainerGroup(
+            f"{name}-group",
+            opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=secret_outputs),
+            **group_args,
+        )
+        self.fqdn = self.group.ip_address.apply(lambda ip: ip.fqdn if ip else None)
+        self.ip_address = self.group.ip_address.apply(lambda ip: ip.ip if ip else None)
+        self.container_group_id = self.group.id
+
+        self.register_outputs(
+            {
+                **facts.outputs(),
+                "scoring_uri": self.scoring_uri,
+                "fqdn": self.fqdn,
+                "ip_address": self.ip_address,
+                "primary_key": self.primary_key,
+                "secondary_key": self.secondary_key,
+                "container_group_id": self.container_group_id,
+                "dns_name_label": plan["dns_name_label"],
+                "dns_name_label_scope": plan["scope"],
+                "exposed_ports": [HTTPS_PORT],
+            }
+        )
+
+    def dns_target(self) -> tuple[str, pulumi.Output[str]]:
+        """What ``DnsRecordBinding(target=service)`` creates: a CNAME to the group's FQDN (its IP may change)."""
+        return "CNAME", self.fqdn
+
+
+def _plan(args: SecureAciServiceArgs) -> dict[str, Any]:
+    """Validate ``args`` and compute everything plain; raises ConfigurationError before registration."""
+    if not isinstance(args, SecureAciServiceArgs):
+        raise ConfigurationError("args", f"expected SecureAciServiceArgs, got {type(args).__name__}", None)
+    cert = args.certificate
+    if cert is None:
+        raise ConfigurationError(
+            "certificate",
+            "no certificate given; TLS is always on for ACI",
+            "pass a CertificateBundle that covers hostname",
+        )
+    missing = [
+        a for a in ("cert_pem", "key_pem", "hostname_list", "covers", "source") if not hasattr(cert, a)
+    ]
+    if missing:
+        raise ConfigurationError(
+            "certificate",
+            f"expected a CertificateBundle, got {type(cert).__name__}",
+            "create it with CertificateBundle(...)",
+        )
+    if cert.source == "microsoft_managed":
+        raise ConfigurationError(
+            "certificate",
+            "Microsoft-managed certificates exist only for AKS (leaf_domain_label); ACI needs your own certificate",
+            "use a certificate with source 'pem' (or 'self_signed'/'dev_ca' outside production)",
+        )
+    hostname = normalize_hostname(args.hostname, "hostname")
+    if not cert.covers(hostname):
+        raise ConfigurationError(
+            "hostname",
+            f"the certificate does not cover {hostname} (it covers {', '.join(cert.hostname_list) or 'no hostnames'})",
+            f"use a hostname the certificate lists, or issue a certificate with {hostname} in its subjectAltName",
+        )
+    label = validate_label(args.dns_name_label, "dns_name_label")
+    scope_key = str(args.dns_name_label_scope or "").strip().lower().replace("_", "").replace("-", "")
+    if scope_key == "unsecure":
+        raise ConfigurationError(
+            "dns_name_label_scope",
+            "'Unsecure' lets anyone who creates a container group with the same label later take over "
+            f"{label}.<region>.azurecontainer.io, and your CNAME would then send clients (and keys) to them",
+            "use 'TenantReuse' (default), 'SubscriptionReuse', 'ResourceGroupReuse' or 'Noreuse'",
+        )
+    scope = _SCOPES.get(scope_key)
+    if scope is None:
+        raise ConfigurationError(
+            "dns_name_label_scope",
+            f"unknown scope {args.dns_name_label_scope!r}",
+            "use 'TenantReuse' (default), 'SubscriptionReuse', 'ResourceGroupReuse' or 'Noreuse'",
+        )
+    auth = resolve_auth_mode(args.auth, platform="aci", input_name="auth")
+    if auth not in (KEY, NONE):  # resolve_auth_mode already refuses token on ACI
+        raise ConfigurationError("auth", f"unsupported auth {auth!r} on ACI", "use 'key' or 'none'")
+
+    cpu = _number(args.cpu, "cpu", low=0, high=4, unit="vCPUs")
+    memory = _number(args.memory_gb, "memory_gb", low=0, high=16, unit="GB")
+    gw_cpu = _number(args.gateway_cpu, "gateway_cpu", low=0, high=4, unit="vCPUs")
+    gw_memory = _number(args.gateway_memory_gb, "gateway_memory_gb", low=0, high=16, unit="GB")
+    if cpu + gw_cpu > 4 or memory + gw_memory > 16:
+        raise ConfigurationError(
+            "cpu",
+            f"the group would reserve {cpu + gw_cpu} vCPUs and {memory + gw_memory} GB; a Linux container group has at most 4 and 16",
+            "lower cpu/memory_gb (the gateway needs gateway_cpu/gateway_memory_gb on top)",
+        )
+
+    for field_name in ("image", "gateway_image"):
+        value = getattr(args, field_name)
+        if not isinstance(value, str) or not value.strip() or any(c.isspace() for c in value):
+            raise ConfigurationError(
+                field_name, f"{value!r} is not an image reference", "use e.g. 'registry/name:tag'"
+            )
+
+    # scorer command and environment
+    for field_name in ("entry_script", "model_dir"):
+        value = getattr(args, field_name)
+        if not isinstance(value, str) or not value.startswith("/") or "\n" in value:
+            raise ConfigurationError(
+                field_name,
+                f"{value!r} is not an absolute path inside the scorer image",
+                f"use e.g. {DEFAULT_ENTRY_SCRIPT!r}",
+            )
+    env: dict[str, Any] = {
+        "AZUREML_ENTRY_SCRIPT": args.entry_script,
+        "AZUREML_MODEL_DIR": args.model_dir,
+        "AML_APP_ROOT": posixpath.dirname(args.entry_script),
+    }
+    if args.worker_count is not None:
+        wc = args.worker_count
+        if isinstance(wc, float) and wc.is_integer():
+            wc = int(wc)
+        if isinstance(wc, bool) or not isinstance(wc, int) or not 1 <= wc <= 32:
+            raise ConfigurationError(
+                "worker_count", f"{args.worker_count!r} is not a worker count", "use 1..32"
+            )
+        env["WORKER_COUNT"] = str(wc)
+    for k, v in (args.environment_variables or {}).items():
+        env[_env_name(k, "environment_variables")] = v
+    secure_env = {
+        _env_name(k, "secure_environment_variables"): v
+        for k, v in (args.secure_environment_variables or {}).items()
+    }
+    clash = sorted(set(env) & set(secure_env))
+    if clash:
+        raise ConfigurationError(
+            "secure_environment_variables",
+            f"{', '.join(clash)} also given as a plain variable",
+            "give each variable once",
+        )
+    if args.scorer_command is not None:
+        command = [str(c) for c in args.scorer_command]
+        if not command:
+            raise ConfigurationError(
+                "scorer_command", "empty command", "give the program and its arguments, or None"
+            )
+    elif args.image == DEFAULT_SCORER_IMAGE:
+        command = [
+            "python",
+            "-c",
+            _INFERENCE_LOCALHOST,
+            "--entry_script",
+            args.entry_script,
+            "--model_dir",
+            args.model_dir,
+            "--port",
+            str(SCORER_PORT),
+        ]
+        if args.worker_count is not None:
+            command += ["--worker_count", env["WORKER_COUNT"]]
+    else:
+        command = None
+
+    # gateway
+    from .gateway import (
+        CONTAINER_CONFIG_DIR,
+        HEALTH_PATH,
+        GatewaySettings,
+        container_command,
+        render_nginx_config,
+    )
+
+    options = dict(args.gateway_options or {})
+    # self-signed and dev-CA certificates have no public OCSP responder: stapling off
+    options.setdefault("private_ca", cert.source in ("self_signed", "dev_ca"))
+    fixed = {"hostnames", "auth_mode", "upstream", "listen_port", "listen_address", "config_dir"}
+    overlap = sorted(fixed & set(options))
+    if overlap:
+        raise ConfigurationError(
+            "gateway_options",
+            f"{', '.join(overlap)} are set by SecureAciService",
+            "use hostname/auth on SecureAciServiceArgs instead",
+        )
+    try:
+        settings = GatewaySettings(
+            hostnames=[hostname],
+            auth_mode=auth,
+            upstream=f"127.0.0.1:{SCORER_PORT}",
+            listen_port=HTTPS_PORT,
+            config_dir=CONTAINER_CONFIG_DIR,
+            **options,
+        )
+    except TypeError as exc:
+        raise ConfigurationError(
+            "gateway_options",
+            f"not a gateway setting ({exc})",
+            "use GatewaySettings field names such as max_body_size",
+        ) from None
+    nginx_conf = render_nginx_config(settings)
+    gateway_command = container_command(settings)
+
+    # identity and registries
+    ids = list(args.identity_ids or [])
+    if isinstance(args.identity_ids, str):
+        raise ConfigurationError(
+            "identity_ids", "expected a list of identity resource ids, got one string", None
+        )
+    if ids and args.system_assigned_identity:
+        identity_type = "SystemAssigned, UserAssigned"
+    elif ids:
+        identity_type = "UserAssigned"
+    elif args.system_assigned_identity:
+        identity_type = "SystemAssigned"
+    else:
+        identity_type = None
+    registries = list(args.image_registry_credentials or [])
+    for r in registries:
+        if not isinstance(r, RegistryCredential):
+            raise ConfigurationError(
+                "image_registry_credentials", f"expected RegistryCredential, got {type(r).__name__}", None
+            )
+        if r.password is None and r.identity is None:
+            raise ConfigurationError(
+                "image_registry_credentials",
+                f"registry {r.server!r} has neither a password nor an identity",
+                "give username and password, or identity (a user-assigned identity id)",
+            )
+
+    environment = args.environment if args.environment is not None else getattr(cert, "environment", None)
+    return {
+        "hostname": hostname,
+        "dns_name_label": label,
+        "scope": scope,
+        "auth": auth,
+        "cpu": cpu,
+        "memory_gb": memory,
+        "gateway_cpu": gw_cpu,
+        "gateway_memory_gb": gw_memory,
+        "env": env,
+        "secure_env": secure_env,
+        "scorer_command": command,
+        "settings": settings,
+        "nginx_conf": nginx_conf,
+        "gateway_command": gateway_command,
+        "health_path": HEALTH_PATH,
+        "identity_type": identity_type,
+        "identity_ids": ids,
+        "registries": registries,
+        "environment": environment,
+    }
