@@ -1,0 +1,127 @@
+"""``secure-scoring check``: the offline policy gate (no cloud credentials, no Pulumi CLI)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+DESCRIPTION = """\
+Run a Pulumi Python program against realistic mocks, evaluate the secure-scoring policy pack on every
+resource it registers (components included) and report. This is what `pulumi preview --policy-pack
+policies` enforces, without cloud credentials or the Pulumi CLI, so it can gate pull requests.
+
+The program runs in preview mode with the stack's config from Pulumi.<stack>.yaml (stackConfigDir
+respected; keys without a namespace get the project name; non-string values JSON-encoded).
+"""
+
+EPILOG = """\
+exit codes:
+  0  no mandatory violation (advisories and notes allowed)
+  1  at least one mandatory violation
+  2  usage error, bad Pulumi.yaml / stack file, or the program itself failed (its error is shown)
+
+fidelity gaps versus a real `pulumi preview`:
+  - no provider Check: provider-side defaults are missing (defaults the SDK injects are present)
+  - cloud outputs (ids, IPs, FQDNs, certificates of pulumi-tls) come from realistic mocks
+  - `secure:` config values cannot be decrypted: the program gets Pulumi's unknown placeholder and
+    the report notes "could not judge <key>: secure value"
+  - Pulumi ESC environments are not resolved; no provider resources are registered
+
+examples:
+  secure-scoring check . --stack production
+  secure-scoring check stacks-project --stack staging --format sarif --output staging.sarif
+  secure-scoring check examples/insecure/aci-public-port-80 --stack production --format json
+
+docs: docs/check.md
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "check",
+        help="offline policy gate: run a Pulumi program under mocks and evaluate the policy pack",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "program_dir",
+        nargs="?",
+        default=".",
+        metavar="PROGRAM_DIR",
+        help="directory holding Pulumi.yaml (default: the current directory)",
+    )
+    p.add_argument(
+        "--stack", "-s", required=True, metavar="NAME", help="stack name (reads Pulumi.<NAME>.yaml)"
+    )
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "sarif"),
+        default="text",
+        help="report format (default: text); sarif is SARIF 2.1.0 for GitHub code scanning",
+    )
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument(
+        "--policy-config",
+        metavar="FILE",
+        help="policy pack config JSON, the same file `pulumi preview --policy-pack-config` takes "
+        '(e.g. {"all": "mandatory", "cert-expiry": {"minDays": 45}})',
+    )
+    p.set_defaults(handler=run)
+
+
+def _load_policy_config(path: str):
+    import json
+
+    from ..errors import UsageError
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except OSError as exc:
+        raise UsageError("--policy-config", f"cannot read {path}: {exc.strerror or exc}", None) from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            "--policy-config",
+            f"{path} is not valid JSON (line {exc.lineno}: {exc.msg})",
+            "fix the JSON syntax",
+        ) from None
+    if not isinstance(data, dict):
+        raise UsageError(
+            "--policy-config",
+            f"{path} must hold a JSON object of rule names to levels or settings",
+            'e.g. {"all": "mandatory", "tls-required": "advisory"}',
+        )
+    return data
+
+
+def run(args: argparse.Namespace) -> int:
+    from .. import gate
+    from ..errors import SecureScoringError, UsageError
+
+    policy_config = _load_policy_config(args.policy_config) if args.policy_config else None
+    try:
+        report = gate.check(args.program_dir, args.stack, policy_config=policy_config)
+    except gate.ProgramError as exc:
+        print(f"secure-scoring check: the program failed (stack {args.stack}):", file=sys.stderr)
+        print("  " + exc.render().replace("\n", "\n  "), file=sys.stderr)
+        return 2
+    except (UsageError, SecureScoringError):
+        raise
+    if args.format == "json":
+        out = gate.render_json(report)
+    elif args.format == "sarif":
+        out = gate.render_sarif(report)
+    else:
+        out = gate.render_text(report)
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(out)
+        except OSError as exc:
+            raise UsageError("--output", f"cannot write {args.output}: {exc.strerror or exc}", None) from None
+        # people still see the verdict when the report goes to a file
+        print(gate.summary_line(report), file=sys.stderr)
+    else:
+        sys.stdout.write(out)
+    return report.exit_code

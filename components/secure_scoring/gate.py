@@ -1,0 +1,1006 @@
+"""The offline policy gate behind ``secure-scoring check``.
+
+It does what ``pulumi preview --policy-pack policies`` does, without the Pulumi CLI and without cloud
+credentials:
+
+1. reads ``Pulumi.yaml`` (name, runtime, ``main``, ``stackConfigDir``, project-level ``config``) and
+   ``Pulumi.<stack>.yaml`` (``config:``), turning the values into the ``{"<namespace>:<key>": "<string>"}``
+   map the CLI hands to a program (keys without a namespace get the project name; numbers, booleans,
+   lists and objects are JSON-encoded). ``secure:`` values cannot be decrypted offline: the program
+   gets Pulumi's *unknown* placeholder for them, the key is marked secret, and the report carries a
+   note "could not judge <key>: secure value";
+2. runs the Python program like the language host (``runpy`` of the ``main`` directory, the program
+   directory and ``main`` on ``sys.path``, cwd = the program directory) under
+   :func:`secure_scoring.mocking.run_with_mocks` in **preview** mode (``pulumi.runtime.is_dry_run()`` is
+   true, as in ``pulumi preview``; outputs the fake cloud does not compute stay unknown), recording
+   every registered resource, components included;
+3. evaluates the policy pack in-process (:func:`secure_scoring.policy_pack.evaluate`) with
+   ``PULUMI_STACK`` / ``PULUMI_PROJECT`` / ``PULUMI_ORGANIZATION`` / ``PULUMI_CONFIG`` set as the CLI
+   sets them for a pack;
+4. reports findings as text, JSON or SARIF 2.1.0, each finding located at the program line that
+   created the resource (for children of a component: the line that created the component).
+
+Known fidelity gaps against a real preview (also in ``--help`` and docs/check.md): there is no
+provider ``Check``, so provider-side defaults are missing (the SDK-injected defaults are present);
+cloud outputs are fakes from :class:`~secure_scoring.mocking.RealisticMocks`; secure config values
+are unknown; Pulumi ESC environments are not resolved; mock URNs carry ``pulumi:pulumi:Stack`` in the
+type chain of top-level resources; no ``pulumi:providers:*`` resources are registered.
+
+Errors: :class:`~secure_scoring.errors.UsageError` for a bad program directory, project or stack
+file (exit 2); :class:`ProgramError` when the program itself fails (exit 2, the program's own error
+with its file and line, never our traceback).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import sys
+import traceback
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+
+TOOL_NAME = "secure-scoring"
+DOCS_PAGE = "docs/check.md"
+RULE_HELP_PATH = "docs/policies.md"
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+JSON_SCHEMA_VERSION = 1
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+"""Pulumi's wire sentinel for a value not known during preview (``pulumi.runtime.rpc.UNKNOWN``)."""
+
+MANDATORY = "mandatory"
+ADVISORY = "advisory"
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
+_STACK_RE = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$")
+
+
+# --------------------------------------------------------------------------------------------------
+# data
+# --------------------------------------------------------------------------------------------------
+@dataclass
+class Project:
+    """What ``Pulumi.yaml`` says, resolved against the program directory."""
+
+    name: str
+    root: Path
+    """The program directory (holds ``Pulumi.yaml``)."""
+    file: Path
+    main: Path
+    """The directory (or ``.py`` file) the language host runs."""
+    stack_config_dir: Path
+    config: dict[str, Any] = field(default_factory=dict)
+    """Project-level ``config:`` block (defaults for every stack), as written."""
+
+    @property
+    def main_file(self) -> Path:
+        return self.main / "__main__.py" if self.main.is_dir() else self.main
+
+    def stack_file(self, stack: str) -> Path:
+        return self.stack_config_dir / f"Pulumi.{stack.split('/')[-1]}.yaml"
+
+
+@dataclass
+class StackConfig:
+    """The config map a program receives, as the CLI builds it."""
+
+    stack: str
+    file: Path
+    values: dict[str, str]
+    secret_keys: list[str]
+    undecryptable: list[str]
+    """Keys whose value is (or contains) a ``secure:`` ciphertext: unknown offline."""
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Location:
+    path: Path
+    line: int
+
+    def display(self, base: Path | None = None) -> str:
+        return f"{_relative(self.path, base)}:{self.line}"
+
+
+@dataclass
+class ResourceInfo:
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    location: Location
+
+
+@dataclass
+class Finding:
+    """One policy diagnostic, attached to a resource and a program location."""
+
+    rule: str
+    level: str  # "mandatory" | "advisory"
+    severity: str  # "low" | "medium" | "high" | "critical"
+    urn: str
+    resource_type: str
+    resource_name: str
+    message: str
+    remediation: str
+    location: Location
+
+
+@dataclass
+class Note:
+    """Something the gate could not judge or wants the reader to know (never fails the gate)."""
+
+    kind: str  # "secure-config" | "unknown-value" | "program-warning" | "environment"
+    message: str
+    key: str | None = None
+    urn: str | None = None
+
+
+@dataclass
+class RuleInfo:
+    name: str
+    description: str
+    remediation: str
+    severity: str
+    enforcement: str
+
+
+@dataclass
+class Report:
+    project: str
+    stack: str
+    program_dir: Path
+    main_file: Path
+    preview: bool
+    resources: list[ResourceInfo]
+    findings: list[Finding]
+    notes: list[Note]
+    rules: list[RuleInfo]
+    program_seconds: float = 0.0
+    policy_seconds: float = 0.0
+
+    @property
+    def mandatory(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == MANDATORY]
+
+    @property
+    def advisory(self) -> list[Finding]:
+        return [f for f in self.findings if f.level != MANDATORY]
+
+    @property
+    def ok(self) -> bool:
+        return not self.mandatory
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+
+class ProgramError(Exception):
+    """The Pulumi program failed: its own error, located in its own source (exit code 2)."""
+
+    def __init__(self, message: str, location: Location | None, kind: str, hint: str | None = None):
+        self.message = message
+        self.location = location
+        self.kind = kind
+        self.hint = hint
+        super().__init__(message)
+
+    def render(self, base: Path | None = None) -> str:
+        where = f"{self.location.display(base)}: " if self.location else ""
+        text = f"{where}{self.kind}: {self.message}"
+        if self.hint:
+            text += f"\n  note: {self.hint}"
+        return text
+
+
+# --------------------------------------------------------------------------------------------------
+# project and stack files
+# --------------------------------------------------------------------------------------------------
+def _yaml_load(path: Path, what: str) -> Any:
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(str(path), f"cannot read the {what}: {exc.strerror or exc}", None) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise UsageError(
+            str(path), f"the {what} is not valid YAML{where}: {problem}", "fix the YAML syntax"
+        ) from None
+
+
+def load_project(program_dir: str | os.PathLike[str]) -> Project:
+    """Read and validate ``<program_dir>/Pulumi.yaml`` (``.yml`` accepted too)."""
+    root = Path(program_dir).resolve()
+    if not root.exists():
+        raise UsageError(
+            "PROGRAM_DIR", f"{program_dir} does not exist", "give the directory that holds Pulumi.yaml"
+        )
+    if not root.is_dir():
+        raise UsageError(
+            "PROGRAM_DIR", f"{program_dir} is not a directory", "give the directory that holds Pulumi.yaml"
+        )
+    file = next((root / n for n in ("Pulumi.yaml", "Pulumi.yml") if (root / n).is_file()), None)
+    if file is None:
+        raise UsageError(
+            "PROGRAM_DIR",
+            f"no Pulumi.yaml in {root}",
+            "run check on a Pulumi project directory (the one that holds Pulumi.yaml), e.g. `secure-scoring check . --stack dev`",
+        )
+    data = _yaml_load(file, "project file")
+    if not isinstance(data, Mapping):
+        raise UsageError(
+            str(file), "the project file is not a YAML mapping", "start it with `name:` and `runtime:`"
+        )
+    name = data.get("name")
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise UsageError(
+            f"{file.name}: name",
+            "missing or invalid project name" if name is None else f"invalid project name {name!r}",
+            "set `name:` to letters, digits, '-', '_' or '.'",
+        )
+    runtime = data.get("runtime")
+    runtime_name = runtime.get("name") if isinstance(runtime, Mapping) else runtime
+    if runtime_name is None:
+        raise UsageError(f"{file.name}: runtime", "missing", "set `runtime: python`")
+    if runtime_name != "python":
+        raise UsageError(
+            f"{file.name}: runtime",
+            f"the program's runtime is {runtime_name!r}; the offline gate runs Python programs only",
+            "use `pulumi preview --policy-pack policies` for programs in other languages",
+        )
+    main_value = data.get("main")
+    if main_value is not None and not isinstance(main_value, str):
+        raise UsageError(f"{file.name}: main", "must be a path string", "e.g. `main: stacks/`")
+    main = (root / main_value).resolve() if main_value else root
+    if main.is_dir():
+        if not (main / "__main__.py").is_file():
+            raise UsageError(
+                f"{file.name}: main",
+                f"{_relative(main, root)} has no __main__.py",
+                "point `main:` at the directory that holds the program's __main__.py",
+            )
+    elif not (main.is_file() and main.suffix == ".py"):
+        raise UsageError(
+            f"{file.name}: main",
+            f"{main_value!r} does not exist"
+            if not main.exists()
+            else f"{main_value!r} is not a directory or a .py file",
+            "point `main:` at the program's directory",
+        )
+    scd_value = data.get("stackConfigDir")
+    if scd_value is not None and not isinstance(scd_value, str):
+        raise UsageError(
+            f"{file.name}: stackConfigDir", "must be a path string", "e.g. `stackConfigDir: stacks`"
+        )
+    stack_config_dir = (root / scd_value).resolve() if scd_value else root
+    if not stack_config_dir.is_dir():
+        raise UsageError(
+            f"{file.name}: stackConfigDir",
+            f"{scd_value!r} is not a directory",
+            "create it or fix the path (it is relative to Pulumi.yaml)",
+        )
+    config = data.get("config") or {}
+    if not isinstance(config, Mapping):
+        raise UsageError(f"{file.name}: config", "must be a mapping of keys to values", None)
+    return Project(
+        name=name, root=root, file=file, main=main, stack_config_dir=stack_config_dir, config=dict(config)
+    )
+
+
+def _full_key(key: Any, project: str, where: str) -> str:
+    if not isinstance(key, str) or not key:
+        raise UsageError(where, f"config key {key!r} is not a string", "quote the key")
+    parts = key.split(":")
+    if len(parts) == 1:
+        return f"{project}:{key}"
+    if len(parts) == 2 and all(parts):
+        return key
+    if len(parts) == 3 and parts[1] == "config" and parts[0] and parts[2]:  # legacy `ns:config:key`
+        return f"{parts[0]}:{parts[2]}"
+    raise UsageError(where, f"config key {key!r} is not of the form `key` or `namespace:key`", None)
+
+
+def _is_secure(value: Any) -> bool:
+    return isinstance(value, Mapping) and set(value) == {"secure"} and isinstance(value["secure"], str)
+
+
+def _replace_secure(value: Any) -> tuple[Any, bool]:
+    """Replace every ``{secure: ...}`` inside ``value`` with the unknown placeholder."""
+    if _is_secure(value):
+        return UNKNOWN, True
+    if isinstance(value, Mapping):
+        found = False
+        out = {}
+        for k, v in value.items():
+            out[k], f = _replace_secure(v)
+            found = found or f
+        return out, found
+    if isinstance(value, list):
+        items = [_replace_secure(v) for v in value]
+        return [v for v, _ in items], any(f for _, f in items)
+    return value, False
+
+
+def _encode(value: Any) -> str:
+    """A config value as the CLI passes it to a program: strings as is, everything else JSON."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+def load_stack_config(project: Project, stack: str) -> StackConfig:
+    """Build the program's config map from ``Pulumi.yaml`` defaults and ``Pulumi.<stack>.yaml``."""
+    if not stack or not _STACK_RE.match(stack):
+        raise UsageError(
+            "--stack",
+            f"invalid stack name {stack!r}",
+            "use letters, digits, '-', '_' or '.' (optionally org/project/stack)",
+        )
+    values: dict[str, str] = {}
+    secret: set[str] = set()
+    undecryptable: set[str] = set()
+    notes: list[str] = []
+
+    def put(key: Any, raw: Any, where: str) -> None:
+        full = _full_key(key, project.name, where)
+        replaced, had_secure = _replace_secure(raw)
+        if had_secure:
+            secret.add(full)
+            undecryptable.add(full)
+            values[full] = UNKNOWN if _is_secure(raw) else _encode(replaced)
+        else:
+            values[full] = _encode(raw)
+
+    # project-level defaults: `key: value` or `key: {type:, default:, value:, secret:}`
+    for key, spec in project.config.items():
+        where = f"{project.file.name}: config.{key}"
+        if (
+            isinstance(spec, Mapping)
+            and not _is_secure(spec)
+            and ({"type", "default", "value", "description", "secret", "items"} & set(spec))
+        ):
+            if "value" in spec:
+                put(key, spec["value"], where)
+            elif "default" in spec:
+                put(key, spec["default"], where)
+            if spec.get("secret") is True:
+                secret.add(_full_key(key, project.name, where))
+        else:
+            put(key, spec, where)
+
+    file = project.stack_file(stack)
+    if not file.is_file():
+        others = sorted(p.name for p in project.stack_config_dir.glob("Pulumi.*.yaml"))
+        hint = f"stack files found: {', '.join(others)}" if others else "no stack files exist there"
+        raise UsageError(
+            "--stack",
+            f"no stack config {_relative(file, project.root)} for stack {stack!r} ({hint})",
+            f"create {file.name} with a `config:` block, or pick one of the existing stacks",
+        )
+    data = _yaml_load(file, "stack config file") or {}
+    if not isinstance(data, Mapping):
+        raise UsageError(str(file), "the stack config file is not a YAML mapping", "start it with `config:`")
+    if data.get("environment"):
+        notes.append(
+            f"{file.name} imports Pulumi ESC environments ({_encode(data['environment'])}); "
+            "they are not resolved offline, so values they provide are missing"
+        )
+    config = data.get("config") or {}
+    if not isinstance(config, Mapping):
+        raise UsageError(f"{file.name}: config", "must be a mapping of keys to values", None)
+    for key, raw in config.items():
+        put(key, raw, f"{file.name}: config.{key}")
+    return StackConfig(
+        stack=stack,
+        file=file,
+        values=values,
+        secret_keys=sorted(secret),
+        undecryptable=sorted(undecryptable),
+        notes=notes,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# running the program
+# --------------------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _program_context(project: Project) -> Iterator[None]:
+    """cwd, sys.path and sys.argv as the Python language host sets them; undone afterwards."""
+    old_cwd = os.getcwd()
+    old_path = list(sys.path)
+    old_argv = list(sys.argv)
+    old_modules = set(sys.modules)
+    main_dir = project.main if project.main.is_dir() else project.main.parent
+    for p in (str(project.root), str(main_dir)):
+        if p not in sys.path:
+            sys.path.insert(0, p)
+    sys.argv = [str(project.main_file)]
+    os.chdir(project.root)
+    try:
+        yield
+    finally:
+        os.chdir(old_cwd)
+        sys.path[:] = old_path
+        sys.argv = old_argv
+        # forget modules the program imported from its own tree, so the next program starts clean
+        roots = (str(project.root) + os.sep, str(main_dir) + os.sep)
+        for name in set(sys.modules) - old_modules:
+            mod = sys.modules.get(name)
+            mod_file = getattr(mod, "__file__", None) or ""
+            if mod_file.startswith(roots):
+                del sys.modules[name]
+
+
+def _user_location(tb_frames: Sequence[traceback.FrameSummary], project: Project) -> Location | None:
+    """The innermost frame inside the program's tree (else None)."""
+    root = str(project.root) + os.sep
+    for fr in reversed(tb_frames):
+        if fr.filename and os.path.abspath(fr.filename).startswith(root) and not _is_venv(fr.filename):
+            return Location(Path(os.path.abspath(fr.filename)), fr.lineno or 1)
+    return None
+
+
+def _is_venv(path: str) -> bool:
+    parts = Path(path).parts
+    return any(p.startswith(".venv") or p == "site-packages" for p in parts)
+
+
+def _program_error(exc: BaseException, project: Project, config: StackConfig) -> ProgramError:
+    from .errors import SecureScoringError
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    location = _user_location(frames, project)
+    kind = type(exc).__name__
+    if isinstance(exc, SyntaxError) and exc.filename:
+        location = Location(Path(exc.filename).resolve(), exc.lineno or 1)
+        message = f"{exc.msg}"
+    elif isinstance(exc, SecureScoringError):
+        message = str(exc)
+    else:
+        message = str(exc) or kind
+    if location is None:
+        location = Location(project.main_file, 1)
+    hint = None
+    mentioned = [k for k in config.undecryptable if k in message or k.split(":", 1)[1] in message]
+    if mentioned or (config.undecryptable and UNKNOWN in message):
+        keys = mentioned or config.undecryptable
+        hint = (
+            f"{', '.join(keys)} {'is a secure value' if len(keys) == 1 else 'are secure values'} that the "
+            "offline gate cannot decrypt; the program received Pulumi's unknown placeholder. Pass secure "
+            "values on as Outputs (config.require_secret) instead of parsing them in the program"
+        )
+    return ProgramError(message.strip(), location, kind, hint)
+
+
+def run_program(project: Project, config: StackConfig, *, preview: bool = True):
+    """Run the program under realistic mocks; return the :class:`~secure_scoring.mocking.Recording`.
+
+    Raises :class:`ProgramError` when the program raises (directly, in an ``apply``, or via
+    ``pulumi.log.error``), with the program's message and its own file:line.
+    """
+    import runpy
+
+    from . import mocking
+
+    def program() -> None:
+        target = project.main if project.main.is_dir() else project.main_file
+        runpy.run_path(str(target), run_name="__main__")
+
+    with _program_context(project), contextlib.redirect_stdout(sys.stderr):
+        try:
+            recording = mocking.run_with_mocks(
+                program,
+                project=project.name,
+                stack=config.stack.split("/")[-1],
+                config=config.values,
+                secret_keys=config.secret_keys,
+                preview=preview,
+            )
+        except SystemExit as exc:
+            if exc.code in (0, None):
+                raise ProgramError(
+                    "the program called sys.exit() before registering its resources", None, "SystemExit"
+                ) from None
+            raise _program_error(exc, project, config) from None
+        except Exception as exc:  # the user's program failed: report it as theirs
+            raise _program_error(_unwrap(exc), project, config) from None
+    errors = [msg for level, msg in recording.logs if level == "error"]
+    if errors:
+        raise ProgramError(
+            "; ".join(errors),
+            Location(project.main_file, 1),
+            "pulumi.log.error",
+            "a program that logs an error fails `pulumi preview` too",
+        )
+    return recording
+
+
+def _unwrap(exc: BaseException) -> BaseException:
+    """Pulumi sometimes wraps the program's exception; report the original one."""
+    seen = set()
+    while id(exc) not in seen:
+        seen.add(id(exc))
+        inner = exc.__cause__ or exc.__context__
+        if type(exc).__name__ in ("RunError", "InputPropertyError") and inner is not None:
+            exc = inner
+            continue
+        break
+    return exc
+
+
+# --------------------------------------------------------------------------------------------------
+# locations
+# --------------------------------------------------------------------------------------------------
+def _within(path: str, root: Path) -> bool:
+    try:
+        p = Path(path).resolve()
+    except (OSError, RuntimeError):
+        return False
+    return p.is_relative_to(root) and not _is_venv(str(p.relative_to(root)))
+
+
+def resource_location(res: Any, project: Project) -> Location:
+    """The program line that created ``res``: the first recorded frame inside the program's tree.
+
+    For a child of a library component the first frames are in the library (site-packages or an
+    editable install elsewhere), so the first frame inside the tree is the line that created the
+    component. Falls back to the program's ``__main__.py`` line 1.
+    """
+    candidates: list[tuple[str, int]] = list(getattr(res, "stack_frames", None) or [])
+    src = getattr(res, "source", None)
+    if src:
+        candidates.insert(0, src)
+    for path, line in candidates:
+        if path and _within(path, project.root):
+            return Location(Path(path).resolve(), max(1, int(line)))
+    return Location(project.main_file, 1)
+
+
+def _relative(path: Path, base: Path | None) -> str:
+    path = Path(path)
+    for b in (base, Path.cwd()):
+        if b is None:
+            continue
+        try:
+            return path.resolve().relative_to(Path(b).resolve()).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
+
+
+def artifact_uri(path: Path, project: Project) -> str:
+    """Repo-relative URI for SARIF: relative to cwd when inside it, else to the program directory."""
+    path = path.resolve()
+    cwd = Path.cwd().resolve()
+    if path.is_relative_to(cwd):
+        return path.relative_to(cwd).as_posix()
+    if path.is_relative_to(project.root):
+        return path.relative_to(project.root).as_posix()
+    return path.as_posix()
+
+
+# --------------------------------------------------------------------------------------------------
+# policy evaluation
+# --------------------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _policy_env(project: Project, config: StackConfig, organization: str) -> Iterator[None]:
+    """The environment the CLI gives a policy pack (stack, project, organization, config, dry run)."""
+    env = {
+        "PULUMI_STACK": config.stack.split("/")[-1],
+        "PULUMI_PROJECT": project.name,
+        "PULUMI_ORGANIZATION": organization,
+        "PULUMI_CONFIG": json.dumps(config.values),
+        "PULUMI_CONFIG_SECRET_KEYS": json.dumps(config.secret_keys),
+        "PULUMI_DRY_RUN": "true",
+    }
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _get(obj: Any, *names: str, default: Any = None) -> Any:
+    for n in names:
+        if isinstance(obj, Mapping) and n in obj:
+            return obj[n]
+        if hasattr(obj, n):
+            return getattr(obj, n)
+    return default
+
+
+def _level(value: Any) -> str:
+    text = str(getattr(value, "value", value) or "").lower()
+    return MANDATORY if text in ("mandatory", "remediate") else ADVISORY
+
+
+def _severity(value: Any) -> str:
+    text = str(getattr(value, "value", value) or "").lower()
+    return text if text in ("low", "medium", "high", "critical") else "medium"
+
+
+def rule_catalogue() -> list[RuleInfo]:
+    """Rule metadata from the policy pack (name, description, remediation, severity, level)."""
+    from . import policy_pack
+
+    raw = None
+    for attr in ("rule_metadata", "RULES", "rules", "RULE_METADATA"):
+        raw = getattr(policy_pack, attr, None)
+        if raw is not None:
+            break
+    if callable(raw):
+        raw = raw()
+    if raw is None:
+        return []
+    items = raw.values() if isinstance(raw, Mapping) else raw
+    out = []
+    for r in items:
+        out.append(
+            RuleInfo(
+                name=str(_get(r, "name")),
+                description=str(_get(r, "description", default="") or ""),
+                remediation=str(_get(r, "remediation", "remediation_steps", default="") or ""),
+                severity=_severity(_get(r, "severity")),
+                enforcement=_level(_get(r, "enforcement", "enforcement_level", default="mandatory")),
+            )
+        )
+    return out
+
+
+def evaluate(
+    recording: Any,
+    project: Project,
+    config: StackConfig,
+    policy_config: Mapping[str, Any] | None,
+    organization: str = "organization",
+) -> list[Any]:
+    """Run the pack over the recorded resources; returns the pack's diagnostics as it gives them."""
+    from . import policy_pack
+
+    with _policy_env(project, config, organization):
+        return list(
+            policy_pack.evaluate(
+                recording.resources,
+                stack=config.stack.split("/")[-1],
+                config=dict(config.values),
+                policy_config=dict(policy_config) if policy_config else None,
+            )
+        )
+
+
+_UNKNOWN_MARKERS = ("can't run policy", "during preview", "could not judge", "unknown")
+
+
+def check(
+    program_dir: str | os.PathLike[str],
+    stack: str,
+    *,
+    policy_config: Mapping[str, Any] | None = None,
+    preview: bool = True,
+    organization: str = "organization",
+) -> Report:
+    """Run the whole gate on one program and stack; returns the :class:`Report`.
+
+    Raises :class:`UsageError` (bad directory, project or stack file) and :class:`ProgramError`.
+    """
+    import time
+
+    project = load_project(program_dir)
+    config = load_stack_config(project, stack)
+    t0 = time.perf_counter()
+    recording = run_program(project, config, preview=preview)
+    t1 = time.perf_counter()
+    diagnostics = evaluate(recording, project, config, policy_config, organization)
+    t2 = time.perf_counter()
+    return build_report(project, config, recording, diagnostics, preview, t1 - t0, t2 - t1)
+
+
+def build_report(
+    project, config, recording, diagnostics, preview=True, program_s=0.0, policy_s=0.0
+) -> Report:
+    by_urn = {r.urn: r for r in recording.resources}
+    locations = {r.urn: resource_location(r, project) for r in recording.resources}
+    resources = [
+        ResourceInfo(r.urn, r.type, r.name, r.parent, r.custom, locations[r.urn]) for r in recording.resources
+    ]
+    notes: list[Note] = [Note("environment", n) for n in config.notes]
+    for key in config.undecryptable:
+        notes.append(
+            Note(
+                "secure-config",
+                f"could not judge {key}: secure value (not decrypted offline; rules that read it treat it as unknown)",
+                key=key,
+            )
+        )
+    for level, msg in recording.logs:
+        if level == "warning":
+            notes.append(Note("program-warning", msg))
+    catalogue = {r.name: r for r in rule_catalogue()}
+    findings: list[Finding] = []
+    for d in diagnostics:
+        rule = str(_get(d, "rule", "policy_name", "policy", default="") or "")
+        urn = str(_get(d, "urn", default="") or "")
+        level = _level(_get(d, "enforcement", "enforcement_level", "level"))
+        message = str(_get(d, "message", default="") or "")
+        res = by_urn.get(urn)
+        rtype = str(_get(d, "resource_type", default="") or (res.type if res else "pulumi:pulumi:Stack"))
+        rname = str(_get(d, "name", "resource_name", default="") or (res.name if res else project.name))
+        if _get(d, "unknown", "not_judged", default=False) or (
+            level == ADVISORY and any(m in message.lower() for m in _UNKNOWN_MARKERS[:2])
+        ):
+            notes.append(Note("unknown-value", f"{rule}: {message}", urn=urn or None))
+            continue
+        info = catalogue.get(rule)
+        findings.append(
+            Finding(
+                rule=rule,
+                level=level,
+                severity=_severity(_get(d, "severity", default=info.severity if info else None)),
+                urn=urn,
+                resource_type=rtype,
+                resource_name=rname,
+                message=message,
+                remediation=str(_get(d, "remediation", default="") or (info.remediation if info else "")),
+                location=locations.get(urn) or Location(project.main_file, 1),
+            )
+        )
+    findings.sort(
+        key=lambda f: (0 if f.level == MANDATORY else 1, str(f.location.path), f.location.line, f.urn, f.rule)
+    )
+    return Report(
+        project=project.name,
+        stack=config.stack,
+        program_dir=project.root,
+        main_file=project.main_file,
+        preview=preview,
+        resources=resources,
+        findings=findings,
+        notes=notes,
+        rules=list(catalogue.values()),
+        program_seconds=program_s,
+        policy_seconds=policy_s,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# reports
+# --------------------------------------------------------------------------------------------------
+def information_uri() -> str | None:
+    """Absolute URI of this gate's docs page (``docs/check.md``), for SARIF ``informationUri``.
+
+    In GitHub Actions it is the page in the repository at the analysed commit; elsewhere the file in
+    the source tree when the package runs from one; otherwise None (the field is then left out).
+    """
+    server, repo, sha = (os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"))
+    if server and repo:
+        return f"{server}/{repo}/blob/{sha or 'HEAD'}/{DOCS_PAGE}"
+    page = Path(__file__).resolve().parents[2] / DOCS_PAGE
+    return page.as_uri() if page.is_file() else None
+
+
+def tool_version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("secure-scoring")
+    except metadata.PackageNotFoundError:
+        return "0.0.0"
+
+
+def summary_line(report: Report) -> str:
+    m, a, n = len(report.mandatory), len(report.advisory), len(report.notes)
+    verdict = "PASS" if report.ok else "FAIL"
+    return (
+        f"{verdict}: stack {report.stack} of {report.project}: {len(report.resources)} resources, "
+        f"{m} mandatory violation{'s' if m != 1 else ''}, {a} advisor{'ies' if a != 1 else 'y'}, "
+        f"{n} note{'s' if n != 1 else ''}"
+    )
+
+
+def render_text(report: Report) -> str:
+    base = Path.cwd()
+    lines: list[str] = []
+    groups: dict[str, list[Finding]] = {}
+    for f in report.findings:
+        groups.setdefault(f.urn, []).append(f)
+    for urn, items in groups.items():
+        first = items[0]
+        lines.append(f"{first.resource_type}  {first.resource_name}  ({first.location.display(base)})")
+        lines.append(f"  urn: {urn}")
+        for f in items:
+            lines.append(f"  [{f.level}] {f.rule} ({f.severity}): {_one_line(f.message)}")
+            if f.remediation:
+                lines.append(f"      fix: {_one_line(f.remediation)}")
+        lines.append("")
+    if report.notes:
+        lines.append("notes:")
+        for n in report.notes:
+            lines.append(f"  - {_one_line(n.message)}")
+        lines.append("")
+    lines.append(summary_line(report))
+    return "\n".join(lines) + "\n"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def render_json(report: Report) -> str:
+    base = report.program_dir
+
+    def loc(location: Location) -> dict[str, Any]:
+        return {"path": _relative(location.path, base), "line": location.line}
+
+    doc = {
+        "schemaVersion": JSON_SCHEMA_VERSION,
+        "tool": {"name": TOOL_NAME, "version": tool_version()},
+        "project": report.project,
+        "stack": report.stack,
+        "programDir": str(report.program_dir),
+        "preview": report.preview,
+        "ok": report.ok,
+        "exitCode": report.exit_code,
+        "summary": {
+            "resources": len(report.resources),
+            "mandatory": len(report.mandatory),
+            "advisory": len(report.advisory),
+            "notes": len(report.notes),
+        },
+        "findings": [
+            {
+                "rule": f.rule,
+                "level": f.level,
+                "severity": f.severity,
+                "urn": f.urn,
+                "resourceType": f.resource_type,
+                "resourceName": f.resource_name,
+                "message": f.message,
+                "remediation": f.remediation,
+                "location": loc(f.location),
+            }
+            for f in report.findings
+        ],
+        "notes": [
+            {
+                k: v
+                for k, v in {"kind": n.kind, "message": n.message, "key": n.key, "urn": n.urn}.items()
+                if v is not None
+            }
+            for n in report.notes
+        ],
+        "resources": [
+            {
+                "urn": r.urn,
+                "type": r.type,
+                "name": r.name,
+                "parent": r.parent,
+                "custom": r.custom,
+                "location": loc(r.location),
+            }
+            for r in report.resources
+        ],
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
+_SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
+
+
+def render_sarif(report: Report, project: Project | None = None) -> str:
+    """SARIF 2.1.0 for GitHub code scanning (one run; rules from the pack; one result per finding)."""
+    project = project or load_project(report.program_dir)
+    rules = {r.name: r for r in report.rules}
+    for f in report.findings:  # a rule the catalogue does not list still gets a descriptor
+        rules.setdefault(f.rule, RuleInfo(f.rule, f.rule, f.remediation, f.severity, f.level))
+    ordered = sorted(rules.values(), key=lambda r: r.name)
+    index = {r.name: i for i, r in enumerate(ordered)}
+    sarif_rules = []
+    for r in ordered:
+        description = r.description or r.name
+        remediation = r.remediation or description
+        sarif_rules.append(
+            {
+                "id": r.name,
+                "name": "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", r.name) if part),
+                "shortDescription": {"text": _first_sentence(description)},
+                "fullDescription": {"text": description},
+                "help": {
+                    "text": f"{description}\n\nFix: {remediation}",
+                    "markdown": f"**{r.name}**: {description}\n\n**Fix:** {remediation}\n\n"
+                    f"See `{RULE_HELP_PATH}` for the rule catalogue and its configuration.",
+                },
+                "defaultConfiguration": {"level": "error" if r.enforcement == MANDATORY else "warning"},
+                "properties": {
+                    "security-severity": _SECURITY_SEVERITY.get(r.severity, "5.5"),
+                    "tags": ["security", "pulumi", "azure", "tls"],
+                    "precision": "high",
+                },
+            }
+        )
+    results = []
+    for f in report.findings:
+        results.append(
+            {
+                "ruleId": f.rule,
+                "ruleIndex": index[f.rule],
+                "level": "error" if f.level == MANDATORY else "warning",
+                "message": {
+                    "text": f"{_one_line(f.message)} (resource {f.urn}; {f.level} in stack {report.stack})"
+                },
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": artifact_uri(f.location.path, project)},
+                            "region": {"startLine": f.location.line},
+                        },
+                        "logicalLocations": [
+                            {"name": f.resource_name, "fullyQualifiedName": f.urn, "kind": "resource"}
+                        ],
+                    }
+                ],
+                "partialFingerprints": {
+                    "pulumiUrn/v1": hashlib.sha256((f.urn + f.rule).encode()).hexdigest()
+                },
+                "properties": {"urn": f.urn, "resourceType": f.resource_type, "enforcement": f.level},
+            }
+        )
+    doc = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": TOOL_NAME,
+                        "semanticVersion": tool_version(),
+                        "rules": sarif_rules,
+                    }
+                },
+                "automationDetails": {"id": f"{TOOL_NAME}/{report.stack}/"},
+                "results": results,
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        "toolExecutionNotifications": [
+                            {"level": "note", "message": {"text": _one_line(n.message)}} for n in report.notes
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    info_uri = information_uri()
+    if info_uri:
+        doc["runs"][0]["tool"]["driver"]["informationUri"] = info_uri
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def _first_sentence(text: str) -> str:
+    text = _one_line(text)
+    m = re.match(r"(.+?[.!?])(\s|$)", text)
+    return m.group(1) if m else text

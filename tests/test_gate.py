@@ -1,0 +1,530 @@
+"""The offline gate (`secure-scoring check`): project/stack config loading, running the program,
+program failures, report shapes (text, JSON, SARIF) and source locations.
+
+Report-shape tests use a small stand-in policy pack (``fake_pack``) so that they pin the gate's own
+behaviour; tests/test_e2e_check.py runs the real pack on the real stacks and examples.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import textwrap
+import types
+from pathlib import Path
+
+import pytest
+
+from secure_scoring import gate
+from secure_scoring.cli import main as cli_main
+from secure_scoring.errors import UsageError
+
+CG_PROGRAM = """\
+import pulumi
+import pulumi_azure_native.containerinstance as ci
+
+config = pulumi.Config()
+port = config.get_int("port") or 443
+
+
+def group(name, port):
+    return ci.ContainerGroup(  # line 9
+        name,
+        resource_group_name="rg",
+        os_type="Linux",
+        containers=[ci.ContainerArgs(name="app", image="nginx",
+            resources=ci.ResourceRequirementsArgs(requests=ci.ResourceRequestsArgs(cpu=1, memory_in_gb=1)))],
+        ip_address=ci.IpAddressArgs(type="Public", ports=[ci.PortArgs(port=port, protocol="TCP")]),
+    )
+
+
+web = group("web", port)
+"""
+
+
+def write_program(
+    root: Path,
+    main: str,
+    *,
+    project: str = "demo",
+    stacks: dict[str, str] | None = None,
+    project_yaml: str | None = None,
+) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "Pulumi.yaml").write_text(project_yaml or f"name: {project}\nruntime: python\n")
+    (root / "__main__.py").write_text(textwrap.dedent(main))
+    for stack, body in (stacks or {"dev": "config: {}\n"}).items():
+        (root / f"Pulumi.{stack}.yaml").write_text(textwrap.dedent(body))
+    return root
+
+
+class _Diag:
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+@pytest.fixture
+def fake_pack(monkeypatch):
+    """A stand-in ``secure_scoring.policy_pack`` with the same ``evaluate`` shape as the real one.
+
+    It flags every public ContainerGroup port other than 443 (mandatory) and every component
+    (advisory), and records what it was called with.
+    """
+    calls: list[dict] = []
+    mod = types.ModuleType("secure_scoring.policy_pack")
+
+    def evaluate(resources, *, stack, config, policy_config=None):
+        import os
+
+        calls.append(
+            {
+                "stack": stack,
+                "config": dict(config),
+                "policy_config": policy_config,
+                "env_stack": os.environ.get("PULUMI_STACK"),
+                "env_project": os.environ.get("PULUMI_PROJECT"),
+                "env_config": json.loads(os.environ.get("PULUMI_CONFIG", "{}")),
+                "types": [r.type for r in resources],
+            }
+        )
+        out = []
+        for r in resources:
+            if r.type == "azure-native:containerinstance:ContainerGroup":
+                for p in (r.wire_inputs.get("ipAddress") or {}).get("ports", []):
+                    if float(p["port"]) != 443:
+                        out.append(
+                            _Diag(
+                                rule="tls-required",
+                                enforcement="mandatory",
+                                urn=r.urn,
+                                resource_type=r.type,
+                                name=r.name,
+                                message=f"public port {int(p['port'])} is not 443/TLS",
+                                remediation="expose only 443 behind the TLS gateway",
+                                severity="high",
+                            )
+                        )
+            elif not r.custom:
+                out.append(
+                    _Diag(
+                        rule="auth-required",
+                        enforcement="advisory",
+                        urn=r.urn,
+                        resource_type=r.type,
+                        name=r.name,
+                        message="component seen",
+                        remediation="",
+                        severity="medium",
+                    )
+                )
+        return out
+
+    mod.evaluate = evaluate
+    mod.rule_metadata = lambda: [
+        _Diag(
+            name="tls-required",
+            description="Public scoring endpoints must use TLS. Long text.",
+            remediation="Serve 443 only.",
+            severity="high",
+            enforcement="mandatory",
+        ),
+        _Diag(
+            name="auth-required",
+            description="Endpoints need authentication.",
+            remediation="Use key or token auth.",
+            severity="medium",
+            enforcement="advisory",
+        ),
+    ]
+    mod.calls = calls
+    monkeypatch.setitem(sys.modules, "secure_scoring.policy_pack", mod)
+    import secure_scoring
+
+    monkeypatch.setattr(secure_scoring, "policy_pack", mod, raising=False)
+    return mod
+
+
+# ----------------------------------------------------------------------------------------------
+# project and stack config
+# ----------------------------------------------------------------------------------------------
+def test_stack_config_namespaces_json_encoding_and_secure_values(tmp_path):
+    root = write_program(
+        tmp_path / "p",
+        "",
+        project_yaml=textwrap.dedent(
+            """\
+            name: demo
+            runtime:
+              name: python
+              options: {toolchain: pip, virtualenv: .venv}
+            config:
+              region:
+                type: string
+                default: westeurope
+              size: small
+            """
+        ),
+        stacks={
+            "dev": """\
+            config:
+              size: large
+              demo:count: 3
+              ratio: 1.5
+              flag: true
+              obj: {a: 1, b: [x, y]}
+              other:key: plain
+              aws:config:region: us-east-1
+              apiKey:
+                secure: AAABAKxyz
+              nested:
+                user: me
+                password:
+                  secure: AAABAzz
+            """
+        },
+    )
+    project = gate.load_project(root)
+    cfg = gate.load_stack_config(project, "dev")
+    assert cfg.values == {
+        "demo:region": "westeurope",  # project default
+        "demo:size": "large",  # stack overrides project
+        "demo:count": "3",
+        "demo:ratio": "1.5",
+        "demo:flag": "true",
+        "demo:obj": '{"a":1,"b":["x","y"]}',
+        "other:key": "plain",
+        "aws:region": "us-east-1",  # legacy ns:config:key
+        "demo:apiKey": gate.UNKNOWN,
+        "demo:nested": json.dumps({"user": "me", "password": gate.UNKNOWN}, separators=(",", ":")),
+    }
+    assert cfg.secret_keys == ["demo:apiKey", "demo:nested"]
+    assert cfg.undecryptable == ["demo:apiKey", "demo:nested"]
+
+
+def test_stack_config_dir_and_main_are_respected(tmp_path):
+    root = tmp_path / "repo"
+    (root / "prog").mkdir(parents=True)
+    (root / "envs").mkdir()
+    (root / "Pulumi.yaml").write_text("name: x\nruntime: python\nmain: prog/\nstackConfigDir: envs\n")
+    (root / "prog" / "__main__.py").write_text("")
+    (root / "envs" / "Pulumi.prod.yaml").write_text("config:\n  a: b\n")
+    project = gate.load_project(root)
+    assert project.main_file == (root / "prog" / "__main__.py").resolve()
+    assert gate.load_stack_config(project, "prod").values == {"x:a": "b"}
+    # org/project/stack names use the last part for the file
+    assert gate.load_stack_config(project, "acme/x/prod").values == {"x:a": "b"}
+
+
+@pytest.mark.parametrize(
+    ("files", "stack", "expected"),
+    [
+        ({}, "dev", "no Pulumi.yaml"),
+        ({"Pulumi.yaml": "name: x\nruntime: nodejs\n"}, "dev", "Python programs only"),
+        ({"Pulumi.yaml": "runtime: python\n"}, "dev", "missing or invalid project name"),
+        ({"Pulumi.yaml": "name: x\n"}, "dev", "runtime: missing"),
+        ({"Pulumi.yaml": "name: x\nruntime: python\nmain: nope/\n"}, "dev", "'nope/' does not exist"),
+        ({"Pulumi.yaml": "name: [x\n"}, "dev", "not valid YAML"),
+        (
+            {
+                "Pulumi.yaml": "name: x\nruntime: python\n",
+                "__main__.py": "",
+                "Pulumi.prod.yaml": "config: {}\n",
+            },
+            "dev",
+            "no stack config Pulumi.dev.yaml for stack 'dev' (stack files found: Pulumi.prod.yaml)",
+        ),
+        (
+            {
+                "Pulumi.yaml": "name: x\nruntime: python\n",
+                "__main__.py": "",
+                "Pulumi.dev.yaml": "config: [1]\n",
+            },
+            "dev",
+            "must be a mapping",
+        ),
+        (
+            {
+                "Pulumi.yaml": "name: x\nruntime: python\n",
+                "__main__.py": "",
+                "Pulumi.dev.yaml": "config:\n  a:b:c: 1\n",
+            },
+            "dev",
+            "not of the form",
+        ),
+        (
+            {"Pulumi.yaml": "name: x\nruntime: python\n", "__main__.py": ""},
+            "bad stack!",
+            "invalid stack name",
+        ),
+    ],
+)
+def test_bad_project_or_stack_is_a_usage_error(tmp_path, files, stack, expected):
+    for name, body in files.items():
+        (tmp_path / name).write_text(body)
+    with pytest.raises(UsageError) as err:
+        project = gate.load_project(tmp_path)
+        gate.load_stack_config(project, stack)
+    assert expected in str(err.value)
+
+
+def test_cli_usage_errors_exit_2_without_traceback(tmp_path, capsys):
+    assert cli_main(["check", str(tmp_path / "missing"), "--stack", "dev"]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "Traceback" not in err
+    root = write_program(tmp_path / "p", "")
+    (tmp_path / "pc.json").write_text("[1, 2]")
+    assert cli_main(["check", str(root), "--stack", "dev", "--policy-config", str(tmp_path / "pc.json")]) == 2
+    assert "must hold a JSON object" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------------------------
+# running the program
+# ----------------------------------------------------------------------------------------------
+def test_program_sees_config_secret_placeholder_and_runs_in_its_directory(tmp_path, fake_pack):
+    root = write_program(
+        tmp_path / "p",
+        """\
+        import os
+        import pulumi
+        import helper  # a module next to __main__.py, importable like under the language host
+
+        c = pulumi.Config()
+        pulumi.export("cwd", os.getcwd())
+        assert c.get_int("count") == 3 and c.get_bool("flag") is True
+        assert c.get_object("obj") == {"a": [1, 2]}
+        key = c.require_secret("apiKey")
+        helper.make(key)
+        """,
+        stacks={
+            "dev": "config:\n  count: 3\n  flag: true\n  obj: {a: [1, 2]}\n  apiKey:\n    secure: AAAB\n"
+        },
+    )
+    (root / "helper.py").write_text(
+        "import pulumi_azure_native.containerinstance as ci\n"
+        "def make(secret):\n"
+        "    return ci.ContainerGroup('g', resource_group_name='rg', os_type='Linux', containers=[ci.ContainerArgs(\n"
+        "        name='a', image='i', resources=ci.ResourceRequirementsArgs(requests=ci.ResourceRequestsArgs(cpu=1, memory_in_gb=1)),\n"
+        "        environment_variables=[ci.EnvironmentVariableArgs(name='K', secure_value=secret)])])\n"
+    )
+    report = gate.check(root, "dev")
+    assert report.ok and [r.type for r in report.resources] == [
+        "azure-native:containerinstance:ContainerGroup"
+    ]
+    [call] = fake_pack.calls
+    assert call["stack"] == call["env_stack"] == "dev" and call["env_project"] == "demo"
+    assert call["env_config"]["demo:count"] == "3"
+    # the secure value reaches the resource as a secret holding Pulumi's unknown sentinel
+    [res] = fake_pack_resources(root)
+    env = res.wire_inputs["containers"][0]["environmentVariables"][0]["secureValue"]
+    assert env == {
+        "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+        "value": gate.UNKNOWN,
+    }
+    assert [n.message for n in report.notes] == [
+        "could not judge demo:apiKey: secure value (not decrypted offline; rules that read it treat it as unknown)"
+    ]
+    assert "helper" not in sys.modules  # the program's own modules are forgotten afterwards
+
+
+def fake_pack_resources(root):
+    project = gate.load_project(root)
+    return gate.run_program(project, gate.load_stack_config(project, "dev")).resources
+
+
+@pytest.mark.parametrize(
+    ("main", "line", "expected"),
+    [
+        (
+            "import pulumi\n\nhost = pulumi.Config().require('hostname')\n",
+            3,
+            "ConfigMissingError: Missing required configuration variable 'demo:hostname'",
+        ),
+        (
+            "import pulumi\n\n\ndef boom(v):\n    raise ValueError('bad value in apply')\n\n\npulumi.Output.from_input(1).apply(boom)\n",
+            5,
+            "ValueError: bad value in apply",
+        ),
+        ("x = (\n", 1, "SyntaxError"),
+        (
+            "from secure_scoring import CertificateBundle, CertificateBundleArgs\n\n"
+            "CertificateBundle('tls', CertificateBundleArgs(source='self_signed', environment='production',\n"
+            "                  hostnames=['scoring.example.com']))\n",
+            3,
+            "ConfigurationError",
+        ),
+    ],
+)
+def test_program_failure_exits_2_with_the_programs_error(tmp_path, capsys, fake_pack, main, line, expected):
+    root = write_program(tmp_path / "p", main)
+    rc = cli_main(["check", str(root), "--stack", "dev"])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "the program failed" in err
+    assert f"__main__.py:{line}: " in err
+    assert expected.split(":")[0] in err and expected.split(": ", 1)[-1] in err
+    assert "Traceback" not in err and "gate.py" not in err
+
+
+def test_secure_value_parsed_by_program_fails_with_a_hint(tmp_path, capsys, fake_pack):
+    root = write_program(
+        tmp_path / "p",
+        "import pulumi\nport = pulumi.Config().get_int('port')\n",
+        stacks={"dev": "config:\n  port:\n    secure: AAAB\n"},
+    )
+    assert cli_main(["check", str(root), "--stack", "dev"]) == 2
+    err = capsys.readouterr().err
+    assert "demo:port is a secure value that the offline gate cannot decrypt" in err
+
+
+def test_pulumi_log_error_fails_like_a_preview(tmp_path, capsys, fake_pack):
+    root = write_program(tmp_path / "p", "import pulumi\npulumi.log.error('no region set')\n")
+    assert cli_main(["check", str(root), "--stack", "dev"]) == 2
+    assert "no region set" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------------------------
+# reports
+# ----------------------------------------------------------------------------------------------
+@pytest.fixture
+def failing_report(tmp_path, fake_pack, monkeypatch):
+    root = write_program(tmp_path / "repo" / "prog", CG_PROGRAM, stacks={"dev": "config:\n  port: 80\n"})
+    monkeypatch.chdir(tmp_path / "repo")
+    return root, gate.check(root, "dev")
+
+
+def test_findings_are_located_at_the_program_line(failing_report):
+    root, report = failing_report
+    [finding] = report.findings
+    assert finding.rule == "tls-required" and finding.level == "mandatory"
+    assert finding.location.path == (root / "__main__.py").resolve()
+    assert finding.location.line == 9  # where the resource is constructed (Pulumi's sourcePosition)
+    assert report.exit_code == 1
+
+
+def test_text_report(failing_report):
+    _root, report = failing_report
+    text = gate.render_text(report)
+    assert "azure-native:containerinstance:ContainerGroup  web  (prog/__main__.py:9)" in text
+    assert "[mandatory] tls-required (high): public port 80 is not 443/TLS" in text
+    assert "fix: expose only 443 behind the TLS gateway" in text
+    assert text.rstrip().endswith(
+        "FAIL: stack dev of demo: 1 resources, 1 mandatory violation, 0 advisories, 0 notes"
+    )
+
+
+def test_json_report_schema(failing_report):
+    root, report = failing_report
+    doc = json.loads(gate.render_json(report))
+    assert set(doc) == {
+        "schemaVersion",
+        "tool",
+        "project",
+        "stack",
+        "programDir",
+        "preview",
+        "ok",
+        "exitCode",
+        "summary",
+        "findings",
+        "notes",
+        "resources",
+    }
+    assert (
+        doc["schemaVersion"] == 1 and doc["ok"] is False and doc["exitCode"] == 1 and doc["preview"] is True
+    )
+    assert doc["summary"] == {"resources": 1, "mandatory": 1, "advisory": 0, "notes": 0}
+    [f] = doc["findings"]
+    assert f == {
+        "rule": "tls-required",
+        "level": "mandatory",
+        "severity": "high",
+        "urn": "urn:pulumi:dev::demo::pulumi:pulumi:Stack$azure-native:containerinstance:ContainerGroup::web",
+        "resourceType": "azure-native:containerinstance:ContainerGroup",
+        "resourceName": "web",
+        "message": "public port 80 is not 443/TLS",
+        "remediation": "expose only 443 behind the TLS gateway",
+        "location": {"path": "__main__.py", "line": 9},
+    }
+    assert doc["resources"][0]["location"] == {"path": "__main__.py", "line": 9}
+
+
+def test_sarif_has_what_github_code_scanning_requires(failing_report):
+    _root, report = failing_report
+    doc = json.loads(gate.render_sarif(report))
+    assert doc["$schema"].endswith("sarif-2.1.0.json") and doc["version"] == "2.1.0"
+    [run] = doc["runs"]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "secure-scoring" and driver["semanticVersion"]
+    assert driver["informationUri"].endswith("docs/check.md")
+    ids = [r["id"] for r in driver["rules"]]
+    assert ids == sorted(ids) and {"tls-required", "auth-required"} <= set(ids)
+    for rule in driver["rules"]:
+        for key in ("shortDescription", "fullDescription", "help"):
+            assert rule[key]["text"].strip()
+        assert rule["help"]["markdown"].strip()
+        assert rule["defaultConfiguration"]["level"] in ("error", "warning")
+        assert 0.1 <= float(rule["properties"]["security-severity"]) <= 10.0
+        assert "security" in rule["properties"]["tags"]
+    tls = driver["rules"][ids.index("tls-required")]
+    assert tls["shortDescription"]["text"] == "Public scoring endpoints must use TLS."
+    assert tls["defaultConfiguration"]["level"] == "error" and tls["properties"]["security-severity"] == "8.0"
+    assert run["automationDetails"]["id"] == "secure-scoring/dev/"
+    [result] = run["results"]
+    assert result["ruleId"] == "tls-required" and driver["rules"][result["ruleIndex"]]["id"] == "tls-required"
+    assert result["level"] == "error"
+    urn = report.findings[0].urn
+    assert urn in result["message"]["text"] and "public port 80" in result["message"]["text"]
+    loc = result["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"]["uri"] == "prog/__main__.py"  # repo-relative: relative to cwd
+    assert loc["region"]["startLine"] == 9
+    assert result["partialFingerprints"] == {
+        "pulumiUrn/v1": hashlib.sha256((urn + "tls-required").encode()).hexdigest()
+    }
+
+
+def test_sarif_paths_fall_back_to_program_dir_and_advisories_are_warnings(tmp_path, fake_pack, monkeypatch):
+    root = write_program(
+        tmp_path / "prog",
+        "import pulumi\n\nclass Box(pulumi.ComponentResource):\n"
+        "    def __init__(self, name):\n        super().__init__('x:index:Box', name, {}, None)\n"
+        "        self.register_outputs({})\n\nBox('b')\n",
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    report = gate.check(root, "dev")
+    assert report.ok and len(report.advisory) == 1
+    [result] = json.loads(gate.render_sarif(report))["runs"][0]["results"]
+    assert result["level"] == "warning"
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "__main__.py"
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 8
+
+
+def test_children_of_a_library_component_point_at_the_line_that_created_it(tmp_path, fake_pack):
+    root = write_program(
+        tmp_path / "p",
+        "from secure_scoring import CertificateBundle, CertificateBundleArgs\n\n\n"
+        "bundle = CertificateBundle('tls', CertificateBundleArgs(source='self_signed',\n"
+        "    hostnames=['scoring.dev.example.test']))\n",
+    )
+    report = gate.check(root, "dev")
+    children = [r for r in report.resources if r.parent and r.type.startswith("tls:")]
+    assert children, "the bundle registers pulumi-tls children"
+    for r in report.resources:
+        assert (r.location.path.name, r.location.line) == ("__main__.py", 4), r.type
+
+
+def test_cli_writes_reports_to_a_file_and_prints_the_verdict(failing_report, tmp_path, capsys):
+    root, _ = failing_report
+    out = tmp_path / "r.sarif"
+    assert cli_main(["check", str(root), "--stack", "dev", "--format", "sarif", "--output", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "FAIL: stack dev of demo" in captured.err
+    assert json.loads(out.read_text())["version"] == "2.1.0"
+    pc = tmp_path / "pc.json"
+    pc.write_text('{"all": "advisory"}')
+    cli_main(["check", str(root), "--stack", "dev", "--format", "json", "--policy-config", str(pc)])
+    assert sys.modules["secure_scoring.policy_pack"].calls[-1]["policy_config"] == {"all": "advisory"}
+    assert json.loads(capsys.readouterr().out)["stack"] == "dev"
