@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 
 from ._common import SecurityFacts, type_token
-from .auth import KEY, NONE, ScoringKeys, resolve_auth_mode
+from .auth import KEY, NONE, ScoringKeys, resolve_auth_mode, rotation_version
 from .dns import normalize_hostname, validate_label
 from .errors import ConfigurationError
 
@@ -244,8 +244,8 @@ class SecureAciService(pulumi.ComponentResource):
             self.keys = ScoringKeys(
                 name,
                 parent=self,
-                primary_version=args.primary_key_version,
-                secondary_version=args.secondary_key_version,
+                primary_version=plan["primary_version"],
+                secondary_version=plan["secondary_version"],
             )
         self.primary_key = self.keys.primary if self.keys else None
         self.secondary_key = self.keys.secondary if self.keys else None
@@ -436,6 +436,8 @@ def _plan(args: SecureAciServiceArgs) -> dict[str, Any]:
     auth = resolve_auth_mode(args.auth, platform="aci", input_name="auth")
     if auth not in (KEY, NONE):  # resolve_auth_mode already refuses token on ACI
         raise ConfigurationError("auth", f"unsupported auth {auth!r} on ACI", "use 'key' or 'none'")
+    primary_version = rotation_version(args.primary_key_version, "primary_key_version")
+    secondary_version = rotation_version(args.secondary_key_version, "secondary_key_version")
 
     cpu = _number(args.cpu, "cpu", low=0, high=4, unit="vCPUs")
     memory = _number(args.memory_gb, "memory_gb", low=0, high=16, unit="GB")
@@ -600,4 +602,6 @@ def _plan(args: SecureAciServiceArgs) -> dict[str, Any]:
         "identity_ids": ids,
         "registries": registries,
         "environment": environment,
+        "primary_version": primary_version,
+        "secondary_version": secondary_version,
     }

@@ -105,6 +105,11 @@ class Recording:
         return [r.type for r in self.resources]
 
 
+def _fake_uuid(seed: str) -> str:
+    h = hashlib.sha256(seed.encode()).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+
 def _fake_ip(seed: str, prefix: str = "20.50") -> str:
     h = hashlib.sha256(seed.encode()).digest()
     return f"{prefix}.{h[0]}.{max(1, h[1] % 254)}"
@@ -272,11 +277,21 @@ class RealisticMocks(_mocks.Mocks):
             if label:
                 ip["fqdn"] = f"{label}.{loc}.azurecontainer.io"
         gname = inputs.get("containerGroupName") or name
-        return _arm_id(inputs, "Microsoft.ContainerInstance", "containerGroups", gname), {
-            "ipAddress": ip,
-            "provisioningState": "Succeeded",
-            "location": loc,
-        }
+        out = {"ipAddress": ip, "provisioningState": "Succeeded", "location": loc}
+        identity = inputs.get("identity")
+        if isinstance(identity, Mapping):
+            # the input is a list of identity ids; Azure answers with a map id -> {principalId, clientId}
+            ident = {k: v for k, v in identity.items() if k != "userAssignedIdentities"}
+            ids = identity.get("userAssignedIdentities") or []
+            if ids:
+                ident["userAssignedIdentities"] = {
+                    str(i): {"principalId": _fake_uuid(f"{i}/p"), "clientId": _fake_uuid(f"{i}/c")}
+                    for i in ids
+                }
+            if "SystemAssigned" in str(identity.get("type") or ""):
+                ident.update(principalId=_fake_uuid(f"{gname}/p"), tenantId=SUBSCRIPTION)
+            out["identity"] = ident
+        return _arm_id(inputs, "Microsoft.ContainerInstance", "containerGroups", gname), out
 
     def _azure_native_network_PublicIPAddress(self, name, inputs):
         loc = inputs.get("location") or self.location

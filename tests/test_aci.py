@@ -1,0 +1,448 @@
+"""SecureAciService under mocks: exact children, the ContainerGroup as Azure would receive it, the
+gateway files in the secret volume, refusals, key rotation and the facts the policy pack reads."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+
+from secure_scoring.aci import (
+    DEFAULT_GATEWAY_IMAGE,
+    DEFAULT_SCORER_IMAGE,
+    RegistryCredential,
+    SecureAciService,
+    SecureAciServiceArgs,
+)
+from secure_scoring.certificates import CertificateBundle, CertificateBundleArgs
+from secure_scoring.errors import ConfigurationError
+from secure_scoring.gateway import (
+    CONTAINER_CONFIG_DIR,
+    SECRET_FILES,
+    GatewaySettings,
+    render_keys_disabled,
+    render_keys_map,
+    render_nginx_config,
+)
+from secure_scoring.mocking import (
+    is_secret_envelope,
+    output_is_secret,
+    output_value,
+    run_with_mocks,
+    unwrap_secrets,
+)
+
+GROUP = "azure-native:containerinstance:ContainerGroup"
+RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
+SERVICE = "secure-scoring:index:SecureAciService"
+HOST = "scoring.example.test"
+
+
+@pytest.fixture(scope="module")
+def pem_files(pki, tmp_path_factory):
+    """The shared PKI's leaf as files: full chain (leaf + intermediate) and key."""
+    d = tmp_path_factory.mktemp("aci-pem")
+    chain = pki.leaf.write_chain(d / "chain.pem")
+    return chain, pki.leaf.key_path, chain.read_text(), pki.leaf.key_pem
+
+
+def deploy(pem_files, cert: str = "pem", expect_error: bool = False, **overrides: Any):
+    """Run one SecureAciService (named ``svc``) under mocks; return (recording, service or error)."""
+    chain, key, _, _ = pem_files
+    box: dict[str, Any] = {}
+
+    def program():
+        if cert == "pem":
+            bundle = CertificateBundle.from_files("cert", chain, key, hostnames=[HOST])
+        elif cert == "self_signed":
+            bundle = CertificateBundle(
+                "cert", CertificateBundleArgs(source="self_signed", hostnames=[HOST], environment="dev")
+            )
+        else:
+            bundle = CertificateBundle(
+                "cert",
+                CertificateBundleArgs(
+                    source="microsoft_managed", leaf_domain_label="scoring", location="westeurope"
+                ),
+            )
+        args = {
+            "resource_group_name": "rg-scoring",
+            "certificate": bundle,
+            "hostname": HOST,
+            "dns_name_label": "contoso-scoring",
+            **overrides,
+        }
+        try:
+            box["svc"] = SecureAciService("svc", SecureAciServiceArgs(**args))
+        except ConfigurationError as exc:
+            if not expect_error:
+                raise
+            box["error"] = exc
+
+    rec = run_with_mocks(program)
+    if expect_error:
+        assert "error" in box, "expected a ConfigurationError"
+        # refused before anything of the service was registered
+        assert [r for r in rec.resources if r.type in (SERVICE, GROUP, RANDOM_PASSWORD)] == []
+        return rec, box["error"]
+    return rec, box["svc"]
+
+
+def service_record(rec):
+    return rec.one(SERVICE)
+
+
+def volume_files(group) -> dict[str, str]:
+    (volume,) = group.wire_inputs["volumes"]
+    assert volume["name"] == "gateway-config"
+    return {k: base64.b64decode(v).decode() for k, v in unwrap_secrets(volume["secret"]).items()}
+
+
+def container(group, name: str) -> dict[str, Any]:
+    return next(c for c in group.wire_inputs["containers"] if c["name"] == name)
+
+
+def settings_for(auth: str, private_ca: bool = False) -> GatewaySettings:
+    return GatewaySettings(
+        hostnames=(HOST,),
+        auth_mode=auth,
+        upstream="127.0.0.1:5001",
+        listen_port=443,
+        config_dir=CONTAINER_CONFIG_DIR,
+        private_ca=private_ca,
+    )
+
+
+@pytest.fixture(scope="module")
+def key_run(pem_files):
+    return deploy(pem_files)
+
+
+@pytest.fixture(scope="module")
+def none_run(pem_files):
+    return deploy(pem_files, auth="none")
+
+
+# -- structure -----------------------------------------------------------------------------------------
+
+
+def test_key_auth_children_are_exact(key_run):
+    rec, svc = key_run
+    comp = service_record(rec)
+    children = rec.children_of(comp.urn)
+    assert sorted((c.type, c.name, c.custom) for c in children) == [
+        (GROUP, "svc-group", True),
+        (RANDOM_PASSWORD, "svc-primary-key", True),
+        (RANDOM_PASSWORD, "svc-secondary-key", True),
+    ]
+    # nothing else of the service anywhere in the program
+    assert len(rec.by_type(GROUP)) == 1 and len(rec.by_type(RANDOM_PASSWORD)) == 2
+    for pw in rec.by_type(RANDOM_PASSWORD):
+        assert pw.inputs["special"] is False and pw.inputs["length"] == 48
+        assert "result" in pw.additional_secret_outputs
+
+
+def test_none_auth_has_only_the_group(none_run):
+    rec, svc = none_run
+    children = rec.children_of(service_record(rec).urn)
+    assert [(c.type, c.name) for c in children] == [(GROUP, "svc-group")]
+    assert svc.primary_key is None and svc.secondary_key is None
+    outputs = service_record(rec).outputs
+    assert outputs["auth_mode"] == "none" and outputs["key_auth_enabled"] is False
+    assert outputs.get("primary_key") is None and outputs.get("secondary_key") is None
+
+
+# -- the ContainerGroup as Azure receives it --------------------------------------------------------------
+
+
+def test_group_exposes_only_443_with_a_secure_label_scope(key_run):
+    rec, _ = key_run
+    g = rec.one(GROUP).wire_inputs
+    assert g["ipAddress"] == {
+        "type": "Public",
+        "ports": [{"port": 443.0, "protocol": "TCP"}],
+        "dnsNameLabel": "contoso-scoring",
+        "autoGeneratedDomainNameLabelScope": "TenantReuse",
+    }
+    assert g["osType"] == "Linux" and g["restartPolicy"] == "Always" and g["sku"] == "Standard"
+    assert g["resourceGroupName"] == "rg-scoring"
+    assert [c["name"] for c in g["containers"]] == ["scorer", "gateway"]
+    # every container port in the group: only the gateway's 443
+    ports = [(c["name"], p["port"]) for c in g["containers"] for p in c.get("ports", [])]
+    assert ports == [("gateway", 443.0)]
+
+
+def test_scorer_listens_on_localhost_and_gets_no_gateway_files(key_run):
+    rec, _ = key_run
+    scorer = container(rec.one(GROUP), "scorer")
+    assert "ports" not in scorer and "volumeMounts" not in scorer
+    assert scorer["image"] == DEFAULT_SCORER_IMAGE
+    cmd = scorer["command"]
+    assert cmd[:2] == ["python", "-c"] and "DEFAULT_HOST = '127.0.0.1'" in cmd[2]
+    assert cmd[3:] == [
+        "--entry_script",
+        "/var/azureml-app/score.py",
+        "--model_dir",
+        "/var/azureml-app/azureml-models",
+        "--port",
+        "5001",
+    ]
+    env = {e["name"]: e.get("value") for e in scorer["environmentVariables"]}
+    assert env == {
+        "AZUREML_ENTRY_SCRIPT": "/var/azureml-app/score.py",
+        "AZUREML_MODEL_DIR": "/var/azureml-app/azureml-models",
+        "AML_APP_ROOT": "/var/azureml-app",
+    }
+    assert scorer["resources"] == {
+        "requests": {"cpu": 1.0, "memoryInGB": 1.5},
+        "limits": {"cpu": 1.0, "memoryInGB": 1.5},
+    }
+
+
+def test_gateway_container_runs_nginx_on_the_mounted_config_with_https_probes(key_run):
+    rec, _ = key_run
+    gw = container(rec.one(GROUP), "gateway")
+    assert gw["image"] == DEFAULT_GATEWAY_IMAGE
+    assert gw["command"] == ["nginx", "-e", "stderr", "-c", f"{CONTAINER_CONFIG_DIR}/nginx.conf"]
+    assert gw["ports"] == [{"port": 443.0, "protocol": "TCP"}]
+    assert gw["volumeMounts"] == [
+        {"name": "gateway-config", "mountPath": CONTAINER_CONFIG_DIR, "readOnly": True}
+    ]
+    for probe in ("livenessProbe", "readinessProbe"):
+        http = gw[probe]["httpGet"]
+        assert http["scheme"] == "https" and http["port"] == 443.0 and http["path"] == "/"
+        assert http["httpHeaders"] == [{"name": "Host", "value": HOST}]
+    assert gw["resources"]["requests"] == gw["resources"]["limits"] == {"cpu": 0.25, "memoryInGB": 0.5}
+
+
+def test_secret_volume_holds_the_rendered_gateway_files(key_run, pem_files):
+    rec, svc = key_run
+    group = rec.one(GROUP)
+    (volume,) = group.wire_inputs["volumes"]
+    assert is_secret_envelope(volume["secret"]), "the whole secret dict must be a Pulumi secret"
+    files = volume_files(group)
+    assert sorted(files) == sorted(SECRET_FILES)
+    assert files["nginx.conf"] == render_nginx_config(settings_for("key"))
+    assert files["tls.crt"] == pem_files[2]  # the full chain, leaf first
+    assert files["tls.crt"].count("BEGIN CERTIFICATE") == 2
+    assert files["tls.key"] == pem_files[3]
+    primary, secondary = output_value(svc.primary_key), output_value(svc.secondary_key)
+    assert files["keys.conf"] == render_keys_map(primary, secondary)
+    assert "volumes" in group.additional_secret_outputs
+
+
+def test_keys_appear_only_in_keys_conf(key_run):
+    rec, svc = key_run
+    primary, secondary = output_value(svc.primary_key), output_value(svc.secondary_key)
+    group = rec.one(GROUP)
+    files = volume_files(group)
+    for name, text in files.items():
+        if name != "keys.conf":
+            assert primary not in text and secondary not in text, name
+    assert primary in files["keys.conf"] and secondary in files["keys.conf"]
+    # nowhere else in what the engine sees, nor in the component's props/outputs, nor in logs
+    without_volume = {k: v for k, v in group.wire_inputs.items() if k != "volumes"}
+    visible = json.dumps([without_volume, service_record(rec).wire_inputs, rec.logs])
+    assert primary not in visible and secondary not in visible
+
+
+def test_none_auth_volume_has_no_key_check(none_run):
+    rec, _ = none_run
+    files = volume_files(rec.one(GROUP))
+    assert files["nginx.conf"] == render_nginx_config(settings_for("none"))
+    assert files["keys.conf"] == render_keys_disabled()
+    assert "keys.conf" not in files["nginx.conf"].split("# auth_mode none")[0].split("http {")[1]
+
+
+def test_self_signed_certificate_turns_ocsp_stapling_off(pem_files):
+    rec, _ = deploy(pem_files, cert="self_signed")
+    files = volume_files(rec.one(GROUP))
+    assert files["nginx.conf"] == render_nginx_config(settings_for("key", private_ca=True))
+    assert "ssl_stapling off;" in files["nginx.conf"]
+    props = service_record(rec).inputs
+    assert props["selfSigned"] is True and props["certificateSource"] == "self_signed"
+
+
+# -- secrets -------------------------------------------------------------------------------------------
+
+
+def test_keys_are_secret_outputs(key_run):
+    rec, svc = key_run
+    assert output_is_secret(svc.primary_key) and output_is_secret(svc.secondary_key)
+    outputs = service_record(rec).outputs
+    assert is_secret_envelope(outputs["primary_key"]) and is_secret_envelope(outputs["secondary_key"])
+
+
+def test_secure_env_and_registry_password_are_secret(pem_files):
+    rec, _ = deploy(
+        pem_files,
+        environment_variables={"LOG_LEVEL": "info"},
+        secure_environment_variables={"STORAGE_KEY": "s3cr3t-value"},
+        image="contoso.azurecr.io/scorer:1.4",
+        image_registry_credentials=[
+            RegistryCredential(server="contoso.azurecr.io", username="pull", password="pw-123")
+        ],
+    )
+    group = rec.one(GROUP)
+    scorer = container(group, "scorer")
+    env = {e["name"]: e for e in scorer["environmentVariables"]}
+    assert env["LOG_LEVEL"] == {"name": "LOG_LEVEL", "value": "info"}
+    assert is_secret_envelope(env["STORAGE_KEY"]["secureValue"]) and "value" not in env["STORAGE_KEY"]
+    (cred,) = group.wire_inputs["imageRegistryCredentials"]
+    assert cred["server"] == "contoso.azurecr.io" and cred["username"] == "pull"
+    assert is_secret_envelope(cred["password"])
+    assert set(group.additional_secret_outputs) == {"volumes", "containers", "imageRegistryCredentials"}
+    # a user image keeps its own entrypoint (it must listen on 127.0.0.1:5001)
+    assert "command" not in scorer
+
+
+# -- refusals ------------------------------------------------------------------------------------------
+
+
+def test_token_auth_is_refused_with_the_reason(pem_files):
+    _, err = deploy(pem_files, expect_error=True, auth="token")
+    assert str(err).startswith("auth:") and "AKS" in str(err)
+
+
+@pytest.mark.parametrize("scope", ["Unsecure", "unsecure"])
+def test_unsecure_label_scope_is_refused(pem_files, scope):
+    _, err = deploy(pem_files, expect_error=True, dns_name_label_scope=scope)
+    assert str(err).startswith("dns_name_label_scope:") and "TenantReuse" in str(err)
+
+
+@pytest.mark.parametrize(
+    ("given", "sent"),
+    [("NoReuse", "Noreuse"), ("Noreuse", "Noreuse"), ("SubscriptionReuse", "SubscriptionReuse")],
+)
+def test_label_scopes_use_the_aci_spelling(pem_files, given, sent):
+    rec, _ = deploy(pem_files, dns_name_label_scope=given)
+    assert rec.one(GROUP).wire_inputs["ipAddress"]["autoGeneratedDomainNameLabelScope"] == sent
+
+
+def test_hostname_not_covered_by_the_certificate_is_refused(pem_files):
+    _, err = deploy(pem_files, expect_error=True, hostname="other.example.com")
+    assert str(err).startswith("hostname:") and "does not cover other.example.com" in str(err)
+
+
+@pytest.mark.parametrize("label", ["contoso_scoring", "-contoso", "contoso-", "a" * 64, "café", ""])
+def test_bad_dns_label_is_refused(pem_files, label):
+    _, err = deploy(pem_files, expect_error=True, dns_name_label=label)
+    assert str(err).startswith("dns_name_label:")
+
+
+def test_microsoft_managed_certificate_is_refused_on_aci(pem_files):
+    _, err = deploy(pem_files, cert="microsoft_managed", expect_error=True)
+    assert str(err).startswith("certificate:") and "only for AKS" in str(err)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "input_name"),
+    [
+        ({"cpu": 0}, "cpu"),
+        ({"memory_gb": "2"}, "memory_gb"),
+        ({"cpu": 3.9, "gateway_cpu": 0.5}, "cpu"),
+        ({"gateway_options": {"listen_port": 8443}}, "gateway_options"),
+        ({"gateway_options": {"no_such_setting": 1}}, "gateway_options"),
+        ({"gateway_options": {"max_body_size": "10m; evil"}}, "gateway.max_body_size"),
+        ({"entry_script": "score.py"}, "entry_script"),
+        ({"environment_variables": {"BAD-NAME": "x"}}, "environment_variables"),
+        ({"primary_key_version": 1.5}, "primary_key_version"),
+        (
+            {"image_registry_credentials": [RegistryCredential(server="r.example")]},
+            "image_registry_credentials",
+        ),
+    ],
+)
+def test_bad_arguments_are_refused_naming_the_input(pem_files, overrides, input_name):
+    _, err = deploy(pem_files, expect_error=True, **overrides)
+    assert str(err).startswith(input_name + ":"), str(err)
+
+
+# -- rotation -------------------------------------------------------------------------------------------
+
+
+def test_changing_the_secondary_version_changes_only_the_secondary_keeper(pem_files, key_run):
+    before, _ = key_run
+    after, _ = deploy(pem_files, primary_key_version=1, secondary_key_version=2.0)
+
+    def keepers(rec):
+        return {r.name: r.inputs["keepers"] for r in rec.by_type(RANDOM_PASSWORD)}
+
+    assert keepers(before) == {"svc-primary-key": {"rotation": "1"}, "svc-secondary-key": {"rotation": "1"}}
+    assert keepers(after) == {"svc-primary-key": {"rotation": "1"}, "svc-secondary-key": {"rotation": "2"}}
+
+
+# -- options ---------------------------------------------------------------------------------------------
+
+
+def test_identity_tags_location_and_sizes(pem_files):
+    uami = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/scorer"
+    rec, _ = deploy(
+        pem_files,
+        identity_ids=[uami],
+        system_assigned_identity=True,
+        tags={"env": "dev"},
+        location="northeurope",
+        cpu=2,
+        memory_gb=4,
+        worker_count=2.0,
+        gateway_options={"max_body_size": "50m"},
+    )
+    g = rec.one(GROUP).wire_inputs
+    assert g["identity"] == {"type": "SystemAssigned, UserAssigned", "userAssignedIdentities": [uami]}
+    assert g["tags"] == {"env": "dev"} and g["location"] == "northeurope"
+    scorer = container(rec.one(GROUP), "scorer")
+    assert scorer["resources"]["requests"] == {"cpu": 2.0, "memoryInGB": 4.0}
+    assert scorer["command"][-2:] == ["--worker_count", "2"]
+    assert "client_max_body_size 50m;" in volume_files(rec.one(GROUP))["nginx.conf"]
+
+
+def test_user_assigned_identity_only(pem_files):
+    rec, _ = deploy(pem_files, identity_ids=["/subscriptions/0/x/userAssignedIdentities/a"])
+    assert rec.one(GROUP).wire_inputs["identity"]["type"] == "UserAssigned"
+
+
+# -- outputs and the facts the policy pack reads --------------------------------------------------------------
+
+
+def test_outputs(key_run):
+    rec, svc = key_run
+    assert svc.scoring_uri == f"https://{HOST}/score"
+    assert output_value(svc.fqdn) == "contoso-scoring.westeurope.azurecontainer.io"
+    assert output_value(svc.ip_address) == rec.one(GROUP).state["ipAddress"]["ip"]
+    assert output_value(svc.container_group_id).endswith(
+        "/providers/Microsoft.ContainerInstance/containerGroups/svc-group"
+    )
+    assert svc.dns_target()[0] == "CNAME"
+
+
+def test_props_and_registered_outputs_for_the_policy_pack(key_run, pki):
+    rec, _ = key_run
+    comp = service_record(rec)
+    props = comp.inputs
+    expected = {
+        "platform": "aci",
+        "tlsEnabled": True,
+        "certificateSource": "pem",
+        "selfSigned": False,
+        "authMode": "key",
+        "keyAuthEnabled": True,
+        "tokenAuthEnabled": False,
+        "minTlsVersion": "1.2",
+        "environment": "dev",
+        "hostname": HOST,
+        "scoringUri": f"https://{HOST}/score",
+        "dnsNameLabel": "contoso-scoring",
+        "dnsNameLabelScope": "TenantReuse",
+        "exposedPorts": [443.0],
+    }
+    assert {k: props[k] for k in expected} == expected
+    assert HOST in props["certificateHostnames"]
+    assert props["certificateNotAfter"][:4].isdigit()  # ISO 8601 from the real certificate
+    out = comp.outputs
+    assert out["platform"] == "aci" and out["tls_enabled"] is True and out["token_auth_enabled"] is False
+    assert out["scoring_uri"] == f"https://{HOST}/score" and out["hostname"] == HOST
+    assert out["fqdn"] == "contoso-scoring.westeurope.azurecontainer.io"
+    assert out["exposed_ports"] == [443.0]
