@@ -45,7 +45,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
 
 __all__ = [
     "FINDING_CODES",
@@ -487,12 +487,18 @@ def _verify_legacy_signature(child: x509.Certificate, parent: x509.Certificate) 
     """Verify a signature that ``verify_directly_issued_by`` refuses (SHA-1, MD5) with the raw key API."""
     try:
         key: Any = parent.public_key()
-        params = child.signature_algorithm_parameters
+        try:
+            params = child.signature_algorithm_parameters
+        except Exception:  # noqa: BLE001
+            params = None
         algorithm = child.signature_hash_algorithm
+        if algorithm is None:
+            return False
         if isinstance(key, rsa.RSAPublicKey):
-            key.verify(child.signature, child.tbs_certificate_bytes, params, algorithm)
+            pad = params if isinstance(params, padding.AsymmetricPadding) else padding.PKCS1v15()
+            key.verify(child.signature, child.tbs_certificate_bytes, pad, algorithm)
         elif isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(child.signature, child.tbs_certificate_bytes, params)
+            key.verify(child.signature, child.tbs_certificate_bytes, ec.ECDSA(algorithm))
         elif isinstance(key, dsa.DSAPublicKey):
             key.verify(child.signature, child.tbs_certificate_bytes, algorithm)
         else:
@@ -940,7 +946,7 @@ class _Inspector:
         for c in certs:
             label = c.label(leaf_index)
             if c.not_after <= self.now:
-                days = -_days_until(c.not_after, self.now)
+                days = _days_until(self.now, c.not_after)
                 self.add(
                     "cert-expired",
                     f"{label} expired on {_fmt_date(c.not_after)} ({days} days ago)",

@@ -1,0 +1,500 @@
+"""The PEM inspector on openssl-made certificates: every finding code both ways, parsing, wildcards."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from secure_scoring.pem import (
+    FINDING_CODES,
+    PRODUCTION_ENVIRONMENTS,
+    CertificateInfo,
+    Report,
+    canonical_pem,
+    covers,
+    hostname_matches,
+    inspect_bundle,
+    parse_pem_certificates,
+)
+from support.certs import Cert, CertFactory
+
+# DESIGN.md, "The CLI": the finding codes, in that order
+DESIGN_CODES = [
+    "cert-not-pem",
+    "key-not-pem",
+    "no-certificate",
+    "no-key",
+    "key-encrypted",
+    "key-mismatch",
+    "cert-expired",
+    "cert-not-yet-valid",
+    "cert-expiring-soon",
+    "hostname-mismatch",
+    "no-san",
+    "chain-order",
+    "chain-incomplete",
+    "weak-key",
+    "weak-signature",
+    "self-signed",
+    "ca-as-leaf",
+    "not-server-auth",
+]
+
+
+@dataclass
+class Bad:
+    """Certificates with one defect each, made once per module by openssl."""
+
+    f: CertFactory
+    rsa: Cert
+    rsa_other: Cert
+    ec_other: Cert
+    expired: Cert
+    expired_inter_leaf: Cert
+    future: Cert
+    soon: Cert
+    cn_only: Cert
+    weak_rsa: Cert
+    k1: Cert
+    p384: Cert
+    sha1: Cert
+    self_signed: Cert
+    ca_leaf: Cert
+    client_only: Cert
+    no_eku: Cert
+    both_eku: Cert
+    sha1_root_leaf: Cert
+    sha1_by_rsa: Cert
+    md5_by_rsa: Cert
+
+
+@pytest.fixture(scope="module")
+def bad(cert_factory: CertFactory, pki) -> Bad:
+    f = cert_factory
+    i = pki.inter
+    expired_inter = f.intermediate(pki.root, "Expired Intermediate", days=2, not_before_days_ago=5)
+    sha1_root = f.ca("SHA1 Root", digest="sha1")
+    rsa_root = f.ca("RSA Root", key="rsa")
+    return Bad(
+        f=f,
+        rsa=f.leaf(i, ["rsa.example.test"], key="rsa"),
+        rsa_other=f.leaf(i, ["rsa-other.example.test"], key="rsa"),
+        ec_other=f.leaf(i, ["ec-other.example.test"]),
+        expired=f.leaf(i, ["expired.example.test"], days=1, not_before_days_ago=10),
+        expired_inter_leaf=f.leaf(expired_inter, ["ei.example.test"]),
+        future=f.leaf(i, ["future.example.test"], not_before_days_ago=-5),
+        soon=f.leaf(i, ["soon.example.test"], days=11, not_before_days_ago=1),
+        cn_only=f.leaf(i, ["cn.example.test"], san=False),
+        weak_rsa=f.leaf(i, ["weak.example.test"], key="rsa:1024"),
+        k1=f.leaf(i, ["k1.example.test"], key="ec:secp256k1"),
+        p384=f.leaf(i, ["p384.example.test"], key="ec:P-384"),
+        sha1=f.leaf(i, ["sha1.example.test"], digest="sha1"),
+        self_signed=f.self_signed(["self.example.test"]),
+        ca_leaf=f.leaf(i, ["ca.example.test"], ca=True),
+        client_only=f.leaf(i, ["client.example.test"], eku="clientAuth"),
+        no_eku=f.leaf(i, ["noeku.example.test"], eku=None),
+        both_eku=f.leaf(i, ["both.example.test"], eku="serverAuth,clientAuth"),
+        sha1_root_leaf=f.leaf(sha1_root, ["sha1root.example.test"]),
+        sha1_by_rsa=f.leaf(rsa_root, ["sha1rsa.example.test"], digest="sha1"),
+        md5_by_rsa=f.leaf(rsa_root, ["md5rsa.example.test"], digest="md5"),
+    )
+
+
+def good_kwargs(pki) -> dict:
+    return {"cert": pki.leaf.chain_pem(), "key": pki.leaf.key_pem, "hostname": ["scoring.example.test"]}
+
+
+def check(cert, key, **kw) -> Report:
+    report = inspect_bundle(cert, key, **kw)
+    assert all(f.code in FINDING_CODES for f in report.findings)
+    assert all(f.severity in ("error", "warning") and f.message and f.fix for f in report.findings)
+    return report
+
+
+def one(report: Report, code: str):
+    found = [f for f in report.findings if f.code == code]
+    assert found, f"{code} not in {report.codes}"
+    return found[0]
+
+
+# ------------------------------------------------------------------------------------------ API shape
+def test_finding_codes_are_exactly_the_design_codes():
+    assert list(FINDING_CODES) == DESIGN_CODES
+    assert PRODUCTION_ENVIRONMENTS == ("production", "prod")
+
+
+def test_good_bundle_has_no_findings_and_a_faithful_summary(pki):
+    report = check(**good_kwargs(pki), environment="production")
+    assert report.findings == [] and report.ok and report.codes == []
+    leaf = report.leaf
+    assert isinstance(leaf, CertificateInfo)
+    assert leaf.subject == "CN=scoring.example.test" and leaf.issuer == "CN=Test Intermediate CA"
+    assert leaf.hostnames == ("scoring.example.test", "localhost", "127.0.0.1")
+    assert leaf.key_description == "EC P-256" and not leaf.is_ca and not leaf.self_signed
+    assert leaf.not_after.tzinfo is not None and leaf.not_after.utcoffset() == timedelta(0)
+    assert timedelta(days=88) < leaf.not_after - datetime.now(UTC) <= timedelta(days=89)
+    der = subprocess.run(
+        ["openssl", "x509", "-in", str(pki.leaf.cert_path), "-outform", "DER"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    assert leaf.fingerprint_sha256 == hashlib.sha256(der).hexdigest()
+    assert [c.subject for c in report.chain] == ["CN=scoring.example.test", "CN=Test Intermediate CA"]
+    assert report.chain[1].is_ca and report.key_checked
+    doc = report.to_dict()
+    assert doc["ok"] is True and doc["findings"] == []
+    assert (
+        doc["certificate"]["subject"] == "CN=scoring.example.test" and doc["certificate"]["days_left"] == 88
+    )
+
+
+def test_to_dict_lists_findings_with_code_severity_message_fix(pki):
+    doc = check(pki.leaf.cert_pem, pki.inter.key_pem).to_dict()
+    assert doc["ok"] is False
+    assert {tuple(sorted(f)) for f in doc["findings"]} == {("code", "fix", "message", "severity")}
+    assert {f["code"] for f in doc["findings"]} == {"key-mismatch", "chain-incomplete"}
+    assert check(b"", None).to_dict()["certificate"] is None
+
+
+# ------------------------------------------------------------------------------------------ each code
+def test_cert_not_pem_der_and_pkcs12_with_conversion_commands(pki, bad):
+    der = one(check(bad.f.der(pki.leaf).read_bytes(), None, cert_name="leaf.der"), "cert-not-pem")
+    assert (
+        "DER" in der.message
+        and der.fix == "Convert it to PEM: openssl x509 -inform der -in leaf.der -out cert.pem"
+    )
+    p12 = check(bad.f.pkcs12(pki.leaf).read_bytes(), None, cert_name="bundle.pfx")
+    finding = one(p12, "cert-not-pem")
+    assert "PKCS#12" in finding.message
+    assert "openssl pkcs12 -in bundle.pfx -nokeys" in finding.fix
+    assert "openssl pkcs12 -in bundle.pfx -nocerts -nodes" in finding.fix
+    protected = check(bad.f.pkcs12(pki.leaf, password="s3cret").read_bytes(), None)
+    assert "PKCS#12" in one(protected, "cert-not-pem").message
+    assert one(check(b"just some text\n", None), "cert-not-pem").message.endswith("without PEM markers)")
+    assert "cert-not-pem" not in check(**good_kwargs(pki)).codes
+
+
+def test_cert_not_pem_for_damaged_truncated_and_glued_blocks(pki):
+    chain = pki.leaf.chain_pem()
+    damaged = chain.replace(chain.splitlines()[3], "@@@@" + chain.splitlines()[3][4:], 1)
+    assert "damaged" in one(check(damaged, None), "cert-not-pem").message
+    truncated = check(chain[: len(chain) - 100], None)
+    assert "no matching END line" in one(truncated, "cert-not-pem").message
+    glued = pki.leaf.cert_pem.rstrip("\n") + pki.inter.cert_pem
+    report = check(glued, pki.leaf.key_pem)
+    assert report.codes == ["cert-not-pem"] and "glued" in report.findings[0].message
+    assert len(report.chain) == 2  # both certificates are still inspected
+
+
+def test_key_not_pem(pki, bad):
+    finding = one(
+        check(pki.leaf.chain_pem(), bad.f.key_der(pki.leaf).read_bytes(), key_name="k.der"), "key-not-pem"
+    )
+    assert finding.fix == "Convert it: openssl pkey -inform der -in k.der -out key.pem"
+    assert one(check(pki.leaf.chain_pem(), b"\x00\xff garbage"), "key-not-pem")
+    p12 = one(check(pki.leaf.chain_pem(), bad.f.pkcs12(pki.leaf).read_bytes()), "key-not-pem")
+    assert "-nocerts -nodes" in p12.fix
+    assert "key-not-pem" not in check(**good_kwargs(pki)).codes
+
+
+def test_no_certificate(pki):
+    swapped = check(pki.leaf.key_pem, pki.leaf.cert_pem)
+    assert "swapped" in one(swapped, "no-certificate").message and "swapped" in one(swapped, "no-key").message
+    assert one(check("", pki.leaf.key_pem), "no-certificate")
+    assert one(check(None, None), "no-certificate")
+    assert "no-certificate" not in check(**good_kwargs(pki)).codes
+
+
+def test_no_key_and_key_none_means_not_checked(pki):
+    assert one(check(pki.leaf.chain_pem(), ""), "no-key")
+    public = subprocess.run(
+        ["openssl", "pkey", "-in", str(pki.leaf.key_path), "-pubout"], capture_output=True, check=True
+    ).stdout
+    assert "public key" in one(check(pki.leaf.chain_pem(), public), "no-key").message
+    skipped = check(pki.leaf.chain_pem(), None)
+    assert skipped.findings == [] and skipped.key_checked is False
+
+
+@pytest.mark.parametrize("which", ["ec-pkcs8", "ec-legacy", "rsa-pkcs8", "rsa-legacy"])
+def test_key_encrypted(pki, bad, which):
+    cert = pki.leaf if which.startswith("ec") else bad.rsa
+    key = bad.f.encrypted_key(cert, legacy=which.endswith("legacy")).read_text()
+    assert ("Proc-Type: 4,ENCRYPTED" in key) == which.endswith("legacy")
+    report = check(cert.chain_pem(), key)
+    assert report.codes == ["key-encrypted"]
+    finding = report.findings[0]
+    assert ("legacy" in finding.message) == which.endswith("legacy")
+    assert "openssl pkey -in key.pem -out key-plain.pem" in finding.fix and "Azure ML" in finding.fix
+
+
+@pytest.mark.parametrize("kind", ["ec", "rsa", "rsa-vs-ec"])
+def test_key_mismatch(pki, bad, kind):
+    cert, key = {
+        "ec": (pki.leaf, bad.ec_other.key_pem),
+        "rsa": (bad.rsa, bad.rsa_other.key_pem),
+        "rsa-vs-ec": (bad.rsa, pki.leaf.key_pem),
+    }[kind]
+    report = check(cert.chain_pem(), key)
+    assert report.codes == ["key-mismatch"]
+    assert f"leaf certificate #1 (CN={cert.hostnames[0]})" in report.findings[0].message
+
+
+def test_key_of_the_intermediate_is_named(pki):
+    finding = one(check(pki.leaf.chain_pem(), pki.inter.key_pem), "key-mismatch")
+    assert "it is the key of certificate #2 (CN=Test Intermediate CA)" in finding.message
+
+
+@pytest.mark.parametrize("fmt", ["pkcs8", "pkcs1", "sec1"])
+def test_key_formats_accepted(pki, bad, fmt):
+    cert = bad.rsa if fmt == "pkcs1" else pki.leaf
+    key = bad.f.key_in_format(cert, fmt).read_text()
+    assert check(cert.chain_pem(), key).findings == []
+
+
+def test_cert_expired(pki, bad):
+    finding = one(check(bad.expired.chain_pem(), bad.expired.key_pem), "cert-expired")
+    assert finding.message.startswith("certificate #1 (leaf, CN=expired.example.test) expired on ")
+    assert "(9 days ago)" in finding.message
+    inter = check(bad.expired_inter_leaf.chain_pem(), None)
+    assert inter.codes == ["cert-expired"]
+    assert inter.findings[0].message.startswith("certificate #2 (CN=Expired Intermediate) expired on ")
+    later = datetime.now(UTC) + timedelta(days=100)
+    assert "cert-expired" in check(**good_kwargs(pki), now=later).codes
+    assert "cert-expired" not in check(**good_kwargs(pki)).codes
+
+
+def test_cert_not_yet_valid(pki, bad):
+    finding = one(check(bad.future.chain_pem(), bad.future.key_pem), "cert-not-yet-valid")
+    assert "not valid before" in finding.message and "(in 5 days;" in finding.message
+    earlier = datetime.now(UTC) - timedelta(days=3)
+    assert "cert-not-yet-valid" in check(**good_kwargs(pki), now=earlier).codes
+    assert "cert-not-yet-valid" not in check(**good_kwargs(pki)).codes
+
+
+def test_cert_expiring_soon_is_a_warning(pki, bad):
+    report = check(bad.soon.chain_pem(), bad.soon.key_pem)
+    assert report.codes == ["cert-expiring-soon"] and report.ok
+    finding = report.findings[0]
+    assert finding.severity == "warning" and "in 9 days (the minimum is 30 days)" in finding.message
+    assert check(bad.soon.chain_pem(), bad.soon.key_pem, min_days=5).findings == []
+    assert check(**good_kwargs(pki), min_days=120).codes == ["cert-expiring-soon"]
+    assert "cert-expiring-soon" not in check(**good_kwargs(pki)).codes
+
+
+def test_hostname_mismatch_names_the_host_and_the_sans(pki):
+    report = check(
+        pki.leaf.chain_pem(), pki.leaf.key_pem, hostname=["scoring.example.test", "api.example.test"]
+    )
+    assert report.codes == ["hostname-mismatch"]
+    message = report.findings[0].message
+    assert "'api.example.test'" in message and "scoring.example.test, localhost, 127.0.0.1" in message
+    assert check(pki.leaf.chain_pem(), None, hostname=["LOCALHOST", "127.0.0.1", "scoring.example.test."]).ok
+    assert check(pki.leaf.chain_pem(), None, hostname="127.0.0.2").codes == ["hostname-mismatch"]
+    wildcard = pki.wildcard.chain_pem()
+    assert check(wildcard, None, hostname="api.example.test").findings == []
+    deep = check(wildcard, None, hostname=["a.b.example.test", "example.test"])
+    assert deep.codes == ["hostname-mismatch", "hostname-mismatch"]
+    assert "exactly one left-most label" in deep.findings[0].message
+
+
+def test_no_san_without_cn_fallback(pki, bad):
+    report = check(bad.cn_only.chain_pem(), bad.cn_only.key_pem, hostname="cn.example.test")
+    assert report.codes == ["no-san"] and not report.ok
+    assert (
+        "CN=cn.example.test" in report.findings[0].message and "cn.example.test" in report.findings[0].message
+    )
+    other = check(bad.cn_only.chain_pem(), None, hostname="x.example.test")
+    assert other.codes == ["no-san", "hostname-mismatch"]
+    assert "no-san" not in check(**good_kwargs(pki)).codes
+
+
+def test_chain_order(pki, bad):
+    reversed_ = check(pki.inter.cert_pem + pki.leaf.cert_pem, pki.leaf.key_pem)
+    assert reversed_.codes == ["chain-order"] and "Expected order: #2, #1" in reversed_.findings[0].message
+    assert reversed_.leaf.subject == "CN=scoring.example.test"
+    middle = check(pki.leaf.cert_pem + pki.root.cert_pem + pki.inter.cert_pem, None)
+    assert middle.codes == ["chain-order"] and "Expected order: #1, #3, #2" in middle.findings[0].message
+    extra = check(pki.leaf.full_chain_pem() + bad.rsa.cert_pem, None)
+    assert (
+        extra.codes == ["chain-order"] and "#4 (CN=rsa.example.test) is not part" in extra.findings[0].message
+    )
+    duplicate = check(pki.leaf.chain_pem() + pki.inter.cert_pem, None)
+    assert duplicate.codes == ["chain-order"] and "duplicate" in duplicate.findings[0].message
+    assert check(pki.leaf.full_chain_pem(), pki.leaf.key_pem).findings == []  # the root may be included
+
+
+def test_chain_incomplete(pki, bad):
+    alone = check(pki.leaf.cert_pem, pki.leaf.key_pem)
+    assert alone.codes == ["chain-incomplete"]
+    assert "issuer 'CN=Test Intermediate CA'" in alone.findings[0].message
+    gap = check(pki.leaf.cert_pem + pki.root.cert_pem, None)
+    assert gap.codes == ["chain-incomplete"] and "gap" in gap.findings[0].message
+    # an intermediate with the issuer's name but another key did not sign the leaf
+    impostor = bad.f.intermediate(pki.root, "Test Intermediate CA")
+    wrong = check(pki.leaf.cert_pem + impostor.cert_pem, None)
+    assert wrong.codes == ["chain-incomplete"] and "did not sign" in wrong.findings[0].message
+    assert "chain-incomplete" not in check(**good_kwargs(pki)).codes
+    assert "chain-incomplete" not in check(bad.self_signed.cert_pem, bad.self_signed.key_pem).codes
+
+
+def test_weak_key(pki, bad):
+    rsa1024 = one(check(bad.weak_rsa.chain_pem(), bad.weak_rsa.key_pem), "weak-key")
+    assert "RSA key of 1024 bits" in rsa1024.message
+    k1 = one(check(bad.k1.chain_pem(), bad.k1.key_pem), "weak-key")
+    assert "secp256k1" in k1.message
+    for strong in (bad.rsa, bad.p384, pki.leaf):
+        assert check(strong.chain_pem(), strong.key_pem).findings == []
+    assert check(bad.p384.chain_pem(), None).leaf.key_description == "EC P-384"
+    assert check(bad.rsa.chain_pem(), None).leaf.key_description == "RSA 2048"
+
+
+def test_weak_signature(pki, bad):
+    report = check(bad.sha1.chain_pem(), bad.sha1.key_pem)
+    assert report.codes == ["weak-signature"] and "SHA1" in report.findings[0].message
+    # RSA issuers (PKCS#1 v1.5): the chain still verifies, only the hash is reported
+    for cert, name in ((bad.sha1_by_rsa, "SHA1"), (bad.md5_by_rsa, "MD5")):
+        report = check(cert.full_chain_pem(), cert.key_pem)
+        assert report.codes == ["weak-signature"] and f"signed with {name}" in report.findings[0].message
+    # a SHA-1 self-signature on an included root is not checked by clients: no finding
+    root_sha1 = bad.sha1_root_leaf
+    assert check(root_sha1.full_chain_pem(), root_sha1.key_pem).findings == []
+    assert "weak-signature" not in check(**good_kwargs(pki)).codes
+
+
+@pytest.mark.parametrize(("environment", "severity"), [("dev", "warning"), ("staging", "warning"),
+                                                       ("production", "error"), ("prod", "error"),
+                                                       ("Production", "error")])  # fmt: skip
+def test_self_signed_error_only_in_production(bad, environment, severity):
+    report = check(bad.self_signed.cert_pem, bad.self_signed.key_pem, environment=environment)
+    assert report.codes == ["self-signed"]
+    assert report.findings[0].severity == severity and report.ok is (severity == "warning")
+    assert report.leaf.self_signed
+
+
+def test_self_signed_not_reported_for_ca_issued(pki):
+    assert "self-signed" not in check(**good_kwargs(pki), environment="production").codes
+
+
+def test_ca_as_leaf(pki, bad):
+    report = check(bad.ca_leaf.chain_pem(), bad.ca_leaf.key_pem)
+    assert report.codes == ["ca-as-leaf"] and "CA:TRUE" in report.findings[0].message
+    assert "ca-as-leaf" not in check(**good_kwargs(pki)).codes
+
+
+def test_not_server_auth(pki, bad):
+    report = check(bad.client_only.chain_pem(), bad.client_only.key_pem)
+    assert report.codes == ["not-server-auth"] and "clientAuth" in report.findings[0].message
+    assert check(bad.no_eku.chain_pem(), bad.no_eku.key_pem).findings == []  # no EKU: any usage
+    assert check(bad.both_eku.chain_pem(), bad.both_eku.key_pem).findings == []
+
+
+def test_all_codes_are_reported_at_once(bad):
+    """A bundle with many defects reports each of them (one exception lists every code)."""
+    f = bad.f
+    mess = f.self_signed(["mess.example.test"], key="rsa:1024", digest="sha1", ca=True, eku="clientAuth", san=False,
+                         days=5)  # fmt: skip
+    report = check(
+        mess.cert_pem, bad.ec_other.key_pem, hostname="other.example.test", environment="production"
+    )
+    assert set(report.codes) == {
+        "key-mismatch", "cert-expiring-soon", "no-san", "hostname-mismatch", "weak-key", "weak-signature",
+        "self-signed", "ca-as-leaf", "not-server-auth",
+    }  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------ parsing
+def test_crlf_text_around_and_glued_blocks_parse(pki):
+    crlf = "issued by our CA\r\n\r\n" + pki.leaf.chain_pem().replace("\n", "\r\n") + "\r\nbye\r\n"
+    assert check(crlf, pki.leaf.key_pem.replace("\n", "\r\n")).findings == []
+    openssl_text = subprocess.run(
+        ["openssl", "x509", "-in", str(pki.leaf.cert_path), "-text"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert check(openssl_text + pki.inter.cert_pem, pki.leaf.key_pem).findings == []
+    glued = pki.leaf.cert_pem.rstrip("\n") + pki.inter.cert_pem.rstrip("\n")
+    assert [c.subject.rfc4514_string() for c in parse_pem_certificates(glued)] == [
+        "CN=scoring.example.test",
+        "CN=Test Intermediate CA",
+    ]
+    assert canonical_pem(glued) == pki.leaf.chain_pem()
+    assert parse_pem_certificates(b"\x00garbage") == [] and parse_pem_certificates("") == []
+
+
+def test_key_file_may_hold_the_certificate_too(pki):
+    combined = pki.leaf.chain_pem() + pki.leaf.key_pem
+    assert check(combined, combined).findings == []
+
+
+def test_multiple_keys_pick_the_one_of_the_leaf(pki, bad):
+    keys = bad.ec_other.key_pem + pki.leaf.key_pem
+    assert check(pki.leaf.chain_pem(), keys).findings == []
+
+
+def test_bytes_and_str_inputs_agree(pki):
+    as_bytes = check(pki.leaf.chain_pem().encode(), pki.leaf.key_pem.encode(), hostname="localhost")
+    as_str = check(pki.leaf.chain_pem(), pki.leaf.key_pem, hostname="localhost")
+    assert as_bytes.findings == as_str.findings == [] and as_bytes.chain == as_str.chain
+
+
+def test_naive_now_is_utc(pki):
+    leaf_after = check(pki.leaf.cert_pem, None).leaf.not_after
+    naive = leaf_after.replace(tzinfo=None) + timedelta(minutes=1)
+    assert "cert-expired" in check(pki.leaf.chain_pem(), None, now=naive).codes
+    assert "cert-expired" not in check(pki.leaf.chain_pem(), None, now=naive - timedelta(minutes=2)).codes
+
+
+# ------------------------------------------------------------------------------------------ wildcards
+@pytest.mark.parametrize(
+    ("pattern", "hostname", "expected"),
+    [
+        ("scoring.example.com", "scoring.example.com", True),
+        ("Scoring.Example.COM", "scoring.example.com", True),
+        ("scoring.example.com.", "SCORING.example.com", True),
+        ("scoring.example.com", "other.example.com", False),
+        ("*.example.com", "scoring.example.com", True),
+        ("*.example.com", "SCORING.EXAMPLE.COM", True),
+        ("*.example.com", "example.com", False),  # not the bare domain
+        ("*.example.com", "a.b.example.com", False),  # one label only
+        ("*.example.com", ".example.com", False),  # empty label
+        ("*.com", "example.com", False),  # wildcard over a single label
+        ("*", "example", False),
+        ("*.", "example.", False),
+        ("f*.example.com", "foo.example.com", False),  # partial-label wildcard
+        ("*oo.example.com", "foo.example.com", False),
+        ("a.*.example.com", "a.b.example.com", False),  # not the left-most label
+        ("*.*.example.com", "a.b.example.com", False),
+        ("example.com", "*.example.com", False),
+        ("*.example.com", "*.example.com", True),  # asking about the wildcard name itself
+        ("127.0.0.1", "127.0.0.1", True),
+        ("127.0.0.1", "127.0.0.2", False),
+        ("2001:db8::1", "2001:DB8:0:0::1", True),
+        ("2001:db8::1", "[2001:db8::1]", True),
+        ("*.0.0.1", "127.0.0.1", False),  # IPs never match wildcards
+        ("*.example.com", "xn--bcher-kva.example.com", True),
+        ("*.example.com", "bücher.example.com", True),  # IDN to A-label
+        ("", "example.com", False),
+        ("example.com", "", False),
+    ],
+)
+def test_hostname_matches(pattern, hostname, expected):
+    assert hostname_matches(pattern, hostname) is expected
+
+
+def test_covers():
+    assert covers(["a.example.com", "*.api.example.com"], "x.api.example.com")
+    assert not covers(["a.example.com", "*.api.example.com"], "api.example.com")
+    assert not covers([], "a.example.com")
+
+
+def test_every_code_is_covered_by_a_bad_case_here():
+    """Each code has a test in this module that makes the inspector report it."""
+    source = Path(__file__).read_text()
+    for code in FINDING_CODES:
+        assert f"def test_{code.replace('-', '_')}" in source, code
