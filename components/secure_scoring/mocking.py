@@ -234,7 +234,7 @@ class RealisticMocks(_mocks.Mocks):
             return {
                 "primaryKey": hashlib.sha256(f"{seed}/1".encode()).hexdigest(),
                 "secondaryKey": hashlib.sha256(f"{seed}/2".encode()).hexdigest(),
-            }, None
+            }, []
         if tok.endswith(":getOnlineEndpointToken"):
             now = _dt.datetime.now(_dt.UTC).timestamp()
             return {
@@ -242,15 +242,15 @@ class RealisticMocks(_mocks.Mocks):
                 "expiryTimeUtc": now + 3600,
                 "refreshAfterTimeUtc": now + 1800,
                 "tokenType": "Bearer",
-            }, None
+            }, []
         if tok.endswith(":getClientConfig"):
             return {
                 "subscriptionId": SUBSCRIPTION,
                 "tenantId": SUBSCRIPTION,
                 "clientId": "mock",
                 "objectId": "mock",
-            }, None
-        return {}, None
+            }, []
+        return {}, []
 
     # -- resources -------------------------------------------------------------------------------
     def new_resource(self, args: _mocks.MockResourceArgs):

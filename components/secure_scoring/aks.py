@@ -1,0 +1,1047 @@
+"""SecureAksCluster: TLS and one authentication mode for Azure ML inference on an existing AKS cluster.
+
+Two ways Azure ML serves models from AKS, chosen with ``mode``:
+
+``"extension"`` (default, Azure ML v2)
+    A ``kubernetesconfiguration.Extension`` of type ``microsoft.azureml.kubernetes`` with inference
+    enabled. Its inference router (``azureml-fe``) terminates TLS with *your* certificate: the
+    extension has no Microsoft-certificate option. The settings written here are the ones the
+    ``az k8s-extension`` CLI writes after its client-side processing (it base64-encodes the PEM files
+    into ``scoringFe.sslCert`` / ``scoringFe.sslKey`` and turns ``internalLoadBalancerProvider=azure``
+    into ``scoringFe.serviceType.internalLoadBalancer``); infrastructure-as-code has to do the same
+    by hand, which is what this component does. Then a ``machinelearningservices.Compute`` of type
+    Kubernetes attaches the cluster to the workspace, and every endpoint becomes one
+    ``OnlineEndpoint`` (``auth_mode`` ``Key`` or ``AMLToken``) with one ``OnlineDeployment``.
+
+``"v1-attach"`` (workspaces still on SDK v1)
+    A ``machinelearningservices.Compute`` of type AKS with an ``SslConfiguration``: a custom
+    certificate (status ``Enabled``, cert, key, cname) or a Microsoft certificate (status ``Auto``,
+    ``leaf_domain_label``, ``overwrite_existing_domain``; Azure creates
+    ``<label>######.<region>.cloudapp.azure.com`` and its DNS record). SDK v1 web services are not
+    ARM resources in pulumi-azure-native v3, so in this mode the component records each endpoint's
+    authentication settings (for the policy pack and for your SDK v1 deployment script) and
+    creates no endpoint resources; see ``docs/secure-aks-cluster.md``.
+
+Everything that decides which resources exist is validated at construction, before any resource
+is registered; the errors name the input, the problem and the fix.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+
+from . import auth as _auth
+from ._common import EndpointAuth, SecurityFacts, type_token
+from .errors import ConfigurationError
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from .certificates import CertificateBundle
+
+MODES = ("extension", "v1-attach")
+LOAD_BALANCERS = ("public", "internal")
+ROUTER_SERVICE_TYPES = ("LoadBalancer", "ClusterIP")
+CLUSTER_PURPOSES = ("FastProd", "DenseProd", "DevTest")
+
+EXTENSION_TYPE = "microsoft.azureml.kubernetes"
+EXTENSION_RELEASE_NAMESPACE = "azureml"
+MICROSOFT_FQDN_SUFFIX = "cloudapp.azure.com"
+
+NODEPORT_REASON = (
+    "a NodePort router exposes azureml-fe on every node's IP without the Azure load balancer, and "
+    "Azure ML leaves TLS termination and load balancing to you in that case "
+    "(the CLI also refuses NodePort together with an internal load balancer)"
+)
+MICROSOFT_CERT_INTERNAL_LB_REASON = (
+    "Azure ML does not support a Microsoft-provided certificate on a cluster with an internal load "
+    "balancer: the certificate is issued for <label>######.<region>.cloudapp.azure.com, a name Azure "
+    "binds to the router's public IP"
+)
+MICROSOFT_CERT_EXTENSION_REASON = (
+    "the Azure ML Kubernetes extension (v2) has no Microsoft-certificate option: it accepts only your "
+    "own certificate and key (scoringFe.sslCert/sslKey or sslSecret) with sslCname; Microsoft "
+    "certificates (leaf_domain_label) exist only for SDK v1 AKS attach"
+)
+V1_NO_ENDPOINT_RESOURCE_NOTE = (
+    "SDK v1 AKS web services are not ARM resources in pulumi-azure-native v3; deploy them with "
+    "the SDK v1 settings in `v1_webservice_settings`"
+)
+
+_CLUSTER_ID = re.compile(
+    r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/"
+    r"Microsoft\.ContainerService/managedClusters/(?P<name>[^/]+)/?$",
+    re.IGNORECASE,
+)
+_ENDPOINT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,30}[A-Za-z0-9]$")
+_DEPLOYMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{1,30}[A-Za-z0-9]$")
+_COMPUTE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,15}$")
+_K8S_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+_LEAF_LABEL = re.compile(r"^[a-z][a-z0-9-]{0,55}$")
+
+
+@dataclass
+class AksEndpointArgs:
+    """One scoring endpoint served by the cluster.
+
+    Authentication (exactly one mode; Azure cannot enable key and token auth together):
+
+    - ``auth``: ``"key"`` (default on AKS: a primary/secondary key pair) or ``"token"`` (short-lived
+      Azure ML tokens, AKS only). ``"none"`` exists only in ``v1-attach`` mode (SDK v1
+      ``auth_enabled=False``); Kubernetes online endpoints always authenticate.
+    - ``key_auth_enabled`` / ``token_auth_enabled``: the SDK v1 style flags, accepted for migration
+      (``AksWebservice.deploy_configuration(auth_enabled=, token_auth_enabled=)``). Both ``True`` is
+      refused. Give either ``auth`` or the flags; if both are given they must agree.
+
+    Deployment (extension mode; ignored in v1-attach mode, where SDK v1 deploys the service):
+
+    - ``model``: ARM id of the registered model version (``.../models/<name>/versions/<n>``).
+    - ``scoring_script`` + ``code_id``: the entry script and the ARM id of the code asset version.
+    - ``environment_id``: ARM id of the environment version (or an ``azureml:`` reference).
+    - ``instance_type``: the Kubernetes instance type (default ``"defaultinstancetype"``, the one the
+      Azure ML extension creates).
+    - ``deployment_name`` (default ``"blue"``), ``min_instances``/``max_instances`` (default 1/1),
+      ``target_utilization_percentage`` (target-utilization autoscaling when given, else fixed
+      ``min_instances``), ``cpu``/``memory`` container requests (e.g. ``"500m"``, ``"1Gi"``),
+      ``environment_variables``, ``description``, ``tags``.
+    - ``traffic``: the endpoint's traffic split, e.g. ``{"blue": 100}``. Azure refuses traffic for a
+      deployment that does not exist yet, so leave it ``None`` on the first ``pulumi up`` and set it
+      on the next one (until then clients select the deployment with the
+      ``azureml-model-deployment`` header).
+    """
+
+    name: str
+    auth: str | None = None
+    key_auth_enabled: bool | None = None
+    token_auth_enabled: bool | None = None
+    model: pulumi.Input[str] | None = None
+    scoring_script: pulumi.Input[str] | None = None
+    code_id: pulumi.Input[str] | None = None
+    environment_id: pulumi.Input[str] | None = None
+    instance_type: pulumi.Input[str] = "defaultinstancetype"
+    deployment_name: str = "blue"
+    min_instances: int = 1
+    max_instances: int = 1
+    target_utilization_percentage: int | None = None
+    cpu: pulumi.Input[str] | None = None
+    memory: pulumi.Input[str] | None = None
+    environment_variables: Mapping[str, pulumi.Input[str]] | None = None
+    description: pulumi.Input[str] | None = None
+    traffic: Mapping[str, int] | None = None
+    tags: Mapping[str, pulumi.Input[str]] | None = None
+
+
+@dataclass
+class AksDnsArgs:
+    """The DNS record that makes the certificate's hostname resolve to the inference router.
+
+    Only for custom certificates (a Microsoft certificate's DNS record is created by Azure).
+
+    - ``zone_name`` / ``resource_group_name``: the Azure DNS zone (public) or private DNS zone.
+    - ``relative_name``: the record name inside the zone; default: ``hostname`` minus ``zone_name``.
+    - ``router_ip``: the router's IP (A record). The azureml-fe IP is assigned by Kubernetes and is not
+      an ARM property: read it with ``kubectl get svc azureml-fe -n azureml`` (extension mode), or
+      reserve a static IP and give it here.
+    - ``static_ip_resource_id``: the ARM id of a static public IP resource: an alias A record that
+      follows the resource (public zones only).
+    - ``private``: use a private DNS zone. Default: ``True`` for an internal load balancer.
+    - ``ttl``: seconds, default 300.
+    """
+
+    zone_name: str
+    resource_group_name: pulumi.Input[str]
+    relative_name: str | None = None
+    router_ip: pulumi.Input[str] | None = None
+    static_ip_resource_id: pulumi.Input[str] | None = None
+    private: bool | None = None
+    ttl: int = 300
+
+
+@dataclass
+class SecureAksClusterArgs:
+    """Arguments of :class:`SecureAksCluster` (plain values decide structure; ``Input`` for the rest).
+
+    - ``cluster_id``: ARM id of the existing AKS cluster
+      (``/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.ContainerService/managedClusters/<name>``).
+    - ``workspace_name`` / ``workspace_resource_group_name``: the Azure ML workspace to attach to.
+    - ``location``: the workspace region (compute, endpoints; the Microsoft certificate's FQDN).
+    - ``mode``: ``"extension"`` (default) or ``"v1-attach"``.
+    - ``certificate``: a :class:`~secure_scoring.CertificateBundle`: ``pem`` (from a CA),
+      ``dev_ca``/``self_signed`` (development only; the policy pack rejects them in production) or
+      ``microsoft_managed`` (v1-attach only, public load balancer only). Required while TLS is on.
+    - ``tls_enabled``: default ``True``. ``False`` only when asked explicitly; it writes the insecure
+      settings (``allowInsecureConnections="True"`` / SSL status ``Disabled``) which the policy pack's
+      ``tls-required`` rule rejects.
+    - ``hostname``: the name clients use (``sslCname`` / SSL ``cname``); must be covered by the
+      certificate. Default: the certificate's first non-wildcard hostname.
+    - ``load_balancer``: ``"public"`` (default) or ``"internal"``; ``load_balancer_subnet``: the subnet
+      name of an internal load balancer (v1-attach).
+    - ``router_service_type`` (extension mode): ``"LoadBalancer"`` (default) or ``"ClusterIP"``
+      (behind an ingress you already run; it must pass TLS through or re-encrypt). ``NodePort`` is
+      refused.
+    - ``router_ha``: run three azureml-fe replicas (``inferenceRouterHA``), default ``True``.
+    - ``cluster_purpose``: ``"FastProd"`` (default), ``"DenseProd"`` (v1 only) or ``"DevTest"``.
+    - ``compute_name``: the workspace's name for the attached cluster (2-16 characters); default
+      derived from the component name. ``namespace``: Kubernetes namespace of the endpoints
+      (extension mode), default ``"default"``. ``extension_name``: default ``"azureml"``.
+    - ``endpoints``: list of :class:`AksEndpointArgs`.
+    - ``dns``: optional :class:`AksDnsArgs` (custom certificates only).
+    - ``environment``: ``dev`` | ``staging`` | ``production`` (defaults to the certificate's).
+    - ``tags``: applied to the compute and endpoint resources.
+    """
+
+    cluster_id: str
+    workspace_name: pulumi.Input[str]
+    workspace_resource_group_name: pulumi.Input[str]
+    location: str
+    mode: str = "extension"
+    certificate: CertificateBundle | None = None
+    tls_enabled: bool = True
+    hostname: str | None = None
+    load_balancer: str = "public"
+    load_balancer_subnet: pulumi.Input[str] | None = None
+    router_service_type: str = "LoadBalancer"
+    router_ha: bool = True
+    cluster_purpose: str = "FastProd"
+    compute_name: str | None = None
+    namespace: str = "default"
+    extension_name: str = "azureml"
+    endpoints: Sequence[AksEndpointArgs] = field(default_factory=list)
+    dns: AksDnsArgs | None = None
+    environment: str | None = None
+    tags: Mapping[str, pulumi.Input[str]] | None = None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Everything decided at construction (plain values only)."""
+
+    mode: str
+    subscription_id: str
+    cluster_resource_group: str
+    cluster_name: str
+    tls_enabled: bool
+    certificate_source: str | None
+    self_signed: bool
+    microsoft_cert: bool
+    hostname: str | None
+    load_balancer: str
+    router_service_type: str
+    cluster_purpose: str
+    compute_name: str
+    endpoints: tuple[EndpointAuth, ...]
+    auth_mode: str
+    environment: str | None
+    dns_private: bool
+    dns_relative_name: str | None
+    microsoft_fqdn: str | None
+
+
+def parse_cluster_id(cluster_id: Any) -> tuple[str, str, str]:
+    """``(subscription, resource_group, cluster_name)`` of an AKS ARM id, or a ConfigurationError."""
+    match = _CLUSTER_ID.match(cluster_id.strip()) if isinstance(cluster_id, str) else None
+    if match is None:
+        raise ConfigurationError(
+            "cluster_id",
+            f"{cluster_id!r} is not the ARM id of an AKS cluster",
+            "pass the cluster's resource id, e.g. `az aks show -g <rg> -n <name> --query id -o tsv`: "
+            "/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.ContainerService/managedClusters/<name>",
+        )
+    return match["sub"], match["rg"], match["name"]
+
+
+def microsoft_fqdn_pattern(leaf_domain_label: str, location: str) -> str:
+    """The name Azure gives a Microsoft certificate: ``<label>######.<region>.cloudapp.azure.com``.
+
+    The six ``#`` stand for the random characters Azure appends at attach time; they are known only
+    after the attach (Azure ML studio / ``AksCompute`` show the final name).
+    """
+    region = location.replace(" ", "").lower()
+    return f"{leaf_domain_label}######.{region}.{MICROSOFT_FQDN_SUFFIX}"
+
+
+def _choice(value: Any, allowed: Sequence[str], input_name: str, *, casefold: bool = True) -> str:
+    if isinstance(value, str):
+        for a in allowed:
+            if (value.lower() == a.lower()) if casefold else value == a:
+                return a
+    raise ConfigurationError(
+        input_name, f"{value!r} is not one of {', '.join(allowed)}", f"use one of {', '.join(allowed)}"
+    )
+
+
+def _default_compute_name(name: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9-]", "-", name).strip("-") or "aks"
+    if not cleaned[0].isalpha():
+        cleaned = "aks-" + cleaned
+    cleaned = cleaned[:16].rstrip("-")
+    return cleaned if len(cleaned) >= 2 else f"{cleaned}-aks"
+
+
+def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one place for all refusals
+    if not isinstance(args, SecureAksClusterArgs):
+        raise ConfigurationError(
+            "args",
+            f"expected SecureAksClusterArgs, got {type(args).__name__}",
+            "pass SecureAksClusterArgs(...)",
+        )
+    mode = _choice(args.mode, MODES, "mode")
+    sub, rg, cluster = parse_cluster_id(args.cluster_id)
+    if not isinstance(args.location, str) or not args.location.strip():
+        raise ConfigurationError(
+            "location", "the workspace region is missing", "pass location, e.g. 'westeurope'"
+        )
+    load_balancer = _choice(args.load_balancer, LOAD_BALANCERS, "load_balancer")
+    if isinstance(args.router_service_type, str) and args.router_service_type.lower() == "nodeport":
+        raise ConfigurationError(
+            "router_service_type",
+            f"NodePort is refused: {NODEPORT_REASON}",
+            "use 'LoadBalancer' (public or internal) or 'ClusterIP' behind an ingress you run",
+        )
+    router = _choice(args.router_service_type, ROUTER_SERVICE_TYPES, "router_service_type")
+    purpose = _choice(args.cluster_purpose, CLUSTER_PURPOSES, "cluster_purpose")
+    if mode == "v1-attach" and router != "LoadBalancer":
+        raise ConfigurationError(
+            "router_service_type",
+            f"{router} is an Azure ML extension setting; SDK v1 AKS attach always exposes azureml-fe through a load balancer",
+            "leave router_service_type='LoadBalancer' in v1-attach mode, or use mode='extension'",
+        )
+    if mode == "extension" and purpose == "DenseProd":
+        raise ConfigurationError(
+            "cluster_purpose",
+            "'DenseProd' is an SDK v1 value; the extension accepts DevTest or FastProd",
+            "use 'FastProd' or 'DevTest'",
+        )
+    if router == "ClusterIP" and load_balancer == "internal":
+        raise ConfigurationError(
+            "load_balancer",
+            "an internal load balancer was asked for, but router_service_type='ClusterIP' creates no load balancer",
+            "use router_service_type='LoadBalancer' with load_balancer='internal', or keep ClusterIP and expose it with your ingress",
+        )
+    if args.load_balancer_subnet is not None and load_balancer != "internal":
+        raise ConfigurationError(
+            "load_balancer_subnet",
+            "a subnet applies only to an internal load balancer",
+            "set load_balancer='internal' or drop load_balancer_subnet",
+        )
+
+    cert = args.certificate
+    tls = args.tls_enabled
+    if not isinstance(tls, bool):
+        raise ConfigurationError(
+            "tls_enabled", f"expected True or False, got {tls!r}", "pass tls_enabled=True (the default)"
+        )
+    source: str | None = None
+    self_signed = False
+    microsoft = False
+    hostname: str | None = None
+    microsoft_fqdn: str | None = None
+    if not tls:
+        if cert is not None:
+            raise ConfigurationError(
+                "tls_enabled",
+                "TLS is turned off but a certificate was given; the certificate would be ignored",
+                "drop tls_enabled=False (TLS on is the default) or drop the certificate",
+            )
+        if args.hostname is not None:
+            raise ConfigurationError(
+                "hostname",
+                "a TLS hostname (sslCname) was given with TLS turned off",
+                "drop hostname or turn TLS on",
+            )
+    else:
+        if cert is None:
+            raise ConfigurationError(
+                "certificate",
+                "TLS is on (the default) but no certificate was given",
+                "pass certificate=CertificateBundle(...) (source 'pem' for production; 'microsoft_managed' in v1-attach mode)",
+            )
+        source = getattr(cert, "source", None)
+        if source not in ("pem", "self_signed", "dev_ca", "microsoft_managed"):
+            raise ConfigurationError(
+                "certificate", f"unknown certificate source {source!r}", "pass a CertificateBundle"
+            )
+        self_signed = bool(getattr(cert, "is_self_signed", False))
+        microsoft = source == "microsoft_managed"
+        if microsoft:
+            if mode == "extension":
+                raise ConfigurationError(
+                    "certificate",
+                    f"a Microsoft-managed certificate was given in extension mode: {MICROSOFT_CERT_EXTENSION_REASON}",
+                    "use mode='v1-attach' for a Microsoft certificate, or give your own certificate (source 'pem') with its hostname",
+                )
+            if load_balancer == "internal":
+                raise ConfigurationError(
+                    "certificate",
+                    f"a Microsoft-managed certificate cannot be used with load_balancer='internal': {MICROSOFT_CERT_INTERNAL_LB_REASON}",
+                    "use a custom certificate (source 'pem') for an internal load balancer, or a public load balancer",
+                )
+            if args.hostname is not None:
+                raise ConfigurationError(
+                    "hostname",
+                    "a hostname was given with a Microsoft-managed certificate, which is issued only for the name Azure generates",
+                    "drop hostname (the name is <leaf_domain_label>######.<region>.cloudapp.azure.com) or use your own certificate",
+                )
+            label = getattr(cert, "leaf_domain_label", None)
+            if not isinstance(label, str) or not _LEAF_LABEL.match(label):
+                raise ConfigurationError(
+                    "certificate.leaf_domain_label",
+                    f"{label!r} is not a valid leaf domain label",
+                    "use lower-case letters, digits and hyphens, starting with a letter, without the 6 generated digits",
+                )
+            cert_location = getattr(cert, "location", None)
+            if (
+                isinstance(cert_location, str)
+                and cert_location.replace(" ", "").lower() != args.location.replace(" ", "").lower()
+            ):
+                raise ConfigurationError(
+                    "certificate.location",
+                    f"the Microsoft certificate is for region {cert_location!r} but the cluster is attached in {args.location!r}",
+                    "create the CertificateBundle with location equal to the cluster's region",
+                )
+            microsoft_fqdn = microsoft_fqdn_pattern(label, args.location)
+        else:
+            names = [h for h in (getattr(cert, "hostname_list", None) or []) if isinstance(h, str)]
+            hostname = args.hostname
+            if hostname is None:
+                plain = [h for h in names if not h.startswith("*.")]
+                if not plain:
+                    raise ConfigurationError(
+                        "hostname",
+                        "no hostname was given and the certificate names none that can be used as is"
+                        + (f" ({', '.join(names)})" if names else ""),
+                        "pass hostname='scoring.example.com' (a name the certificate covers)",
+                    )
+                hostname = plain[0]
+            if not isinstance(hostname, str) or not _HOSTNAME.match(hostname):
+                raise ConfigurationError(
+                    "hostname",
+                    f"{hostname!r} is not a valid DNS name",
+                    "pass a fully qualified name such as 'scoring.example.com'",
+                )
+            hostname = hostname.lower().rstrip(".")
+            if not cert.covers(hostname):
+                raise ConfigurationError(
+                    "hostname",
+                    f"the certificate does not cover {hostname!r} (it names {', '.join(names) or 'no DNS names'}); clients would get a name mismatch",
+                    "use a hostname in the certificate's subject alternative names, or issue a certificate for it",
+                )
+
+    compute_name = args.compute_name if args.compute_name is not None else _default_compute_name(name)
+    if not isinstance(compute_name, str) or not _COMPUTE_NAME.match(compute_name):
+        raise ConfigurationError(
+            "compute_name",
+            f"{compute_name!r} is not a valid Azure ML compute name",
+            "use 2-16 letters, digits or hyphens, starting with a letter",
+        )
+    if mode == "extension" and (
+        not isinstance(args.namespace, str) or not _K8S_NAMESPACE.match(args.namespace)
+    ):
+        raise ConfigurationError(
+            "namespace",
+            f"{args.namespace!r} is not a Kubernetes namespace name",
+            "use lower-case letters, digits and hyphens",
+        )
+
+    endpoints: list[EndpointAuth] = []
+    seen: set[str] = set()
+    for i, ep in enumerate(args.endpoints or []):
+        where = f"endpoints[{i}]"
+        if not isinstance(ep, AksEndpointArgs):
+            raise ConfigurationError(
+                where,
+                f"expected AksEndpointArgs, got {type(ep).__name__}",
+                "pass AksEndpointArgs(name=..., auth='key'|'token')",
+            )
+        if not isinstance(ep.name, str) or not _ENDPOINT_NAME.match(ep.name):
+            raise ConfigurationError(
+                f"{where}.name",
+                f"{ep.name!r} is not a valid endpoint name",
+                "use 3-32 letters, digits or hyphens, starting with a letter",
+            )
+        if ep.name.lower() in seen:
+            raise ConfigurationError(
+                f"{where}.name",
+                f"endpoint name {ep.name!r} is used twice",
+                "give every endpoint its own name",
+            )
+        seen.add(ep.name.lower())
+        key_flag, token_flag = ep.key_auth_enabled, ep.token_auth_enabled
+        if ep.auth is not None and (key_flag is None) != (token_flag is None):
+            # auth plus one SDK v1 flag: the named mode implies its own flag, so auth='key' with
+            # token_auth_enabled=True is the "both enabled" case, not a silent token-less key endpoint.
+            named = _auth.resolve_auth_mode(ep.auth, platform="aks", input_name=f"{where}.auth")
+            if key_flag is None:
+                key_flag = named == _auth.KEY
+            else:
+                token_flag = named == _auth.TOKEN
+        mode_ = _auth.resolve_auth_mode(
+            ep.auth,
+            platform="aks",
+            input_name=f"{where}.auth",
+            key_auth_enabled=key_flag,
+            token_auth_enabled=token_flag,
+        )
+        if mode_ == _auth.NONE and mode == "extension":
+            raise ConfigurationError(
+                f"{where}.auth",
+                "authentication 'none' is not available on Kubernetes online endpoints (auth_mode is Key or AMLToken)",
+                "use auth='key' or auth='token'",
+            )
+        if mode == "extension":
+            if not isinstance(ep.deployment_name, str) or not _DEPLOYMENT_NAME.match(ep.deployment_name):
+                raise ConfigurationError(
+                    f"{where}.deployment_name",
+                    f"{ep.deployment_name!r} is not a valid deployment name",
+                    "use 3-32 letters, digits or hyphens",
+                )
+            mins, maxs = int(ep.min_instances), int(ep.max_instances)
+            if mins < 1 or maxs < mins:
+                raise ConfigurationError(
+                    f"{where}.min_instances",
+                    f"min_instances={mins}, max_instances={maxs}",
+                    "use 1 <= min_instances <= max_instances",
+                )
+            if ep.target_utilization_percentage is None and maxs != mins:
+                raise ConfigurationError(
+                    f"{where}.max_instances",
+                    "max_instances differs from min_instances but no target_utilization_percentage was given, so nothing would scale",
+                    "set target_utilization_percentage (e.g. 70) or make max_instances equal to min_instances",
+                )
+            if ep.traffic is not None:
+                total = sum(int(v) for v in ep.traffic.values())
+                if ep.traffic and total != 100:
+                    raise ConfigurationError(
+                        f"{where}.traffic",
+                        f"traffic adds up to {total}",
+                        "make the percentages add up to 100",
+                    )
+        endpoints.append(
+            EndpointAuth(
+                name=ep.name,
+                auth_mode=mode_,
+                key_auth_enabled=mode_ == _auth.KEY,
+                token_auth_enabled=mode_ == _auth.TOKEN,
+            )
+        )
+
+    # The component-level mode is the strongest one its endpoints use (each endpoint has exactly one;
+    # the per-endpoint facts carry the detail). With no endpoints: key, Azure's default on AKS.
+    modes = {e.auth_mode for e in endpoints}
+    auth_mode = next((m for m in (_auth.TOKEN, _auth.KEY, _auth.NONE) if m in modes), _auth.KEY)
+
+    environment = args.environment if args.environment is not None else getattr(cert, "environment", None)
+
+    dns_private = False
+    dns_relative: str | None = None
+    if args.dns is not None:
+        dns = args.dns
+        if not isinstance(dns, AksDnsArgs):
+            raise ConfigurationError(
+                "dns", f"expected AksDnsArgs, got {type(dns).__name__}", "pass AksDnsArgs(zone_name=..., ...)"
+            )
+        if not tls:
+            raise ConfigurationError(
+                "dns",
+                "a DNS record for the TLS hostname was asked for with TLS turned off",
+                "turn TLS on or drop dns",
+            )
+        if microsoft:
+            raise ConfigurationError(
+                "dns",
+                "Azure creates and maintains the DNS record of a Microsoft-managed certificate; a record of your own would not match the certificate",
+                "drop dns, or use your own certificate (source 'pem') with the DNS name it covers",
+            )
+        if (dns.router_ip is None) == (dns.static_ip_resource_id is None):
+            raise ConfigurationError(
+                "dns",
+                "give exactly one target: router_ip (A record) or static_ip_resource_id (alias A record)"
+                + ("" if dns.router_ip is None else ", not both"),
+                "the azureml-fe IP is assigned by Kubernetes: read it with `kubectl get svc azureml-fe -n azureml` and pass router_ip, "
+                "or pass the ARM id of a static public IP as static_ip_resource_id",
+            )
+        ttl = dns.ttl
+        if (
+            isinstance(ttl, bool)
+            or not isinstance(ttl, int | float)
+            or int(ttl) != ttl
+            or not 1 <= int(ttl) <= 86400
+        ):
+            raise ConfigurationError(
+                "dns.ttl",
+                f"{ttl!r} is not a TTL in seconds",
+                "use a whole number from 1 to 86400 (default 300)",
+            )
+        dns_private = dns.private if dns.private is not None else load_balancer == "internal"
+        if dns_private and dns.static_ip_resource_id is not None:
+            raise ConfigurationError(
+                "dns.static_ip_resource_id",
+                "private DNS zones have no alias records",
+                "pass the router's private IP as router_ip for a private zone",
+            )
+        zone = dns.zone_name.lower().rstrip(".")
+        assert hostname is not None  # custom certificate with TLS on
+        if dns.relative_name is None:
+            if hostname == zone:
+                dns_relative = "@"
+            elif hostname.endswith("." + zone):
+                dns_relative = hostname[: -len(zone) - 1]
+            else:
+                raise ConfigurationError(
+                    "dns.zone_name",
+                    f"the hostname {hostname!r} is not inside the zone {zone!r}",
+                    "use the zone that contains the hostname, or change hostname",
+                )
+        else:
+            dns_relative = dns.relative_name
+            fqdn = zone if dns_relative == "@" else f"{dns_relative}.{zone}".lower()
+            if fqdn != hostname:
+                raise ConfigurationError(
+                    "dns.relative_name",
+                    f"the record {fqdn!r} is not the TLS hostname {hostname!r}; clients of that name would get a certificate mismatch",
+                    f"use relative_name={hostname[: -len(zone) - 1] if hostname.endswith('.' + zone) else '<name>'!r} or drop it",
+                )
+
+    return _Plan(
+        mode=mode,
+        subscription_id=sub,
+        cluster_resource_group=rg,
+        cluster_name=cluster,
+        tls_enabled=tls,
+        certificate_source=source,
+        self_signed=self_signed,
+        microsoft_cert=microsoft,
+        hostname=hostname,
+        load_balancer=load_balancer,
+        router_service_type=router,
+        cluster_purpose=purpose,
+        compute_name=compute_name,
+        endpoints=tuple(endpoints),
+        auth_mode=auth_mode,
+        environment=environment,
+        dns_private=dns_private,
+        dns_relative_name=dns_relative,
+        microsoft_fqdn=microsoft_fqdn,
+    )
+
+
+def _b64(text: str | None) -> str:
+    return base64.b64encode((text or "").encode("ascii")).decode("ascii")
+
+
+def _invoke_opts(parent: pulumi.Resource, depends_on: list[pulumi.Resource]):
+    return pulumi.InvokeOutputOptions(parent=parent, depends_on=depends_on)
+
+
+class SecureAksCluster(pulumi.ComponentResource):
+    """Azure ML inference on an existing AKS cluster with TLS and exactly one auth mode per endpoint.
+
+    Attributes (Outputs unless noted):
+
+    - ``extension`` (extension mode) and ``compute``: the resources; ``extension_id``, ``compute_id``.
+    - ``online_endpoints`` / ``online_deployments``: plain dicts endpoint name -> resource (extension mode).
+    - ``scoring_uris``: endpoint name -> scoring URI; ``scoring_uri``: the first endpoint's.
+      Extension mode: what Azure reports for the endpoint (``https://<sslCname>/api/v1/endpoint/<name>/score``).
+      v1-attach: ``https://<host>/api/v1/service/<name>/score`` (the SDK v1 pattern).
+    - ``fqdn``: the TLS hostname, or the Microsoft certificate's pattern ``<label>######.<region>.cloudapp.azure.com``
+      (the six characters are known only after the attach).
+    - ``router_ip``: the router IP given in ``dns``; in v1-attach mode otherwise the public IP Azure reports
+      for the compute's system service; ``None`` when not known.
+    - ``endpoint_keys`` (secret): name -> ``{"primary_key", "secondary_key"}`` for key endpoints (extension mode).
+    - ``endpoint_tokens`` (secret): name -> ``{"access_token", "token_type", "expiry_time_utc",
+      "refresh_after_time_utc"}`` for token endpoints: a token fetched at deployment time. Tokens are
+      short-lived; clients must fetch a fresh one after ``refresh_after_time_utc`` (see the docs page).
+    - ``v1_webservice_settings`` (plain dict, v1-attach): name -> ``{"auth_enabled", "token_auth_enabled"}``
+      for ``AksWebservice.deploy_configuration``.
+    - ``dns_record``: the :class:`~secure_scoring.dns.DnsRecordBinding` child, or ``None``.
+    - ``facts``: the :class:`~secure_scoring._common.SecurityFacts` passed to the policy pack.
+    """
+
+    def __init__(
+        self, name: str, args: SecureAksClusterArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        plan = _plan(name, args)  # every refusal happens here, before any registration
+        cert = args.certificate
+        not_after = getattr(cert, "not_after", None) if cert is not None and not plan.microsoft_cert else None
+        hostnames = tuple(getattr(cert, "hostname_list", None) or ()) if cert is not None else ()
+        if plan.microsoft_cert and plan.microsoft_fqdn:
+            hostnames = (plan.microsoft_fqdn,)
+        self.facts = SecurityFacts(
+            platform="aks",
+            tls_enabled=plan.tls_enabled,
+            certificate_source=plan.certificate_source,
+            self_signed=plan.self_signed,
+            auth_mode=plan.auth_mode,
+            key_auth_enabled=plan.auth_mode == _auth.KEY,
+            token_auth_enabled=plan.auth_mode == _auth.TOKEN,
+            min_tls_version="1.2",
+            environment=plan.environment,
+            hostname=plan.hostname or plan.microsoft_fqdn,
+            certificate_hostnames=hostnames,
+            certificate_not_after=not_after,
+            endpoints=plan.endpoints,
+        )
+        props = {
+            **self.facts.props(),
+            "mode": plan.mode,
+            "loadBalancer": plan.load_balancer,
+            "routerServiceType": plan.router_service_type,
+            "clusterId": args.cluster_id,
+        }
+        super().__init__(type_token("SecureAksCluster"), name, props, opts)
+        self._plan = plan
+
+        child = pulumi.ResourceOptions(parent=self)
+        self.extension = None
+        self.online_endpoints: dict[str, Any] = {}
+        self.online_deployments: dict[str, Any] = {}
+        self.v1_webservice_settings: dict[str, dict[str, bool]] = {}
+        self.dns_record = None
+
+        if plan.mode == "extension":
+            self._build_extension_mode(name, args, child)
+        else:
+            self._build_v1_mode(name, args, child)
+
+        self.compute_id = self.compute.id
+        self.extension_id = (
+            self.extension.id if self.extension is not None else pulumi.Output.from_input(None)
+        )
+
+        # DNS (custom certificates only; validated in _plan)
+        if args.dns is not None:
+            from .dns import DnsRecordBinding, DnsRecordBindingArgs
+
+            dns = args.dns
+            self.dns_record = DnsRecordBinding(
+                f"{name}-dns",
+                DnsRecordBindingArgs(
+                    zone_name=dns.zone_name,
+                    resource_group_name=dns.resource_group_name,
+                    relative_name=plan.dns_relative_name,
+                    target_ip=dns.router_ip,
+                    target_resource_id=dns.static_ip_resource_id,
+                    ttl=int(dns.ttl),
+                    private=plan.dns_private,
+                    certificate=cert,
+                ),
+                pulumi.ResourceOptions(parent=self),
+            )
+
+        if plan.microsoft_cert:
+            self.fqdn = pulumi.Output.from_input(plan.microsoft_fqdn)
+        elif self.dns_record is not None:
+            self.fqdn = self.dns_record.fqdn
+        else:
+            self.fqdn = pulumi.Output.from_input(plan.hostname)
+
+        if args.dns is not None and args.dns.router_ip is not None:
+            self.router_ip = pulumi.Output.from_input(args.dns.router_ip)
+        elif plan.mode == "v1-attach":
+            self.router_ip = self.compute.properties.apply(_system_service_ip)
+        else:
+            self.router_ip = pulumi.Output.from_input(None)
+
+        first = plan.endpoints[0].name if plan.endpoints else None
+        self.scoring_uri = self.scoring_uris[first] if first else pulumi.Output.from_input(None)
+
+        self.register_outputs(
+            {
+                **self.facts.outputs(),
+                "mode": plan.mode,
+                "load_balancer": plan.load_balancer,
+                "router_service_type": plan.router_service_type,
+                "compute_id": self.compute_id,
+                "extension_id": self.extension_id,
+                "scoring_uri": self.scoring_uri,
+                "scoring_uris": self.scoring_uris,
+                "fqdn": self.fqdn,
+                "router_ip": self.router_ip,
+                "endpoint_keys": self.endpoint_keys,
+                "endpoint_tokens": self.endpoint_tokens,
+            }
+        )
+
+    # -- extension mode ----------------------------------------------------------------------------
+    def _build_extension_mode(
+        self, name: str, args: SecureAksClusterArgs, child: pulumi.ResourceOptions
+    ) -> None:
+        from pulumi_azure_native import kubernetesconfiguration as kc
+        from pulumi_azure_native import machinelearningservices as ml
+
+        plan = self._plan
+        settings: dict[str, pulumi.Input[str]] = {
+            "enableInference": "True",
+            "enableTraining": "False",
+            "inferenceRouterServiceType": plan.router_service_type,
+            "inferenceRouterHA": "True" if args.router_ha else "False",
+            "allowInsecureConnections": "False" if plan.tls_enabled else "True",
+            "clusterPurpose": plan.cluster_purpose,
+            # What `az k8s-extension create` adds for an AKS cluster after its client-side processing;
+            # ARM does not add them, so infrastructure-as-code must.
+            "cluster_name": args.cluster_id,
+            "cluster_name_friendly": plan.cluster_name,
+            "location": args.location.replace(" ", "").lower(),
+            "jobSchedulerLocation": args.location.replace(" ", "").lower(),
+            "domain": f"{args.location.replace(' ', '').lower()}.{MICROSOFT_FQDN_SUFFIX}",
+            "relayserver.enabled": "false",
+            "servicebus.enabled": "false",
+            "nginxIngress.enabled": "true",
+        }
+        if plan.load_balancer == "internal":
+            settings["internalLoadBalancerProvider"] = "azure"
+            settings["scoringFe.serviceType.internalLoadBalancer"] = "True"
+        protected = None
+        if plan.tls_enabled:
+            settings["sslCname"] = plan.hostname
+            cert = args.certificate
+            # Base64 of the PEM text, as the CLI sends sslCertPemFile/sslKeyPemFile; the whole map is
+            # a secret (the SDK marks nothing secret) and stays one in the state.
+            protected = pulumi.Output.secret(
+                pulumi.Output.all(cert.cert_pem, cert.key_pem).apply(
+                    lambda pair: {"scoringFe.sslCert": _b64(pair[0]), "scoringFe.sslKey": _b64(pair[1])}
+                )
+            )
+        self.extension = kc.Extension(
+            f"{name}-extension",
+            kc.ExtensionArgs(
+                cluster_name=plan.cluster_name,
+                cluster_resource_name="managedClusters",
+                cluster_rp="Microsoft.ContainerService",
+                resource_group_name=plan.cluster_resource_group,
+                extension_name=args.extension_name,
+                extension_type=EXTENSION_TYPE,
+                scope=kc.ScopeArgs(
+                    cluster=kc.ScopeClusterArgs(release_namespace=EXTENSION_RELEASE_NAMESPACE)
+                ),
+                configuration_settings=settings,
+                configuration_protected_settings=protected,
+            ),
+            pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(additional_secret_outputs=["configurationProtectedSettings"])
+            ),
+        )
+        self.compute = ml.Compute(
+            f"{name}-compute",
+            ml.ComputeArgs(
+                resource_group_name=args.workspace_resource_group_name,
+                workspace_name=args.workspace_name,
+                compute_name=plan.compute_name,
+                location=args.location,
+                tags=args.tags,
+                properties=ml.KubernetesArgs(
+                    compute_type="Kubernetes",
+                    resource_id=args.cluster_id,
+                    compute_location=args.location,
+                    description=f"AKS cluster {plan.cluster_name} with the Azure ML extension (TLS {'on' if plan.tls_enabled else 'OFF'})",
+                    properties=ml.KubernetesPropertiesArgs(namespace=args.namespace),
+                ),
+            ),
+            pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.extension])),
+        )
+
+        keys: dict[str, pulumi.Output] = {}
+        tokens: dict[str, pulumi.Output] = {}
+        uris: dict[str, pulumi.Output] = {}
+        for ep_args, ep_auth in zip(args.endpoints, plan.endpoints, strict=True):
+            ep = ml.OnlineEndpoint(
+                f"{name}-{ep_args.name}",
+                ml.OnlineEndpointArgs(
+                    endpoint_name=ep_args.name,
+                    resource_group_name=args.workspace_resource_group_name,
+                    workspace_name=args.workspace_name,
+                    location=args.location,
+                    tags={**(args.tags or {}), **(ep_args.tags or {})} or None,
+                    properties=ml.OnlineEndpointPropertiesArgs(
+                        auth_mode=_auth.AZURE_AUTH_MODE[ep_auth.auth_mode],
+                        compute=self.compute.id,
+                        description=ep_args.description,
+                        traffic=dict(ep_args.traffic) if ep_args.traffic is not None else None,
+                    ),
+                ),
+                child,
+            )
+            # The endpoint's name, available once Azure has created it (plain name, ordered after the endpoint).
+            ep_name = ep.id.apply(lambda _id, n=ep_args.name: n)
+            scale: Any
+            if ep_args.target_utilization_percentage is not None:
+                scale = ml.TargetUtilizationScaleSettingsArgs(
+                    scale_type="TargetUtilization",
+                    min_instances=int(ep_args.min_instances),
+                    max_instances=int(ep_args.max_instances),
+                    target_utilization_percentage=int(ep_args.target_utilization_percentage),
+                )
+            else:
+                scale = ml.DefaultScaleSettingsArgs(scale_type="Default")
+            requests = None
+            if ep_args.cpu is not None or ep_args.memory is not None:
+                requests = ml.ContainerResourceRequirementsArgs(
+                    container_resource_requests=ml.ContainerResourceSettingsArgs(
+                        cpu=ep_args.cpu, memory=ep_args.memory
+                    )
+                )
+            dep = ml.OnlineDeployment(
+                f"{name}-{ep_args.name}-{ep_args.deployment_name}",
+                ml.OnlineDeploymentArgs(
+                    endpoint_name=ep_name,
+                    deployment_name=ep_args.deployment_name,
+                    resource_group_name=args.workspace_resource_group_name,
+                    workspace_name=args.workspace_name,
+                    location=args.location,
+                    tags={**(args.tags or {}), **(ep_args.tags or {})} or None,
+                    properties=ml.KubernetesOnlineDeploymentArgs(
+                        endpoint_compute_type="Kubernetes",
+                        model=ep_args.model,
+                        code_configuration=(
+                            ml.CodeConfigurationArgs(
+                                scoring_script=ep_args.scoring_script, code_id=ep_args.code_id
+                            )
+                            if ep_args.scoring_script is not None
+                            else None
+                        ),
+                        environment_id=ep_args.environment_id,
+                        environment_variables=dict(ep_args.environment_variables)
+                        if ep_args.environment_variables
+                        else None,
+                        instance_type=ep_args.instance_type,
+                        scale_settings=scale,
+                        container_resource_requirements=requests,
+                        description=ep_args.description,
+                    ),
+                ),
+                child,
+            )
+            self.online_endpoints[ep_args.name] = ep
+            self.online_deployments[ep_args.name] = dep
+            uris[ep_args.name] = ep.properties.apply(lambda p: p.scoring_uri if p is not None else None)
+            invoke_opts = _invoke_opts(self, [ep, dep])
+            if ep_auth.auth_mode == _auth.KEY:
+                res = ml.list_online_endpoint_keys_output(
+                    endpoint_name=ep_name,
+                    resource_group_name=args.workspace_resource_group_name,
+                    workspace_name=args.workspace_name,
+                    opts=invoke_opts,
+                )
+                keys[ep_args.name] = pulumi.Output.secret(
+                    res.apply(lambda r: {"primary_key": r.primary_key, "secondary_key": r.secondary_key})
+                )
+            else:
+                res = ml.get_online_endpoint_token_output(
+                    endpoint_name=ep_name,
+                    resource_group_name=args.workspace_resource_group_name,
+                    workspace_name=args.workspace_name,
+                    opts=invoke_opts,
+                )
+                tokens[ep_args.name] = pulumi.Output.secret(
+                    res.apply(
+                        lambda r: {
+                            "access_token": r.access_token,
+                            "token_type": r.token_type,
+                            "expiry_time_utc": r.expiry_time_utc,
+                            "refresh_after_time_utc": r.refresh_after_time_utc,
+                        }
+                    )
+                )
+        self.scoring_uris = uris
+        self.endpoint_keys = (
+            pulumi.Output.secret(pulumi.Output.all(**keys)) if keys else pulumi.Output.secret({})
+        )
+        self.endpoint_tokens = (
+            pulumi.Output.secret(pulumi.Output.all(**tokens)) if tokens else pulumi.Output.secret({})
+        )
+
+    # -- v1-attach mode ----------------------------------------------------------------------------
+    def _build_v1_mode(self, name: str, args: SecureAksClusterArgs, child: pulumi.ResourceOptions) -> None:
+        from pulumi_azure_native import machinelearningservices as ml
+
+        plan = self._plan
+        cert = args.certificate
+        if not plan.tls_enabled:
+            ssl = ml.SslConfigurationArgs(status="Disabled")
+        elif plan.microsoft_cert:
+            ssl = ml.SslConfigurationArgs(
+                status="Auto",
+                leaf_domain_label=cert.leaf_domain_label,
+                overwrite_existing_domain=bool(getattr(cert, "overwrite_existing_domain", False)),
+            )
+        else:
+            ssl = ml.SslConfigurationArgs(
+                status="Enabled",
+                cert=pulumi.Output.secret(cert.cert_pem),
+                key=pulumi.Output.secret(cert.key_pem),
+                cname=plan.hostname,
+            )
+        self.compute = ml.Compute(
+            f"{name}-compute",
+            ml.ComputeArgs(
+                resource_group_name=args.workspace_resource_group_name,
+                workspace_name=args.workspace_name,
+                compute_name=plan.compute_name,
+                location=args.location,
+                tags=args.tags,
+                properties=ml.AKSArgs(
+                    compute_type="AKS",
+                    resource_id=args.cluster_id,
+                    compute_location=args.location,
+                    description=f"AKS cluster {plan.cluster_name} attached for SDK v1 web services (TLS {'on' if plan.tls_enabled else 'OFF'})",
+                    properties=ml.AKSSchemaPropertiesArgs(
+                        cluster_purpose=plan.cluster_purpose,
+                        load_balancer_type="InternalLoadBalancer"
+                        if plan.load_balancer == "internal"
+                        else "PublicIp",
+                        load_balancer_subnet=args.load_balancer_subnet,
+                        ssl_configuration=ssl,
+                    ),
+                ),
+            ),
+            pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(additional_secret_outputs=["properties"])
+            ),
+        )
+        host = plan.hostname or plan.microsoft_fqdn
+        scheme = "https" if plan.tls_enabled else "http"
+        uris: dict[str, pulumi.Output] = {}
+        for ep in plan.endpoints:
+            self.v1_webservice_settings[ep.name] = {
+                "auth_enabled": ep.key_auth_enabled,
+                "token_auth_enabled": ep.token_auth_enabled,
+            }
+            if host is not None:
+                uris[ep.name] = pulumi.Output.from_input(f"{scheme}://{host}/api/v1/service/{ep.name}/score")
+            else:  # TLS off: the router's IP, which Azure reports after the attach
+                uris[ep.name] = self.compute.properties.apply(
+                    lambda p, n=ep.name: (
+                        f"http://{ip}:80/api/v1/service/{n}/score" if (ip := _system_service_ip(p)) else None
+                    )
+                )
+        self.scoring_uris = uris
+        # SDK v1 keys/tokens come from Webservice.get_keys()/get_token(); there is no ARM invoke for them.
+        self.endpoint_keys = pulumi.Output.secret({})
+        self.endpoint_tokens = pulumi.Output.secret({})
+
+
+def _system_service_ip(properties: Any) -> str | None:
+    """The first public IP Azure reports among an AKS (v1) compute's system services (azureml-fe)."""
+    if not isinstance(properties, Mapping):
+        return None
+    inner = properties.get("properties")
+    services = inner.get("systemServices") if isinstance(inner, Mapping) else None
+    for svc in services or []:
+        if isinstance(svc, Mapping) and svc.get("publicIpAddress"):
+            return str(svc["publicIpAddress"])
+    return None
+
+
+__all__ = [
+    "AksDnsArgs",
+    "AksEndpointArgs",
+    "SecureAksCluster",
+    "SecureAksClusterArgs",
+    "microsoft_fqdn_pattern",
+    "parse_cluster_id",
+]

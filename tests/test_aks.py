@@ -1,0 +1,825 @@
+"""SecureAksCluster under Pulumi mocks: exact child resources and their security properties.
+
+Matrix: mode (extension, v1-attach) x TLS source (pem, microsoft_managed) x load balancer
+(public, internal) x auth (key, token), plus TLS explicitly off, ClusterIP, DNS and every refusal.
+Certificates are real (openssl-made by the shared ``pki`` fixture, or pulumi-tls under the mocks).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+import pulumi
+import pytest
+
+from secure_scoring import aks
+from secure_scoring.auth import BOTH_MODES_REASON
+from secure_scoring.certificates import CertificateBundle, CertificateBundleArgs
+from secure_scoring.errors import ConfigurationError
+from secure_scoring.mocking import SECRET_SIG, output_is_secret, output_value, run_with_mocks
+
+SUB = "00000000-0000-0000-0000-000000000000"
+CLUSTER_ID = f"/subscriptions/{SUB}/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-prod"
+HOST = "scoring.example.test"
+EXT = "azure-native:kubernetesconfiguration:Extension"
+COMPUTE = "azure-native:machinelearningservices:Compute"
+ENDPOINT = "azure-native:machinelearningservices:OnlineEndpoint"
+DEPLOYMENT = "azure-native:machinelearningservices:OnlineDeployment"
+COMPONENT = "secure-scoring:index:SecureAksCluster"
+BUNDLE = "secure-scoring:index:CertificateBundle"
+DNS_BINDING = "secure-scoring:index:DnsRecordBinding"
+KEYS_INVOKE = "azure-native:machinelearningservices:listOnlineEndpointKeys"
+TOKEN_INVOKE = "azure-native:machinelearningservices:getOnlineEndpointToken"
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode("ascii")).decode("ascii")
+
+
+def _secret_value(wire: Any) -> Any:
+    assert isinstance(wire, dict) and SECRET_SIG in wire, f"not a secret envelope: {wire!r}"
+    return wire["value"]
+
+
+def _pem_bundle(pki, environment: str = "production") -> CertificateBundle:
+    return CertificateBundle(
+        "cert",
+        CertificateBundleArgs(
+            source="pem",
+            cert_pem=pki.leaf.chain_pem(),
+            key_pem=pki.leaf.key_pem,
+            hostnames=[HOST],
+            environment=environment,
+        ),
+    )
+
+
+def _ms_bundle(overwrite: bool = False) -> CertificateBundle:
+    return CertificateBundle(
+        "mscert",
+        CertificateBundleArgs(
+            source="microsoft_managed",
+            leaf_domain_label="contoso",
+            overwrite_existing_domain=overwrite,
+            location="westeurope",
+            environment="production",
+        ),
+    )
+
+
+def _args(cert, **kw) -> aks.SecureAksClusterArgs:
+    base: dict[str, Any] = {
+        "cluster_id": CLUSTER_ID,
+        "workspace_name": "ws-prod",
+        "workspace_resource_group_name": "rg-ml",
+        "location": "westeurope",
+        "certificate": cert,
+    }
+    base.update(kw)
+    return aks.SecureAksClusterArgs(**base)
+
+
+def _run(build, stack: str = "production"):
+    holder: dict[str, Any] = {}
+
+    def program():
+        holder["c"] = build()
+
+    rec = run_with_mocks(program, stack=stack)
+    return rec, holder["c"]
+
+
+def _refused(build) -> tuple[ConfigurationError, Any]:
+    """Run ``build`` under mocks; return its ConfigurationError and what was registered."""
+    caught: dict[str, ConfigurationError] = {}
+
+    def program():
+        try:
+            build()
+        except ConfigurationError as exc:
+            caught["e"] = exc
+
+    rec = run_with_mocks(program, stack="production")
+    assert "e" in caught, "the component did not refuse"
+    return caught["e"], rec
+
+
+def _names(rec, parent_urn: str) -> list[tuple[str, str]]:
+    return sorted((r.type, r.name) for r in rec.children_of(parent_urn))
+
+
+# -- extension mode ------------------------------------------------------------------------------
+
+
+def _extension_settings(load_balancer: str, tls: bool = True, router: str = "LoadBalancer") -> dict[str, str]:
+    expected = {
+        "enableInference": "True",
+        "enableTraining": "False",
+        "inferenceRouterServiceType": router,
+        "inferenceRouterHA": "True",
+        "allowInsecureConnections": "False" if tls else "True",
+        "clusterPurpose": "FastProd",
+        "cluster_name": CLUSTER_ID,
+        "cluster_name_friendly": "aks-prod",
+        "location": "westeurope",
+        "jobSchedulerLocation": "westeurope",
+        "domain": "westeurope.cloudapp.azure.com",
+        "relayserver.enabled": "false",
+        "servicebus.enabled": "false",
+        "nginxIngress.enabled": "true",
+    }
+    if tls:
+        expected["sslCname"] = HOST
+    if load_balancer == "internal":
+        expected["internalLoadBalancerProvider"] = "azure"
+        expected["scoringFe.serviceType.internalLoadBalancer"] = "True"
+    return expected
+
+
+@pytest.mark.parametrize("load_balancer", ["public", "internal"])
+@pytest.mark.parametrize("auth", ["key", "token"])
+def test_extension_mode_with_custom_certificate(pki, load_balancer, auth):
+    rec, c = _run(
+        lambda: aks.SecureAksCluster(
+            "scoring",
+            _args(
+                _pem_bundle(pki),
+                load_balancer=load_balancer,
+                endpoints=[
+                    aks.AksEndpointArgs(
+                        name="fraud",
+                        auth=auth,
+                        model="azureml:fraud:3",
+                        scoring_script="score.py",
+                        code_id="/code/1",
+                        environment_id="azureml:sklearn:7",
+                        cpu="500m",
+                        memory="1Gi",
+                    )
+                ],
+            ),
+        )
+    )
+    comp = rec.one(COMPONENT)
+    assert comp.parent.endswith("::project-production")
+    assert _names(rec, comp.urn) == [
+        (EXT, "scoring-extension"),
+        (COMPUTE, "scoring-compute"),
+        (DEPLOYMENT, "scoring-fraud-blue"),
+        (ENDPOINT, "scoring-fraud"),
+    ]
+    assert len(rec.by_type(ENDPOINT)) == 1 and not rec.by_type(DNS_BINDING)
+
+    ext = rec.one(EXT)
+    w = ext.wire_inputs
+    assert w["extensionType"] == "microsoft.azureml.kubernetes"
+    assert (w["clusterRp"], w["clusterResourceName"], w["clusterName"], w["resourceGroupName"]) == (
+        "Microsoft.ContainerService",
+        "managedClusters",
+        "aks-prod",
+        "rg-aks",
+    )
+    assert w["extensionName"] == "azureml"
+    assert w["scope"] == {"cluster": {"releaseNamespace": "azureml"}}
+    assert w["configurationSettings"] == _extension_settings(load_balancer)
+    # the certificate chain and key travel as base64 PEM in a secret envelope, nowhere in plain text
+    protected = _secret_value(w["configurationProtectedSettings"])
+    assert protected == {
+        "scoringFe.sslCert": _b64(pki.leaf.chain_pem()),
+        "scoringFe.sslKey": _b64(pki.leaf.key_pem),
+    }
+    assert base64.b64decode(protected["scoringFe.sslKey"]).decode() == pki.leaf.key_pem
+    assert ext.additional_secret_outputs == ["configurationProtectedSettings"]
+    assert pki.leaf.key_pem.strip().splitlines()[1] not in str(w["configurationSettings"])
+
+    compute = rec.one(COMPUTE)
+    assert compute.wire_inputs["computeName"] == "scoring"
+    assert compute.wire_inputs["workspaceName"] == "ws-prod"
+    assert compute.wire_inputs["resourceGroupName"] == "rg-ml"
+    props = compute.wire_inputs["properties"]
+    assert props["computeType"] == "Kubernetes"
+    assert props["resourceId"] == CLUSTER_ID
+    assert props["properties"] == {"namespace": "default"}
+    assert ext.urn in compute.dependencies  # attach only after the extension is installed
+
+    ep = rec.one(ENDPOINT)
+    assert ep.wire_inputs["endpointName"] == "fraud"
+    assert ep.wire_inputs["properties"]["authMode"] == {"key": "Key", "token": "AMLToken"}[auth]
+    assert ep.wire_inputs["properties"]["compute"] == compute.id
+    assert (
+        compute.id
+        == f"/subscriptions/{SUB}/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ws-prod/computes/scoring"
+    )
+    assert "traffic" not in ep.wire_inputs["properties"]
+
+    dep = rec.one(DEPLOYMENT)
+    assert dep.wire_inputs["endpointName"] == "fraud"
+    assert dep.wire_inputs["deploymentName"] == "blue"
+    dprops = dep.wire_inputs["properties"]
+    assert dprops["endpointComputeType"] == "Kubernetes"
+    assert dprops["model"] == "azureml:fraud:3"
+    assert dprops["codeConfiguration"] == {"scoringScript": "score.py", "codeId": "/code/1"}
+    assert dprops["environmentId"] == "azureml:sklearn:7"
+    assert dprops["instanceType"] == "defaultinstancetype"
+    assert dprops["scaleSettings"] == {"scaleType": "Default"}
+    assert dprops["containerResourceRequirements"] == {
+        "containerResourceRequests": {"cpu": "500m", "memory": "1Gi"}
+    }
+    assert ep.urn in dep.dependencies
+
+    # keys or token: from the matching invoke, and secret
+    invoked = [tok for tok, _ in rec.invokes if tok.startswith("azure-native:machinelearningservices:")]
+    if auth == "key":
+        assert invoked == [KEYS_INVOKE]
+        assert rec.invokes[0][1] == {
+            "endpointName": "fraud",
+            "resourceGroupName": "rg-ml",
+            "workspaceName": "ws-prod",
+        }
+        keys = output_value(c.endpoint_keys)
+        assert keys == {
+            "fraud": {
+                "primary_key": hashlib.sha256(b"fraud/1").hexdigest(),
+                "secondary_key": hashlib.sha256(b"fraud/2").hexdigest(),
+            }
+        }
+        assert output_value(c.endpoint_tokens) == {}
+    else:
+        assert invoked == [TOKEN_INVOKE]
+        tokens = output_value(c.endpoint_tokens)
+        assert set(tokens) == {"fraud"}
+        tok = tokens["fraud"]
+        assert tok["access_token"].startswith("eyJ") and tok["token_type"] == "Bearer"
+        assert tok["refresh_after_time_utc"] < tok["expiry_time_utc"]
+        assert output_value(c.endpoint_keys) == {}
+    assert output_is_secret(c.endpoint_keys) and output_is_secret(c.endpoint_tokens)
+    registered = comp.outputs
+    assert SECRET_SIG in registered["endpoint_keys"] and SECRET_SIG in registered["endpoint_tokens"]
+
+    # outputs and the facts the policy pack reads
+    assert output_value(c.fqdn) == HOST
+    assert output_value(c.scoring_uri) == ep.state["properties"]["scoringUri"]
+    assert output_value(c.compute_id) == compute.id
+    assert output_value(c.extension_id) == ext.id
+    assert output_value(c.router_ip) is None
+    wp = comp.wire_inputs
+    assert (wp["platform"], wp["tlsEnabled"], wp["certificateSource"], wp["selfSigned"]) == (
+        "aks",
+        True,
+        "pem",
+        False,
+    )
+    assert (wp["authMode"], wp["keyAuthEnabled"], wp["tokenAuthEnabled"]) == (
+        auth,
+        auth == "key",
+        auth == "token",
+    )
+    assert wp["endpoints"] == [
+        {
+            "name": "fraud",
+            "authMode": auth,
+            "keyAuthEnabled": auth == "key",
+            "tokenAuthEnabled": auth == "token",
+        }
+    ]
+    assert (wp["minTlsVersion"], wp["hostname"], wp["environment"], wp["mode"]) == (
+        "1.2",
+        HOST,
+        "production",
+        "extension",
+    )
+    assert wp["loadBalancer"] == load_balancer
+    assert wp["certificateHostnames"] == [HOST, "localhost", "127.0.0.1"]  # the SAN of the real leaf
+    assert wp["certificateNotAfter"].endswith("Z")
+    assert registered["tls_enabled"] is True and registered["auth_mode"] == auth
+
+
+def test_extension_mode_several_endpoints_scaling_and_traffic(pki):
+    rec, c = _run(
+        lambda: aks.SecureAksCluster(
+            "scoring",
+            _args(
+                _pem_bundle(pki),
+                namespace="models",
+                compute_name="aks-inference",
+                router_ha=False,
+                tags={"env": "production"},
+                endpoints=[
+                    aks.AksEndpointArgs(name="fraud", auth="key", traffic={"blue": 100}),
+                    aks.AksEndpointArgs(
+                        name="churn",
+                        token_auth_enabled=True,  # SDK v1 style flag
+                        deployment_name="green",
+                        min_instances=2,
+                        max_instances=5,
+                        target_utilization_percentage=60,
+                    ),
+                ],
+            ),
+        )
+    )
+    assert sorted(r.name for r in rec.by_type(ENDPOINT)) == ["scoring-churn", "scoring-fraud"]
+    assert sorted(r.name for r in rec.by_type(DEPLOYMENT)) == ["scoring-churn-green", "scoring-fraud-blue"]
+    eps = {r.wire_inputs["endpointName"]: r for r in rec.by_type(ENDPOINT)}
+    assert eps["fraud"].wire_inputs["properties"]["authMode"] == "Key"
+    assert eps["fraud"].wire_inputs["properties"]["traffic"] == {"blue": 100.0}
+    assert eps["churn"].wire_inputs["properties"]["authMode"] == "AMLToken"
+    assert eps["fraud"].wire_inputs["tags"] == {"env": "production"}
+    green = next(r for r in rec.by_type(DEPLOYMENT) if r.wire_inputs["deploymentName"] == "green")
+    assert green.wire_inputs["properties"]["scaleSettings"] == {
+        "scaleType": "TargetUtilization",
+        "minInstances": 2.0,
+        "maxInstances": 5.0,
+        "targetUtilizationPercentage": 60.0,
+        "pollingInterval": "PT1S",
+    }
+    assert rec.one(COMPUTE).wire_inputs["computeName"] == "aks-inference"
+    assert rec.one(COMPUTE).wire_inputs["properties"]["properties"] == {"namespace": "models"}
+    assert rec.one(EXT).wire_inputs["configurationSettings"]["inferenceRouterHA"] == "False"
+    assert sorted((tok, a["endpointName"]) for tok, a in rec.invokes) == sorted(
+        [(KEYS_INVOKE, "fraud"), (TOKEN_INVOKE, "churn")]
+    )
+    assert set(output_value(c.endpoint_keys)) == {"fraud"}
+    assert set(output_value(c.endpoint_tokens)) == {"churn"}
+    assert set(output_value(pulumi.Output.all(**c.scoring_uris))) == {"fraud", "churn"}
+    comp = rec.one(COMPONENT)
+    # mixed endpoints: each endpoint has exactly one mode; the component reports the strongest
+    assert comp.wire_inputs["authMode"] == "token"
+    assert (comp.wire_inputs["keyAuthEnabled"], comp.wire_inputs["tokenAuthEnabled"]) == (False, True)
+    assert [(e["name"], e["authMode"]) for e in comp.wire_inputs["endpoints"]] == [
+        ("fraud", "key"),
+        ("churn", "token"),
+    ]
+
+
+def test_extension_mode_cluster_ip_router(pki):
+    rec, _ = _run(
+        lambda: aks.SecureAksCluster(
+            "scoring",
+            _args(
+                _pem_bundle(pki),
+                router_service_type="ClusterIP",
+                endpoints=[aks.AksEndpointArgs(name="fraud")],
+            ),
+        )
+    )
+    assert rec.one(EXT).wire_inputs["configurationSettings"] == _extension_settings(
+        "public", router="ClusterIP"
+    )
+    assert rec.one(COMPONENT).wire_inputs["routerServiceType"] == "ClusterIP"
+
+
+def test_extension_mode_dev_ca_certificate_reaches_the_extension():
+    holder: dict[str, Any] = {}
+
+    def build():
+        cert = CertificateBundle(
+            "devcert",
+            CertificateBundleArgs(source="dev_ca", hostnames=["scoring.dev.example.test"], environment="dev"),
+        )
+        holder["cert"] = cert
+        return aks.SecureAksCluster("scoring", _args(cert, endpoints=[aks.AksEndpointArgs(name="fraud")]))
+
+    rec, c = _run(build, stack="dev")
+    protected = _secret_value(rec.one(EXT).wire_inputs["configurationProtectedSettings"])
+    cert_pem = base64.b64decode(protected["scoringFe.sslCert"]).decode()
+    key_pem = base64.b64decode(protected["scoringFe.sslKey"]).decode()
+    assert cert_pem == output_value(holder["cert"].cert_pem) and "BEGIN CERTIFICATE" in cert_pem
+    assert key_pem == output_value(holder["cert"].key_pem) and "PRIVATE KEY" in key_pem
+    wp = rec.one(COMPONENT).wire_inputs
+    assert (wp["certificateSource"], wp["selfSigned"], wp["environment"]) == ("dev_ca", True, "dev")
+    assert rec.one(EXT).wire_inputs["configurationSettings"]["sslCname"] == "scoring.dev.example.test"
+
+
+def test_extension_mode_tls_explicitly_off_writes_the_insecure_setting():
+    rec, c = _run(
+        lambda: aks.SecureAksCluster(
+            "scoring", _args(None, tls_enabled=False, endpoints=[aks.AksEndpointArgs(name="fraud")])
+        )
+    )
+    w = rec.one(EXT).wire_inputs
+    assert w["configurationSettings"] == _extension_settings("public", tls=False)
+    assert "sslCname" not in w["configurationSettings"]
+    assert "configurationProtectedSettings" not in w
+    wp = rec.one(COMPONENT).wire_inputs
+    assert wp["tlsEnabled"] is False
+    assert wp.get("certificateSource") is None and wp.get("hostname") is None  # None is not sent
+    assert output_value(c.fqdn) is None
+
+
+# -- v1-attach mode ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("load_balancer", ["public", "internal"])
+@pytest.mark.parametrize("auth", ["key", "token"])
+def test_v1_attach_with_custom_certificate(pki, load_balancer, auth):
+    extra = {"load_balancer_subnet": "snet-ilb"} if load_balancer == "internal" else {}
+    rec, c = _run(
+        lambda: aks.SecureAksCluster(
+            "legacy",
+            _args(
+                _pem_bundle(pki),
+                mode="v1-attach",
+                load_balancer=load_balancer,
+                endpoints=[aks.AksEndpointArgs(name="fraud", auth=auth)],
+                **extra,
+            ),
+        )
+    )
+    comp = rec.one(COMPONENT)
+    assert _names(rec, comp.urn) == [(COMPUTE, "legacy-compute")]
+    assert not rec.by_type(EXT) and not rec.by_type(ENDPOINT) and not rec.by_type(DEPLOYMENT)
+    assert rec.invokes == []  # SDK v1 keys/tokens have no ARM invoke
+    compute = rec.one(COMPUTE)
+    props = compute.wire_inputs["properties"]
+    assert props["computeType"] == "AKS" and props["resourceId"] == CLUSTER_ID
+    inner = props["properties"]
+    ssl = inner["sslConfiguration"]
+    assert ssl["status"] == "Enabled"
+    assert ssl["cname"] == HOST
+    assert _secret_value(ssl["cert"]) == pki.leaf.chain_pem()
+    assert _secret_value(ssl["key"]) == pki.leaf.key_pem
+    assert "leafDomainLabel" not in ssl
+    assert inner["clusterPurpose"] == "FastProd"
+    if load_balancer == "internal":
+        assert (inner["loadBalancerType"], inner["loadBalancerSubnet"]) == (
+            "InternalLoadBalancer",
+            "snet-ilb",
+        )
+    else:
+        assert inner["loadBalancerType"] == "PublicIp" and "loadBalancerSubnet" not in inner
+    assert compute.additional_secret_outputs == ["properties"]
+
+    assert c.v1_webservice_settings == {
+        "fraud": {"auth_enabled": auth == "key", "token_auth_enabled": auth == "token"}
+    }
+    assert output_value(c.scoring_uri) == f"https://{HOST}/api/v1/service/fraud/score"
+    assert output_value(c.fqdn) == HOST
+    assert output_value(c.endpoint_keys) == {} and output_is_secret(c.endpoint_keys)
+    assert output_value(c.extension_id) is None
+    wp = comp.wire_inputs
+    assert (wp["mode"], wp["authMode"], wp["certificateSource"], wp["loadBalancer"]) == (
+        "v1-attach",
+        auth,
+        "pem",
+        load_balancer,
+    )
+    assert wp["endpoints"][0] == {
+        "name": "fraud",
+        "authMode": auth,
+        "keyAuthEnabled": auth == "key",
+        "tokenAuthEnabled": auth == "token",
+    }
+
+
+@pytest.mark.parametrize("auth", ["key", "token"])
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_v1_attach_with_microsoft_certificate(auth, overwrite):
+    rec, c = _run(
+        lambda: aks.SecureAksCluster(
+            "legacy",
+            _args(
+                _ms_bundle(overwrite),
+                mode="v1-attach",
+                endpoints=[aks.AksEndpointArgs(name="fraud", auth=auth)],
+            ),
+        )
+    )
+    comp = rec.one(COMPONENT)
+    assert _names(rec, comp.urn) == [(COMPUTE, "legacy-compute")]
+    assert not rec.by_type(DNS_BINDING) and not rec.by_type("azure-native:dns:RecordSet")  # Azure sets DNS
+    inner = rec.one(COMPUTE).wire_inputs["properties"]["properties"]
+    assert inner["sslConfiguration"] == {
+        "status": "Auto",
+        "leafDomainLabel": "contoso",
+        "overwriteExistingDomain": overwrite,
+    }
+    assert inner["loadBalancerType"] == "PublicIp"
+    pattern = "contoso######.westeurope.cloudapp.azure.com"
+    assert output_value(c.fqdn) == pattern
+    assert output_value(c.scoring_uri) == f"https://{pattern}/api/v1/service/fraud/score"
+    wp = comp.wire_inputs
+    assert (wp["certificateSource"], wp["selfSigned"], wp["hostname"], wp["certificateHostnames"]) == (
+        "microsoft_managed",
+        False,
+        pattern,
+        [pattern],
+    )
+    assert wp.get("certificateNotAfter") is None  # Azure manages the certificate; no expiry known here
+    assert c.v1_webservice_settings["fraud"]["token_auth_enabled"] is (auth == "token")
+
+
+def test_v1_attach_tls_explicitly_off_is_status_disabled_only():
+    rec, c = _run(
+        lambda: aks.SecureAksCluster(
+            "legacy",
+            _args(
+                None,
+                mode="v1-attach",
+                tls_enabled=False,
+                endpoints=[aks.AksEndpointArgs(name="fraud", auth="none")],
+            ),
+        )
+    )
+    inner = rec.one(COMPUTE).wire_inputs["properties"]["properties"]
+    assert inner["sslConfiguration"] == {"status": "Disabled"}
+    assert c.v1_webservice_settings == {"fraud": {"auth_enabled": False, "token_auth_enabled": False}}
+    wp = rec.one(COMPONENT).wire_inputs
+    assert (wp["tlsEnabled"], wp["authMode"], wp["keyAuthEnabled"], wp["tokenAuthEnabled"]) == (
+        False,
+        "none",
+        False,
+        False,
+    )
+    # no hostname: the scoring URI is the router's IP, which Azure reports only after the attach
+    assert output_value(c.scoring_uri) is None
+
+
+# -- DNS -------------------------------------------------------------------------------------------
+
+
+def test_dns_a_record_to_router_ip_for_custom_certificate(pki):
+    rec, c = _run(
+        lambda: aks.SecureAksCluster(
+            "scoring",
+            _args(
+                _pem_bundle(pki),
+                endpoints=[aks.AksEndpointArgs(name="fraud")],
+                dns=aks.AksDnsArgs(
+                    zone_name="example.test", resource_group_name="rg-dns", router_ip="20.50.1.2", ttl=600
+                ),
+            ),
+        )
+    )
+    comp = rec.one(COMPONENT)
+    binding = rec.one(DNS_BINDING)
+    assert binding.parent == comp.urn and binding.name == "scoring-dns"
+    record = rec.one("azure-native:dns:RecordSet")
+    assert record.parent == binding.urn
+    assert record.wire_inputs["zoneName"] == "example.test"
+    assert record.wire_inputs["relativeRecordSetName"] == "scoring"
+    assert record.wire_inputs["recordType"] == "A"
+    assert record.wire_inputs["aRecords"] == [{"ipv4Address": "20.50.1.2"}]
+    assert record.wire_inputs["ttl"] == 600.0
+    assert output_value(c.fqdn) == HOST
+    assert output_value(c.router_ip) == "20.50.1.2"
+
+
+def test_dns_alias_to_static_public_ip(pki):
+    ip_id = (
+        f"/subscriptions/{SUB}/resourceGroups/rg-aks/providers/Microsoft.Network/publicIPAddresses/azureml-fe"
+    )
+    rec, _ = _run(
+        lambda: aks.SecureAksCluster(
+            "scoring",
+            _args(
+                _pem_bundle(pki),
+                mode="v1-attach",
+                dns=aks.AksDnsArgs(
+                    zone_name="example.test", resource_group_name="rg-dns", static_ip_resource_id=ip_id
+                ),
+            ),
+        )
+    )
+    record = rec.one("azure-native:dns:RecordSet")
+    assert record.wire_inputs["recordType"] == "A"
+    assert record.wire_inputs["targetResource"] == {"id": ip_id}
+    assert "aRecords" not in record.wire_inputs
+
+
+def test_dns_private_zone_for_internal_load_balancer(pki):
+    rec, c = _run(
+        lambda: aks.SecureAksCluster(
+            "scoring",
+            _args(
+                _pem_bundle(pki),
+                load_balancer="internal",
+                endpoints=[aks.AksEndpointArgs(name="fraud", auth="token")],
+                dns=aks.AksDnsArgs(
+                    zone_name="example.test", resource_group_name="rg-dns", router_ip="10.20.0.50"
+                ),
+            ),
+        )
+    )
+    assert not rec.by_type("azure-native:dns:RecordSet")
+    record = rec.one("azure-native:privatedns:PrivateRecordSet")
+    assert record.wire_inputs["privateZoneName"] == "example.test"
+    assert record.wire_inputs["relativeRecordSetName"] == "scoring"
+    assert record.wire_inputs["aRecords"] == [{"ipv4Address": "10.20.0.50"}]
+    assert rec.one(EXT).wire_inputs["configurationSettings"]["internalLoadBalancerProvider"] == "azure"
+    assert output_value(c.router_ip) == "10.20.0.50"
+
+
+# -- refusals: each before any resource is registered ----------------------------------------------
+
+
+def _assert_nothing_registered(rec) -> None:
+    assert [r.type for r in rec.resources if r.type != BUNDLE] == []
+
+
+def test_refuses_key_and_token_on_one_endpoint(pki):
+    err, rec = _refused(
+        lambda: aks.SecureAksCluster(
+            "s",
+            _args(
+                _pem_bundle(pki),
+                endpoints=[aks.AksEndpointArgs(name="fraud", key_auth_enabled=True, token_auth_enabled=True)],
+            ),
+        )
+    )
+    assert err.input_name == "endpoints[0].auth"
+    assert BOTH_MODES_REASON in str(err)
+    assert "choose one" in str(err)
+    _assert_nothing_registered(rec)
+
+
+def test_refuses_microsoft_certificate_with_internal_load_balancer():
+    err, rec = _refused(
+        lambda: aks.SecureAksCluster("s", _args(_ms_bundle(), mode="v1-attach", load_balancer="internal"))
+    )
+    assert err.input_name == "certificate"
+    assert "internal" in str(err) and "not support a Microsoft-provided certificate" in str(err)
+    assert "custom certificate" in str(err)
+    _assert_nothing_registered(rec)
+
+
+def test_refuses_microsoft_certificate_in_extension_mode():
+    err, rec = _refused(lambda: aks.SecureAksCluster("s", _args(_ms_bundle())))
+    assert err.input_name == "certificate"
+    assert aks.MICROSOFT_CERT_EXTENSION_REASON in str(err)
+    assert "mode='v1-attach'" in str(err)
+    _assert_nothing_registered(rec)
+
+
+def test_refuses_hostname_the_certificate_does_not_cover(pki):
+    err, rec = _refused(lambda: aks.SecureAksCluster("s", _args(_pem_bundle(pki), hostname="api.other.test")))
+    assert err.input_name == "hostname"
+    assert "does not cover 'api.other.test'" in str(err) and HOST in str(err)
+    _assert_nothing_registered(rec)
+
+
+def test_refuses_missing_certificate_while_tls_is_on():
+    err, rec = _refused(lambda: aks.SecureAksCluster("s", _args(None)))
+    assert err.input_name == "certificate"
+    assert "no certificate" in str(err)
+    _assert_nothing_registered(rec)
+
+
+@pytest.mark.parametrize(
+    ("kw", "input_name", "text"),
+    [
+        ({"router_service_type": "NodePort"}, "router_service_type", "NodePort is refused"),
+        ({"router_service_type": "ClusterIP", "load_balancer": "internal"}, "load_balancer", "ClusterIP"),
+        ({"mode": "v1-attach", "router_service_type": "ClusterIP"}, "router_service_type", "v1 AKS attach"),
+        ({"load_balancer_subnet": "snet"}, "load_balancer_subnet", "internal load balancer"),
+        ({"mode": "v2"}, "mode", "extension, v1-attach"),
+        (
+            {
+                "cluster_id": "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Kubernetes/connectedClusters/c"
+            },
+            "cluster_id",
+            "ARM id of an AKS cluster",
+        ),
+        ({"cluster_id": "aks-prod"}, "cluster_id", "managedClusters/<name>"),
+        ({"compute_name": "this-name-is-far-too-long"}, "compute_name", "2-16"),
+        (
+            {"endpoints": [aks.AksEndpointArgs(name="fraud", auth="none")]},
+            "endpoints[0].auth",
+            "not available on Kubernetes",
+        ),
+        (
+            {"endpoints": [aks.AksEndpointArgs(name="fraud"), aks.AksEndpointArgs(name="FRAUD")]},
+            "endpoints[1].name",
+            "used twice",
+        ),
+        ({"endpoints": [aks.AksEndpointArgs(name="f_1")]}, "endpoints[0].name", "not a valid endpoint name"),
+        (
+            {"endpoints": [aks.AksEndpointArgs(name="fraud", auth="key", token_auth_enabled=True)]},
+            "endpoints[0].auth",
+            "both enabled",
+        ),
+        (
+            {"endpoints": [aks.AksEndpointArgs(name="fraud", auth="token", key_auth_enabled=True)]},
+            "endpoints[0].auth",
+            BOTH_MODES_REASON,
+        ),
+        (
+            {"endpoints": [aks.AksEndpointArgs(name="fraud", auth="bearer")]},
+            "endpoints[0].auth",
+            "unknown authentication mode",
+        ),
+        (
+            {"endpoints": [aks.AksEndpointArgs(name="fraud", max_instances=3)]},
+            "endpoints[0].max_instances",
+            "target_utilization_percentage",
+        ),
+        (
+            {"endpoints": [aks.AksEndpointArgs(name="fraud", traffic={"blue": 50})]},
+            "endpoints[0].traffic",
+            "adds up to 50",
+        ),
+        ({"tls_enabled": False}, "tls_enabled", "certificate was given"),
+        (
+            {"dns": aks.AksDnsArgs(zone_name="example.test", resource_group_name="rg")},
+            "dns",
+            "exactly one target",
+        ),
+        (
+            {
+                "dns": aks.AksDnsArgs(
+                    zone_name="example.test",
+                    resource_group_name="rg",
+                    router_ip="1.2.3.4",
+                    static_ip_resource_id="/x",
+                )
+            },
+            "dns",
+            "not both",
+        ),
+        (
+            {"dns": aks.AksDnsArgs(zone_name="other.test", resource_group_name="rg", router_ip="1.2.3.4")},
+            "dns.zone_name",
+            "not inside the zone",
+        ),
+        (
+            {
+                "dns": aks.AksDnsArgs(
+                    zone_name="example.test",
+                    resource_group_name="rg",
+                    relative_name="api",
+                    router_ip="1.2.3.4",
+                )
+            },
+            "dns.relative_name",
+            "certificate mismatch",
+        ),
+        (
+            {
+                "dns": aks.AksDnsArgs(
+                    zone_name="example.test",
+                    resource_group_name="rg",
+                    private=True,
+                    static_ip_resource_id="/x",
+                )
+            },
+            "dns.static_ip_resource_id",
+            "no alias records",
+        ),
+        (
+            {
+                "dns": aks.AksDnsArgs(
+                    zone_name="example.test", resource_group_name="rg", router_ip="1.2.3.4", ttl=0
+                )
+            },
+            "dns.ttl",
+            "1 to 86400",
+        ),
+    ],
+)
+def test_refusals_with_custom_certificate(pki, kw, input_name, text):
+    err, rec = _refused(lambda: aks.SecureAksCluster("s", _args(_pem_bundle(pki), **kw)))
+    assert err.input_name == input_name, str(err)
+    assert text in str(err)
+    assert "Fix:" in str(err)
+    _assert_nothing_registered(rec)
+
+
+@pytest.mark.parametrize(
+    ("kw", "input_name", "text"),
+    [
+        ({"hostname": "scoring.example.com"}, "hostname", "Microsoft-managed"),
+        (
+            {"dns": aks.AksDnsArgs(zone_name="example.com", resource_group_name="rg", router_ip="1.2.3.4")},
+            "dns",
+            "Azure creates",
+        ),
+        ({"location": "northeurope"}, "certificate.location", "westeurope"),
+    ],
+)
+def test_refusals_with_microsoft_certificate(kw, input_name, text):
+    err, rec = _refused(lambda: aks.SecureAksCluster("s", _args(_ms_bundle(), mode="v1-attach", **kw)))
+    assert err.input_name == input_name, str(err)
+    assert text in str(err)
+    _assert_nothing_registered(rec)
+
+
+def test_cluster_id_parsing_and_microsoft_pattern():
+    assert aks.parse_cluster_id(CLUSTER_ID) == (SUB, "rg-aks", "aks-prod")
+    assert aks.parse_cluster_id(CLUSTER_ID.lower().replace("aks-prod", "AKS-Prod")) == (
+        SUB,
+        "rg-aks",
+        "AKS-Prod",
+    )
+    assert (
+        aks.microsoft_fqdn_pattern("contoso", "West Europe") == "contoso######.westeurope.cloudapp.azure.com"
+    )
+
+
+def test_exported_from_the_package():
+    import secure_scoring
+
+    assert secure_scoring.SecureAksCluster is aks.SecureAksCluster
+    assert secure_scoring.SecureAksClusterArgs is aks.SecureAksClusterArgs
+    assert secure_scoring.AksEndpointArgs is aks.AksEndpointArgs
