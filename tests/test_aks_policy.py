@@ -2,9 +2,9 @@
 
 Both modes are run under mocks in compliant and insecure forms; hand-written programs that use
 raw azure-native resources (what a program that does not use our component, or one in another
-language, registers) are judged by the same rules. Every resource is evaluated the way the pack
-sees it: resource rules on the wire inputs with secrets in plain text, stack rules on the outputs
-(components: what they registered).
+language, registers) are judged by the same rules. Everything goes through the pack's own
+evaluation function (``secure_scoring.policy_pack.evaluate``: pulumi_policy's analyzer servicer,
+resource rules on the wire inputs, stack rules on the outputs / registered component outputs).
 """
 
 from __future__ import annotations
@@ -16,63 +16,38 @@ import pytest
 from pulumi_azure_native import kubernetesconfiguration as kc
 from pulumi_azure_native import machinelearningservices as ml
 
-from secure_scoring import aks, rules
+from secure_scoring import aks, policy_pack
 from secure_scoring._common import EndpointAuth, SecurityFacts, type_token
 from secure_scoring.certificates import CertificateBundle, CertificateBundleArgs
-from secure_scoring.mocking import run_with_mocks, unwrap_secrets
+from secure_scoring.mocking import run_with_mocks
 
 SUB = "00000000-0000-0000-0000-000000000000"
 CLUSTER_ID = f"/subscriptions/{SUB}/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-prod"
 HOST = "scoring.example.test"
 
 
-def evaluate(rec, stack: str) -> list[tuple[str, str, bool]]:
-    """(rule name, resource type, judged) for every finding of every rule on the recording.
-
-    Whether a finding blocks (mandatory) or only warns (advisory) is the pack's enforcement
-    level, see :func:`mandatory`."""
-    ctx = rules.RuleContext(stack=stack)
-    stack_resources = [
-        rules.StackResource(
-            type=r.type,
-            name=r.name,
-            urn=r.urn,
-            props=unwrap_secrets(r.outputs or {}) if not r.custom else unwrap_secrets(r.state),
-            parent=r.parent,
-        )
-        for r in rec.resources
-    ]
-    by_urn = {r.urn: r for r in rec.resources}
-    found: list[tuple[str, str, bool]] = []
-    for rule in rules.RULES:
-        rctx = ctx.for_rule(rule, None)
-        if rule.kind == "resource":
-            for r in rec.resources:
-                for v in rule.check(r.type, unwrap_secrets(r.wire_inputs), rctx):
-                    found.append((rule.name, r.type, v.judged))
-        else:
-            for v in rule.check(stack_resources, rctx):
-                owner = by_urn.get(v.urn or "")
-                found.append((rule.name, owner.type if owner else "", v.judged))
-    return found
+def diagnostics(rec, stack: str) -> list[policy_pack.Diagnostic]:
+    """The pack's findings on everything the program registered, through its evaluation function."""
+    return policy_pack.evaluate(rec.resources, stack=stack, project="project")
 
 
 def violations(rec, stack: str = "production") -> set[tuple[str, str]]:
-    return {(rule, typ) for rule, typ, judged in evaluate(rec, stack) if judged}
+    """(rule, resource type) of every judged finding, mandatory or advisory."""
+    return {(d.rule, d.resource_type) for d in diagnostics(rec, stack) if d.judged}
 
 
 def mandatory(rec, stack: str) -> set[tuple[str, str]]:
-    """The findings that fail the stack (the rule's default enforcement in that stack)."""
-    ctx = rules.RuleContext(stack=stack)
+    """The findings that fail the stack."""
     return {
-        (rule, typ)
-        for rule, typ in violations(rec, stack)
-        if rules.enforcement_for(rules.RULES_BY_NAME[rule], ctx) == "mandatory"
+        (d.rule, d.resource_type)
+        for d in diagnostics(rec, stack)
+        if d.judged and d.enforcement == "mandatory"
     }
 
 
 def unjudged(rec, stack: str = "production") -> set[str]:
-    return {rule for rule, _, judged in evaluate(rec, stack) if not judged}
+    """Rules that could not judge something (unknown values): never violations."""
+    return {d.rule for d in diagnostics(rec, stack) if not d.judged}
 
 
 COMPONENT = "secure-scoring:index:SecureAksCluster"
