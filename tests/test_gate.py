@@ -1,8 +1,8 @@
 """The offline gate (`secure-scoring check`): project/stack config loading, running the program,
 program failures, report shapes (text, JSON, SARIF) and source locations.
 
-Report-shape tests use a small stand-in policy pack (``fake_pack``) so that they pin the gate's own
-behaviour; tests/test_e2e_check.py runs the real pack on the real stacks and examples.
+The gate runs the real policy pack (``secure_scoring.policy_pack``); ``pack_spy`` records how the gate
+calls it. tests/test_e2e_check.py runs the real stacks and the insecure examples.
 """
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ import hashlib
 import json
 import sys
 import textwrap
-import types
 from pathlib import Path
 
 import pytest
 
-from secure_scoring import gate
+from secure_scoring import gate, rules
 from secure_scoring.cli import main as cli_main
 from secure_scoring.errors import UsageError
 
@@ -59,90 +58,31 @@ def write_program(
     return root
 
 
-class _Diag:
-    def __init__(self, **kw):
-        self.__dict__.update(kw)
-
-
 @pytest.fixture
-def fake_pack(monkeypatch):
-    """A stand-in ``secure_scoring.policy_pack`` with the same ``evaluate`` shape as the real one.
+def pack_spy(monkeypatch):
+    """The real policy pack, with its ``evaluate`` wrapped to record how the gate called it."""
+    import os
 
-    It flags every public ContainerGroup port other than 443 (mandatory) and every component
-    (advisory), and records what it was called with.
-    """
+    from secure_scoring import policy_pack
+
+    real = policy_pack.evaluate
     calls: list[dict] = []
-    mod = types.ModuleType("secure_scoring.policy_pack")
 
-    def evaluate(resources, *, stack, config, policy_config=None):
-        import os
-
+    def spy(resources, **kwargs):
         calls.append(
             {
-                "stack": stack,
-                "config": dict(config),
-                "policy_config": policy_config,
+                **kwargs,
                 "env_stack": os.environ.get("PULUMI_STACK"),
                 "env_project": os.environ.get("PULUMI_PROJECT"),
                 "env_config": json.loads(os.environ.get("PULUMI_CONFIG", "{}")),
+                "env_dry_run": os.environ.get("PULUMI_DRY_RUN"),
                 "types": [r.type for r in resources],
             }
         )
-        out = []
-        for r in resources:
-            if r.type == "azure-native:containerinstance:ContainerGroup":
-                for p in (r.wire_inputs.get("ipAddress") or {}).get("ports", []):
-                    if float(p["port"]) != 443:
-                        out.append(
-                            _Diag(
-                                rule="tls-required",
-                                enforcement="mandatory",
-                                urn=r.urn,
-                                resource_type=r.type,
-                                name=r.name,
-                                message=f"public port {int(p['port'])} is not 443/TLS",
-                                remediation="expose only 443 behind the TLS gateway",
-                                severity="high",
-                            )
-                        )
-            elif not r.custom:
-                out.append(
-                    _Diag(
-                        rule="auth-required",
-                        enforcement="advisory",
-                        urn=r.urn,
-                        resource_type=r.type,
-                        name=r.name,
-                        message="component seen",
-                        remediation="",
-                        severity="medium",
-                    )
-                )
-        return out
+        return real(resources, **kwargs)
 
-    mod.evaluate = evaluate
-    mod.rule_metadata = lambda: [
-        _Diag(
-            name="tls-required",
-            description="Public scoring endpoints must use TLS. Long text.",
-            remediation="Serve 443 only.",
-            severity="high",
-            enforcement="mandatory",
-        ),
-        _Diag(
-            name="auth-required",
-            description="Endpoints need authentication.",
-            remediation="Use key or token auth.",
-            severity="medium",
-            enforcement="advisory",
-        ),
-    ]
-    mod.calls = calls
-    monkeypatch.setitem(sys.modules, "secure_scoring.policy_pack", mod)
-    import secure_scoring
-
-    monkeypatch.setattr(secure_scoring, "policy_pack", mod, raising=False)
-    return mod
+    monkeypatch.setattr(policy_pack, "evaluate", spy)
+    return calls
 
 
 # ----------------------------------------------------------------------------------------------
@@ -281,7 +221,7 @@ def test_cli_usage_errors_exit_2_without_traceback(tmp_path, capsys):
 # ----------------------------------------------------------------------------------------------
 # running the program
 # ----------------------------------------------------------------------------------------------
-def test_program_sees_config_secret_placeholder_and_runs_in_its_directory(tmp_path, fake_pack):
+def test_program_sees_config_secret_placeholder_and_runs_in_its_directory(tmp_path, pack_spy):
     root = write_program(
         tmp_path / "p",
         """\
@@ -311,11 +251,12 @@ def test_program_sees_config_secret_placeholder_and_runs_in_its_directory(tmp_pa
     assert report.ok and [r.type for r in report.resources] == [
         "azure-native:containerinstance:ContainerGroup"
     ]
-    [call] = fake_pack.calls
-    assert call["stack"] == call["env_stack"] == "dev" and call["env_project"] == "demo"
-    assert call["env_config"]["demo:count"] == "3"
+    [call] = pack_spy
+    assert call["stack"] == call["env_stack"] == "dev" and call["env_project"] == call["project"] == "demo"
+    assert call["env_config"]["demo:count"] == "3" and call["config"]["demo:count"] == "3"
+    assert call["dry_run"] is True and call["env_dry_run"] == "true"
     # the secure value reaches the resource as a secret holding Pulumi's unknown sentinel
-    [res] = fake_pack_resources(root)
+    [res] = pack_spy_resources(root)
     env = res.wire_inputs["containers"][0]["environmentVariables"][0]["secureValue"]
     assert env == {
         "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
@@ -327,7 +268,7 @@ def test_program_sees_config_secret_placeholder_and_runs_in_its_directory(tmp_pa
     assert "helper" not in sys.modules  # the program's own modules are forgotten afterwards
 
 
-def fake_pack_resources(root):
+def pack_spy_resources(root):
     project = gate.load_project(root)
     return gate.run_program(project, gate.load_stack_config(project, "dev")).resources
 
@@ -355,7 +296,7 @@ def fake_pack_resources(root):
         ),
     ],
 )
-def test_program_failure_exits_2_with_the_programs_error(tmp_path, capsys, fake_pack, main, line, expected):
+def test_program_failure_exits_2_with_the_programs_error(tmp_path, capsys, pack_spy, main, line, expected):
     root = write_program(tmp_path / "p", main)
     rc = cli_main(["check", str(root), "--stack", "dev"])
     err = capsys.readouterr().err
@@ -366,7 +307,7 @@ def test_program_failure_exits_2_with_the_programs_error(tmp_path, capsys, fake_
     assert "Traceback" not in err and "gate.py" not in err
 
 
-def test_secure_value_parsed_by_program_fails_with_a_hint(tmp_path, capsys, fake_pack):
+def test_secure_value_parsed_by_program_fails_with_a_hint(tmp_path, capsys, pack_spy):
     root = write_program(
         tmp_path / "p",
         "import pulumi\nport = pulumi.Config().get_int('port')\n",
@@ -377,7 +318,7 @@ def test_secure_value_parsed_by_program_fails_with_a_hint(tmp_path, capsys, fake
     assert "demo:port is a secure value that the offline gate cannot decrypt" in err
 
 
-def test_pulumi_log_error_fails_like_a_preview(tmp_path, capsys, fake_pack):
+def test_pulumi_log_error_fails_like_a_preview(tmp_path, capsys, pack_spy):
     root = write_program(tmp_path / "p", "import pulumi\npulumi.log.error('no region set')\n")
     assert cli_main(["check", str(root), "--stack", "dev"]) == 2
     assert "no region set" in capsys.readouterr().err
@@ -387,7 +328,7 @@ def test_pulumi_log_error_fails_like_a_preview(tmp_path, capsys, fake_pack):
 # reports
 # ----------------------------------------------------------------------------------------------
 @pytest.fixture
-def failing_report(tmp_path, fake_pack, monkeypatch):
+def failing_report(tmp_path, pack_spy, monkeypatch):
     root = write_program(tmp_path / "repo" / "prog", CG_PROGRAM, stacks={"dev": "config:\n  port: 80\n"})
     monkeypatch.chdir(tmp_path / "repo")
     return root, gate.check(root, "dev")
@@ -395,10 +336,10 @@ def failing_report(tmp_path, fake_pack, monkeypatch):
 
 def test_findings_are_located_at_the_program_line(failing_report):
     root, report = failing_report
-    [finding] = report.findings
-    assert finding.rule == "tls-required" and finding.level == "mandatory"
-    assert finding.location.path == (root / "__main__.py").resolve()
-    assert finding.location.line == 9  # where the resource is constructed (Pulumi's sourcePosition)
+    assert [(f.rule, f.level) for f in report.findings] == [("tls-required", "mandatory")] * 2
+    for finding in report.findings:
+        assert finding.location.path == (root / "__main__.py").resolve()
+        assert finding.location.line == 9  # where the resource is constructed (Pulumi's sourcePosition)
     assert report.exit_code == 1
 
 
@@ -406,10 +347,15 @@ def test_text_report(failing_report):
     _root, report = failing_report
     text = gate.render_text(report)
     assert "azure-native:containerinstance:ContainerGroup  web  (prog/__main__.py:9)" in text
-    assert "[mandatory] tls-required (high): public port 80 is not 443/TLS" in text
-    assert "fix: expose only 443 behind the TLS gateway" in text
+    assert (
+        "\n  [mandatory] tls-required (critical): public port 80 is exposed; only HTTPS on 443 is allowed.\n"
+        in text
+    )
+    assert "\n  [mandatory] tls-required (critical): no TLS gateway: " in text
+    assert text.count("      fix: Use SecureAciService/SecureAksCluster with a certificate;") == 2
+    assert "Fix: " not in text  # the pack's ". Fix: ..." suffix is shown once, as the fix line
     assert text.rstrip().endswith(
-        "FAIL: stack dev of demo: 1 resources, 1 mandatory violation, 0 advisories, 0 notes"
+        "FAIL: stack dev of demo: 1 resources, 2 mandatory violations, 0 advisories, 0 notes"
     )
 
 
@@ -433,17 +379,17 @@ def test_json_report_schema(failing_report):
     assert (
         doc["schemaVersion"] == 1 and doc["ok"] is False and doc["exitCode"] == 1 and doc["preview"] is True
     )
-    assert doc["summary"] == {"resources": 1, "mandatory": 1, "advisory": 0, "notes": 0}
-    [f] = doc["findings"]
+    assert doc["summary"] == {"resources": 1, "mandatory": 2, "advisory": 0, "notes": 0}
+    f = doc["findings"][0]
     assert f == {
         "rule": "tls-required",
         "level": "mandatory",
-        "severity": "high",
+        "severity": "critical",
         "urn": "urn:pulumi:dev::demo::pulumi:pulumi:Stack$azure-native:containerinstance:ContainerGroup::web",
         "resourceType": "azure-native:containerinstance:ContainerGroup",
         "resourceName": "web",
-        "message": "public port 80 is not 443/TLS",
-        "remediation": "expose only 443 behind the TLS gateway",
+        "message": "public port 80 is exposed; only HTTPS on 443 is allowed.",
+        "remediation": rules.RULES_BY_NAME["tls-required"].remediation,
         "location": {"path": "__main__.py", "line": 9},
     }
     assert doc["resources"][0]["location"] == {"path": "__main__.py", "line": 9}
@@ -467,14 +413,21 @@ def test_sarif_has_what_github_code_scanning_requires(failing_report):
         assert 0.1 <= float(rule["properties"]["security-severity"]) <= 10.0
         assert "security" in rule["properties"]["tags"]
     tls = driver["rules"][ids.index("tls-required")]
-    assert tls["shortDescription"]["text"] == "Public scoring endpoints must use TLS."
-    assert tls["defaultConfiguration"]["level"] == "error" and tls["properties"]["security-severity"] == "8.0"
+    assert tls["shortDescription"]["text"] == rules.RULES_BY_NAME["tls-required"].description
+    assert tls["defaultConfiguration"]["level"] == "error" and tls["properties"]["security-severity"] == "9.5"
+    assert tls["help"]["text"].endswith("Fix: " + rules.RULES_BY_NAME["tls-required"].remediation)
+    # auth-required is production-only: its default level in a dev stack is advisory
+    auth = driver["rules"][ids.index("auth-required")]
+    assert auth["defaultConfiguration"]["level"] == "warning"
     assert run["automationDetails"]["id"] == "secure-scoring/dev/"
     [result] = run["results"]
     assert result["ruleId"] == "tls-required" and driver["rules"][result["ruleIndex"]]["id"] == "tls-required"
     assert result["level"] == "error"
     urn = report.findings[0].urn
-    assert urn in result["message"]["text"] and "public port 80" in result["message"]["text"]
+    # one result per resource and rule (the fingerprint's identity); its messages joined
+    text = result["message"]["text"]
+    assert urn in text and "public port 80 is exposed" in text and "no TLS gateway" in text
+    assert "Fix:" not in text
     loc = result["locations"][0]["physicalLocation"]
     assert loc["artifactLocation"]["uri"] == "prog/__main__.py"  # repo-relative: relative to cwd
     assert loc["region"]["startLine"] == 9
@@ -483,25 +436,30 @@ def test_sarif_has_what_github_code_scanning_requires(failing_report):
     }
 
 
-def test_sarif_paths_fall_back_to_program_dir_and_advisories_are_warnings(tmp_path, fake_pack, monkeypatch):
+def test_sarif_paths_fall_back_to_program_dir_and_advisories_are_warnings(tmp_path, pack_spy, monkeypatch):
     root = write_program(
         tmp_path / "prog",
-        "import pulumi\n\nclass Box(pulumi.ComponentResource):\n"
-        "    def __init__(self, name):\n        super().__init__('x:index:Box', name, {}, None)\n"
-        "        self.register_outputs({})\n\nBox('b')\n",
+        "import pulumi_tls as tls\n\n"
+        "key = tls.PrivateKey('key', algorithm='ECDSA', ecdsa_curve='P256')\n"
+        "cert = tls.SelfSignedCert(\n"
+        "    'cert', private_key_pem=key.private_key_pem, validity_period_hours=24 * 365,\n"
+        "    allowed_uses=['server_auth'], dns_names=['dev.example.test'])\n",
     )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    monkeypatch.chdir(elsewhere)
+    monkeypatch.chdir(elsewhere)  # the program is not under the working directory
     report = gate.check(root, "dev")
-    assert report.ok and len(report.advisory) == 1
+    assert report.ok
+    assert [(f.rule, f.level, f.resource_name) for f in report.findings] == [
+        ("no-self-signed-in-production", "advisory", "cert")
+    ]
     [result] = json.loads(gate.render_sarif(report))["runs"][0]["results"]
     assert result["level"] == "warning"
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "__main__.py"
-    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 8
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 4
 
 
-def test_children_of_a_library_component_point_at_the_line_that_created_it(tmp_path, fake_pack):
+def test_children_of_a_library_component_point_at_the_line_that_created_it(tmp_path, pack_spy):
     root = write_program(
         tmp_path / "p",
         "from secure_scoring import CertificateBundle, CertificateBundleArgs\n\n\n"
@@ -515,7 +473,7 @@ def test_children_of_a_library_component_point_at_the_line_that_created_it(tmp_p
         assert (r.location.path.name, r.location.line) == ("__main__.py", 4), r.type
 
 
-def test_cli_writes_reports_to_a_file_and_prints_the_verdict(failing_report, tmp_path, capsys):
+def test_cli_writes_reports_to_a_file_and_prints_the_verdict(failing_report, pack_spy, tmp_path, capsys):
     root, _ = failing_report
     out = tmp_path / "r.sarif"
     assert cli_main(["check", str(root), "--stack", "dev", "--format", "sarif", "--output", str(out)]) == 1
@@ -526,5 +484,6 @@ def test_cli_writes_reports_to_a_file_and_prints_the_verdict(failing_report, tmp
     pc = tmp_path / "pc.json"
     pc.write_text('{"all": "advisory"}')
     cli_main(["check", str(root), "--stack", "dev", "--format", "json", "--policy-config", str(pc)])
-    assert sys.modules["secure_scoring.policy_pack"].calls[-1]["policy_config"] == {"all": "advisory"}
-    assert json.loads(capsys.readouterr().out)["stack"] == "dev"
+    assert pack_spy[-1]["policy_config"] == {"all": "advisory"}
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["ok"] is True and (doc["summary"]["mandatory"], doc["summary"]["advisory"]) == (0, 2)

@@ -152,6 +152,7 @@ class RuleInfo:
     remediation: str
     severity: str
     enforcement: str
+    url: str | None = None
 
 
 @dataclass
@@ -442,21 +443,47 @@ def _program_context(project: Project) -> Iterator[None]:
         os.chdir(old_cwd)
         sys.path[:] = old_path
         sys.argv = old_argv
-        # forget modules the program imported from its own tree, so the next program starts clean
+        # Forget the program's own modules (helpers next to __main__.py), so that the next program
+        # run in this process starts clean. Installed packages (a venv inside the tree, or a package
+        # such as secure_scoring that was imported before the run) stay: re-importing a Pulumi
+        # provider SDK fails ("Cannot re-register package").
         roots = (str(project.root) + os.sep, str(main_dir) + os.sep)
+        old_tops = {n.split(".", 1)[0] for n in old_modules}
         for name in set(sys.modules) - old_modules:
-            mod = sys.modules.get(name)
-            mod_file = getattr(mod, "__file__", None) or ""
-            if mod_file.startswith(roots):
+            if name.split(".", 1)[0] in old_tops:
+                continue
+            mod_file = getattr(sys.modules.get(name), "__file__", None) or ""
+            if mod_file.startswith(roots) and not _is_venv(mod_file):
                 del sys.modules[name]
 
 
+def _program_dirs(project: Project) -> list[Path]:
+    """Where the program's own code lives, most specific first: ``main``, then the program directory."""
+    main_dir = project.main if project.main.is_dir() else project.main.parent
+    return [main_dir] if main_dir == project.root else [main_dir, project.root]
+
+
+_LIBRARY_DIR = Path(__file__).resolve().parent
+
+
+def _is_program_file(path: str | os.PathLike[str], within: Path) -> bool:
+    """``path`` is program code under ``within``: not a venv, not this library (even when the
+    library's source tree sits inside the program directory, as in this repository)."""
+    try:
+        p = Path(path).resolve()
+    except (OSError, RuntimeError):
+        return False
+    if not p.is_relative_to(within) or p.is_relative_to(_LIBRARY_DIR):
+        return False
+    return not _is_venv(str(p.relative_to(within)))
+
+
 def _user_location(tb_frames: Sequence[traceback.FrameSummary], project: Project) -> Location | None:
-    """The innermost frame inside the program's tree (else None)."""
-    root = str(project.root) + os.sep
-    for fr in reversed(tb_frames):
-        if fr.filename and os.path.abspath(fr.filename).startswith(root) and not _is_venv(fr.filename):
-            return Location(Path(os.path.abspath(fr.filename)), fr.lineno or 1)
+    """The innermost frame in the program's own code (``main`` first), else None."""
+    for within in _program_dirs(project):
+        for fr in reversed(tb_frames):
+            if fr.filename and _is_program_file(fr.filename, within):
+                return Location(Path(fr.filename).resolve(), fr.lineno or 1)
     return None
 
 
@@ -551,28 +578,22 @@ def _unwrap(exc: BaseException) -> BaseException:
 # --------------------------------------------------------------------------------------------------
 # locations
 # --------------------------------------------------------------------------------------------------
-def _within(path: str, root: Path) -> bool:
-    try:
-        p = Path(path).resolve()
-    except (OSError, RuntimeError):
-        return False
-    return p.is_relative_to(root) and not _is_venv(str(p.relative_to(root)))
-
-
 def resource_location(res: Any, project: Project) -> Location:
-    """The program line that created ``res``: the first recorded frame inside the program's tree.
+    """The program line that created ``res``: the first recorded frame in the program's own code
+    (frames under ``main`` first, then under the program directory).
 
-    For a child of a library component the first frames are in the library (site-packages or an
-    editable install elsewhere), so the first frame inside the tree is the line that created the
-    component. Falls back to the program's ``__main__.py`` line 1.
+    For a child of a library component the first frames are in the library (site-packages, or this
+    package's source tree, which never counts as program code), so the first program frame is the
+    line that created the component. Falls back to the program's ``__main__.py`` line 1.
     """
     candidates: list[tuple[str, int]] = list(getattr(res, "stack_frames", None) or [])
     src = getattr(res, "source", None)
     if src:
         candidates.insert(0, src)
-    for path, line in candidates:
-        if path and _within(path, project.root):
-            return Location(Path(path).resolve(), max(1, int(line)))
+    for within in _program_dirs(project):
+        for path, line in candidates:
+            if path and _is_program_file(path, within):
+                return Location(Path(path).resolve(), max(1, int(line)))
     return Location(project.main_file, 1)
 
 
@@ -644,29 +665,41 @@ def _severity(value: Any) -> str:
     return text if text in ("low", "medium", "high", "critical") else "medium"
 
 
-def rule_catalogue() -> list[RuleInfo]:
-    """Rule metadata from the policy pack (name, description, remediation, severity, level)."""
-    from . import policy_pack
+def _configured_level(name: str, default: str, policy_config: Mapping[str, Any] | None) -> str:
+    """A rule's level after ``--policy-config`` (``"all"`` first, then the rule's own entry)."""
+    level = default
+    for key in ("all", name):
+        entry = (policy_config or {}).get(key)
+        value = entry.get("enforcementLevel") if isinstance(entry, Mapping) else entry
+        if isinstance(value, str) and value:
+            level = value.lower()
+    return level
 
-    raw = None
-    for attr in ("rule_metadata", "RULES", "rules", "RULE_METADATA"):
-        raw = getattr(policy_pack, attr, None)
-        if raw is not None:
-            break
-    if callable(raw):
-        raw = raw()
-    if raw is None:
-        return []
-    items = raw.values() if isinstance(raw, Mapping) else raw
+
+def rule_catalogue(
+    stack: str | None = None,
+    config: Mapping[str, Any] | None = None,
+    policy_config: Mapping[str, Any] | None = None,
+) -> list[RuleInfo]:
+    """The pack's rules (name, description, remediation, severity, url) with their level in this
+    stack: the pack's default for the stack (production-only rules are advisory outside
+    production), then ``--policy-config``. Disabled rules are left out."""
+    from . import policy_pack, rules
+
+    defaults = policy_pack.enforcement_levels(stack, dict(config or {}))
     out = []
-    for r in items:
+    for r in rules.RULES:
+        level = _configured_level(r.name, defaults.get(r.name, r.default_enforcement), policy_config)
+        if level == "disabled":
+            continue
         out.append(
             RuleInfo(
-                name=str(_get(r, "name")),
-                description=str(_get(r, "description", default="") or ""),
-                remediation=str(_get(r, "remediation", "remediation_steps", default="") or ""),
-                severity=_severity(_get(r, "severity")),
-                enforcement=_level(_get(r, "enforcement", "enforcement_level", default="mandatory")),
+                name=r.name,
+                description=r.description,
+                remediation=r.remediation,
+                severity=_severity(r.severity),
+                enforcement=_level(level),
+                url=r.url,
             )
         )
     return out
@@ -679,21 +712,25 @@ def evaluate(
     policy_config: Mapping[str, Any] | None,
     organization: str = "organization",
 ) -> list[Any]:
-    """Run the pack over the recorded resources; returns the pack's diagnostics as it gives them."""
+    """Run the pack over the recorded resources (in process, through pulumi_policy's analyzer
+    servicer, see :func:`secure_scoring.policy_pack.evaluate`); returns its diagnostics."""
     from . import policy_pack
 
     with _policy_env(project, config, organization):
-        return list(
-            policy_pack.evaluate(
-                recording.resources,
-                stack=config.stack.split("/")[-1],
-                config=dict(config.values),
-                policy_config=dict(policy_config) if policy_config else None,
+        try:
+            return list(
+                policy_pack.evaluate(
+                    recording.resources,
+                    stack=config.stack.split("/")[-1],
+                    project=project.name,
+                    config=dict(config.values),
+                    policy_config=dict(policy_config) if policy_config else None,
+                    organization=organization,
+                    dry_run=True,
+                )
             )
-        )
-
-
-_UNKNOWN_MARKERS = ("can't run policy", "during preview", "could not judge", "unknown")
+        except policy_pack.PolicyConfigError as exc:
+            raise UsageError("--policy-config", exc.render(), None) from None
 
 
 def check(
@@ -717,11 +754,26 @@ def check(
     t1 = time.perf_counter()
     diagnostics = evaluate(recording, project, config, policy_config, organization)
     t2 = time.perf_counter()
-    return build_report(project, config, recording, diagnostics, preview, t1 - t0, t2 - t1)
+    return build_report(project, config, recording, diagnostics, preview, t1 - t0, t2 - t1, policy_config)
+
+
+def _strip_fix(message: str, remediation: str) -> str:
+    """The pack ends each message with ``. Fix: <remediation>``; reports show the fix separately."""
+    message = message.strip()
+    if remediation and message.endswith(f"Fix: {remediation}"):
+        message = message[: -len(f"Fix: {remediation}")].rstrip()
+    return message
 
 
 def build_report(
-    project, config, recording, diagnostics, preview=True, program_s=0.0, policy_s=0.0
+    project: Project,
+    config: StackConfig,
+    recording: Any,
+    diagnostics: Sequence[Any],
+    preview: bool = True,
+    program_s: float = 0.0,
+    policy_s: float = 0.0,
+    policy_config: Mapping[str, Any] | None = None,
 ) -> Report:
     by_urn = {r.urn: r for r in recording.resources}
     locations = {r.urn: resource_location(r, project) for r in recording.resources}
@@ -740,32 +792,35 @@ def build_report(
     for level, msg in recording.logs:
         if level == "warning":
             notes.append(Note("program-warning", msg))
-    catalogue = {r.name: r for r in rule_catalogue()}
+    stack_name = config.stack.split("/")[-1]
+    catalogue = {r.name: r for r in rule_catalogue(stack_name, config.values, policy_config)}
     findings: list[Finding] = []
     for d in diagnostics:
-        rule = str(_get(d, "rule", "policy_name", "policy", default="") or "")
+        rule = str(_get(d, "rule", default="") or "")
         urn = str(_get(d, "urn", default="") or "")
-        level = _level(_get(d, "enforcement", "enforcement_level", "level"))
-        message = str(_get(d, "message", default="") or "")
-        res = by_urn.get(urn)
-        rtype = str(_get(d, "resource_type", default="") or (res.type if res else "pulumi:pulumi:Stack"))
-        rname = str(_get(d, "name", "resource_name", default="") or (res.name if res else project.name))
-        if _get(d, "unknown", "not_judged", default=False) or (
-            level == ADVISORY and any(m in message.lower() for m in _UNKNOWN_MARKERS[:2])
-        ):
-            notes.append(Note("unknown-value", f"{rule}: {message}", urn=urn or None))
+        raw_level = str(_get(d, "enforcement", default="") or "").lower()
+        if raw_level == "disabled":
             continue
+        level = _level(raw_level)
+        res = by_urn.get(urn)
         info = catalogue.get(rule)
+        remediation = str(_get(d, "remediation", default="") or (info.remediation if info else ""))
+        message = _strip_fix(str(_get(d, "message", default="") or ""), remediation)
+        if _get(d, "judged", default=True) is False:
+            notes.append(Note("unknown-value", f"{rule}: could not judge: {message}", urn=urn or None))
+            continue
         findings.append(
             Finding(
                 rule=rule,
                 level=level,
-                severity=_severity(_get(d, "severity", default=info.severity if info else None)),
+                severity=_severity(_get(d, "severity", default=None) or (info.severity if info else None)),
                 urn=urn,
-                resource_type=rtype,
-                resource_name=rname,
+                resource_type=str(
+                    _get(d, "resource_type", default="") or (res.type if res else "pulumi:pulumi:Stack")
+                ),
+                resource_name=str(_get(d, "name", default="") or (res.name if res else project.name)),
                 message=message,
-                remediation=str(_get(d, "remediation", default="") or (info.remediation if info else "")),
+                remediation=remediation,
                 location=locations.get(urn) or Location(project.main_file, 1),
             )
         )
@@ -934,6 +989,7 @@ def render_sarif(report: Report, project: Project | None = None) -> str:
                     "markdown": f"**{r.name}**: {description}\n\n**Fix:** {remediation}\n\n"
                     f"See `{RULE_HELP_PATH}` for the rule catalogue and its configuration.",
                 },
+                **({"helpUri": r.url} if r.url else {}),
                 "defaultConfiguration": {"level": "error" if r.enforcement == MANDATORY else "warning"},
                 "properties": {
                     "security-severity": _SECURITY_SEVERITY.get(r.severity, "5.5"),
@@ -942,16 +998,21 @@ def render_sarif(report: Report, project: Project | None = None) -> str:
                 },
             }
         )
-    results = []
+    # one result per (resource, rule): that pair is the alert's identity (its fingerprint)
+    merged: dict[tuple[str, str], list[Finding]] = {}
     for f in report.findings:
+        merged.setdefault((f.urn, f.rule), []).append(f)
+    results = []
+    for group in merged.values():
+        f = group[0]
+        level = MANDATORY if any(g.level == MANDATORY for g in group) else ADVISORY
+        text = " ".join(_one_line(g.message) for g in group)
         results.append(
             {
                 "ruleId": f.rule,
                 "ruleIndex": index[f.rule],
-                "level": "error" if f.level == MANDATORY else "warning",
-                "message": {
-                    "text": f"{_one_line(f.message)} (resource {f.urn}; {f.level} in stack {report.stack})"
-                },
+                "level": "error" if level == MANDATORY else "warning",
+                "message": {"text": f"{text} (resource {f.urn}; {level} in stack {report.stack})"},
                 "locations": [
                     {
                         "physicalLocation": {
@@ -966,7 +1027,7 @@ def render_sarif(report: Report, project: Project | None = None) -> str:
                 "partialFingerprints": {
                     "pulumiUrn/v1": hashlib.sha256((f.urn + f.rule).encode()).hexdigest()
                 },
-                "properties": {"urn": f.urn, "resourceType": f.resource_type, "enforcement": f.level},
+                "properties": {"urn": f.urn, "resourceType": f.resource_type, "enforcement": level},
             }
         )
     doc = {
