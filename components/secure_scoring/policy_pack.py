@@ -664,3 +664,26 @@ def normalized_as_dicts(resources: Sequence[_Res]) -> list[dict[str, Any]]:
         }
         for r in resources
     ]
+
+
+RULES = _rules.RULES
+
+
+def rule_metadata(stack: str | None = None, config: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Each rule's name, description, remediation, severity, kind, config schema, documentation
+    URL and enforcement level (for ``stack``/``config``; without them: the rule's default)."""
+    levels = enforcement_levels(stack, config) if (stack is not None or config) else {}
+    return [
+        {
+            "name": r.name,
+            "description": r.description,
+            "remediation": r.remediation,
+            "severity": r.severity,
+            "kind": r.kind,
+            "enforcement": levels.get(r.name, r.default_enforcement),
+            "production_only": r.production_only,
+            "config_schema": {k: dict(v) for k, v in r.config_schema.items()},
+            "url": r.url,
+        }
+        for r in _rules.RULES
+    ]
