@@ -654,7 +654,7 @@ def _tls_steps(
 
 def _handshake_failure(target: Target, exc: BaseException) -> Step:
     reason = _ssl_reason(exc)
-    lowered = reason.lower()
+    lowered = reason.lower().replace("_", " ")
     if "wrong version number" in lowered or "record layer failure" in lowered or "http request" in lowered:
         detail = f"no TLS on {target.host}:{target.port}: the server answered something else ({reason}), likely plain HTTP"
         fix = "serve HTTPS on this port (the gateway listens with TLS only); never expose the scorer's plain HTTP port"

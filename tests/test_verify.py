@@ -1,0 +1,533 @@
+"""``secure-scoring verify`` against real parts on loopback.
+
+Real nginx gateways (``secure_scoring.local.NginxGateway``) in front of the real Azure ML inference
+server, a real authoritative DNS server (NSD) serving the test zone, openssl-made certificates.
+The secure gateway passes every step; each insecure variant is caught by the right step with the
+right message. Insecure nginx configurations the renderer refuses to produce (TLS 1.0 enabled, a
+plain-HTTP listener) are derived here from the rendered configuration by string substitution.
+
+Every DNS record points into 127.0.0.0/8: nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from secure_scoring.verify import (
+    FAIL,
+    PASS,
+    SKIP,
+    STEP_NAMES,
+    WARN,
+    VerifyReport,
+    parse_dns_server,
+    parse_url,
+    verify,
+)
+from support.certs import CertFactory
+from support.fixtures_dataplane import HOSTNAME, PRIMARY_KEY, SECONDARY_KEY
+
+pytestmark = pytest.mark.dataplane
+
+ROOT = Path(__file__).resolve().parents[1]
+ZONE = "example.test"
+ACI_ZONE = "eastus.azurecontainer.io"
+ACI_FQDN = f"scoring-abc123.{ACI_ZONE}"
+ALL_PASS_STEPS = [n for n in STEP_NAMES if n != "http-port"]
+
+
+# ------------------------------------------------------------------------------------------ helpers
+def _derived_gateway_class():
+    from secure_scoring.local import NginxGateway
+
+    class DerivedConfigGateway(NginxGateway):
+        """NginxGateway whose rendered nginx.conf is changed by ``transform`` before ``nginx -t``.
+
+        Test-only: it builds the insecure servers the renderer refuses to render.
+        """
+
+        def __init__(self, *args, transform, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._transform = transform
+
+        def _write_files(self) -> None:
+            super()._write_files()
+            original = self.config_path.read_text()
+            changed = self._transform(original)
+            assert changed != original, "the substitution did not match the rendered configuration"
+            self.config_path.write_text(changed)
+
+    return DerivedConfigGateway
+
+
+def enable_tls10(conf: str) -> str:
+    conf, n = re.subn(r"ssl_protocols [^;]+;", "ssl_protocols TLSv1 TLSv1.1 TLSv1.2;", conf)
+    assert n == 1
+    # the Mozilla suites are TLS 1.2-only (AEAD); TLS 1.0/1.1 need CBC suites and security level 0
+    conf, n = re.subn(r"ssl_ciphers [^;]+;", "ssl_ciphers ALL:@SECLEVEL=0;", conf)
+    assert n == 1
+    return conf
+
+
+def serve_plain_http(conf: str) -> str:
+    conf, n = re.subn(r"(listen \S+) ssl( default_server;)", r"\1\2", conf)
+    assert n == 1
+    return conf
+
+
+def by_name(report: VerifyReport) -> dict[str, str]:
+    return {s.name: s.status for s in report.steps}
+
+
+def assert_only_failure(report: VerifyReport, step: str, *needles: str) -> None:
+    failed = [s.name for s in report.steps if s.status == FAIL]
+    assert failed == [step], f"expected only {step} to fail, got {failed}: {report.to_dict()}"
+    detail = report.step(step).detail
+    for needle in needles:
+        assert needle in detail, f"{needle!r} not in {detail!r}"
+    assert report.step(step).fix, "a failure must say how to fix it"
+    assert not report.ok
+
+
+class Env:
+    def __init__(self, dns, pki, gateways):
+        self.dns = dns
+        self.pki = pki
+        self.gateways = gateways
+
+    def url(self, name: str, host: str = HOSTNAME, path: str = "/score") -> str:
+        return f"https://{host}:{self.gateways[name].port}{path}"
+
+    def verify(self, name: str, **kwargs) -> VerifyReport:
+        kwargs.setdefault("dns_server", self.dns.nameserver)
+        kwargs.setdefault("ca_bundle", self.pki.ca_bundle_path)
+        kwargs.setdefault("key", PRIMARY_KEY)
+        kwargs.setdefault("timeout", 3.0)
+        return verify(self.url(name, kwargs.pop("host", HOSTNAME)), **kwargs)
+
+    def point(self, *records) -> None:
+        self.dns.set_records(ZONE, list(records))
+
+
+@pytest.fixture(scope="module")
+def env(make_gateway, inference_server, dns_server, pki, tmp_path_factory):
+    from support.requirements import require_binary
+
+    nginx = require_binary("nginx")
+    from secure_scoring.gateway import GatewaySettings
+
+    certs = CertFactory(tmp_path_factory.mktemp("verify-certs"))
+    other_host = certs.leaf(pki.inter, ["other.example.test"])
+    expired = certs.leaf(pki.inter, [HOSTNAME, "localhost"], days=-3, not_before_days_ago=40)
+    derived = _derived_gateway_class()
+
+    def insecure(transform):
+        settings = GatewaySettings(
+            hostnames=(HOSTNAME, "localhost"), upstream=inference_server.address, private_ca=True
+        )
+        gw = derived(
+            settings,
+            cert_pem=pki.leaf.chain_pem(),
+            key_pem=pki.leaf.key_pem,
+            primary_key=PRIMARY_KEY,
+            secondary_key=SECONDARY_KEY,
+            nginx=nginx,
+            transform=transform,
+        )
+        return gw.start()
+
+    gateways = {}
+    try:
+        gateways["secure"] = make_gateway()
+        gateways["other-host"] = make_gateway(cert=other_host)
+        gateways["expired"] = make_gateway(cert=expired)
+        gateways["auth-off"] = make_gateway(auth_mode="none")
+        gateways["tls10"] = insecure(enable_tls10)
+        gateways["plain"] = insecure(serve_plain_http)
+        yield Env(dns_server, pki, gateways)
+    finally:
+        for gw in gateways.values():
+            gw.stop()
+
+
+@pytest.fixture()
+def secure_dns(env):
+    env.point(("scoring", "A", 60, "127.0.0.1"))
+    return env
+
+
+# ------------------------------------------------------------------------------------------ the secure setup
+def test_secure_setup_passes_every_step(secure_dns):
+    report = secure_dns.verify("secure", expect_ip="127.0.0.1")
+    assert [s.name for s in report.steps] == ALL_PASS_STEPS
+    assert by_name(report) == dict.fromkeys(ALL_PASS_STEPS, PASS), report.to_dict()
+    assert report.ok and report.exit_code == 0
+    assert "A 127.0.0.1 (TTL 60 s)" in report.step("dns").detail
+    assert f"DNS server 127.0.0.1:{secure_dns.dns.port}" in report.step("dns").detail
+    assert "TLS 1.0 refused" in report.step("tls-versions").detail
+    assert "TLS 1.1 refused" in report.step("tls-versions").detail
+    assert "TLS 1.2 accepted" in report.step("tls-versions").detail
+    assert "Test Intermediate CA" in report.step("certificate-chain").detail
+    assert re.search(r"\(\d+ days left\)", report.step("certificate-expiry").detail)
+    assert "401" in report.step("auth-no-credential").detail
+    assert "→ 200" in report.step("auth-credential").detail
+    assert "max-age=63072000" in report.step("hsts").detail
+
+
+def test_secondary_key_and_cname_chain_to_the_service_fqdn(env):
+    # the custom name is a CNAME to the ACI FQDN, as DnsRecordBinding creates it
+    env.dns.set_records(ACI_ZONE, [("scoring-abc123", "A", 120, "127.0.0.1")])
+    env.point(("scoring", "CNAME", 300, ACI_FQDN))
+    report = env.verify("secure", key=SECONDARY_KEY, expect_target=ACI_FQDN)
+    assert report.ok, report.to_dict()
+    dns_detail = report.step("dns").detail
+    assert f"{HOSTNAME} CNAME {ACI_FQDN} (TTL 300 s)" in dns_detail
+    assert f"{ACI_FQDN} A 127.0.0.1 (TTL 120 s)" in dns_detail
+    assert report.step("auth-credential").status == PASS
+
+
+def test_token_is_sent_like_a_key(secure_dns):
+    report = secure_dns.verify("secure", key=None, token=PRIMARY_KEY)
+    assert report.step("auth-credential").status == PASS
+    assert "token" in report.step("auth-credential").detail
+
+
+def test_certificate_expiring_within_min_days_warns_but_passes(secure_dns):
+    report = secure_dns.verify("secure", min_days=1000)
+    step = report.step("certificate-expiry")
+    assert step.status == WARN and "under the 1000-day threshold" in step.detail
+    assert "certificate-renewal" in step.fix
+    assert report.ok and report.exit_code == 0
+
+
+def test_ip_literal_url_skips_dns(env):
+    report = verify(
+        f"https://127.0.0.1:{env.gateways['secure'].port}/score",
+        ca_bundle=env.pki.ca_bundle_path,
+        key=PRIMARY_KEY,
+        timeout=3,
+    )
+    assert report.step("dns").status == SKIP
+    assert report.ok, report.to_dict()
+    assert report.step("certificate-hostname").status == PASS  # the pki leaf has IP SAN 127.0.0.1
+
+
+# ------------------------------------------------------------------------------------------ DNS problems
+def test_dns_pointing_to_another_address_is_caught_without_contacting_it(env):
+    port = env.gateways["secure"].port
+    env.point(("scoring", "A", 60, "127.0.0.2"))
+    # a listener on the wrong address: verify must not connect to it
+    trap = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    trap.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    trap.bind(("127.0.0.2", port))
+    trap.listen(8)
+    trap.setblocking(False)
+    try:
+        report = env.verify("secure", expect_ip="127.0.0.1")
+        with pytest.raises(BlockingIOError):
+            trap.accept()
+    finally:
+        trap.close()
+    assert_only_failure(report, "dns", "resolves to 127.0.0.2, expected 127.0.0.1", "TTL 60 s")
+    assert "nothing was sent to 127.0.0.2" in report.step("dns").detail
+    assert "dns-change" in report.step("dns").fix
+    assert all(s.status == SKIP for s in report.steps[1:])
+
+
+def test_dns_pointing_elsewhere_without_expectation_fails_at_tcp(env):
+    env.point(("scoring", "A", 60, "127.0.0.2"))  # nothing listens there
+    report = env.verify("secure")
+    assert report.step("dns").status == PASS
+    assert_only_failure(report, "tcp", "cannot connect to 127.0.0.2")
+
+
+def test_cname_to_the_wrong_target(env):
+    env.dns.set_records(ACI_ZONE, [("old-service", "A", 60, "127.0.0.1")])
+    env.point(("scoring", "CNAME", 60, f"old-service.{ACI_ZONE}"))
+    report = env.verify("secure", expect_target=ACI_FQDN)
+    assert_only_failure(report, "dns", f"does not point at {ACI_FQDN}", f"CNAME old-service.{ACI_ZONE}")
+
+
+def test_missing_record(env):
+    env.point(("somethingelse", "A", 60, "127.0.0.1"))
+    report = env.verify("secure")
+    assert_only_failure(report, "dns", "does not exist (NXDOMAIN")
+
+
+# ------------------------------------------------------------------------------------------ insecure servers
+def test_certificate_for_another_host(secure_dns):
+    report = secure_dns.verify("other-host")
+    assert_only_failure(report, "certificate-hostname", "other.example.test", f"not {HOSTNAME}")
+    assert report.step("certificate-chain").status == PASS
+    assert report.step("certificate-expiry").status == PASS
+    # the key is never sent to a server whose certificate did not verify
+    assert report.step("auth-credential").status == SKIP
+    assert "was not sent" in report.step("auth-credential").detail
+
+
+def test_expired_certificate(secure_dns):
+    report = secure_dns.verify("expired")
+    assert_only_failure(report, "certificate-expiry", "expired on", "3 days ago")
+    assert report.step("certificate-chain").status == PASS
+    assert report.step("certificate-hostname").status == PASS
+    assert report.step("auth-credential").status == SKIP
+
+
+def test_untrusted_chain_without_the_private_ca(secure_dns):
+    # the system trust store does not know the test root
+    report = secure_dns.verify("secure", ca_bundle=None)
+    assert_only_failure(report, "certificate-chain", "cannot be found in the system's trust store")
+    assert "--ca-bundle" in report.step("certificate-chain").fix
+    assert report.step("auth-credential").status == SKIP
+
+
+def test_tls_1_0_enabled(secure_dns):
+    report = secure_dns.verify("tls10")
+    assert_only_failure(report, "tls-versions", "accepts TLS 1.0 and TLS 1.1")
+    detail = report.step("tls-versions").detail
+    assert "TLS 1.0 accepted (TLSv1," in detail and "TLS 1.1 accepted (TLSv1.1," in detail
+    assert "ssl_protocols TLSv1.2 TLSv1.3" in report.step("tls-versions").fix
+
+
+def test_auth_turned_off(secure_dns):
+    report = secure_dns.verify("auth-off")
+    assert_only_failure(report, "auth-no-credential", "auth turned off", "→ 200")
+    assert report.step("auth-credential").status == PASS  # with a key it works too, of course
+
+
+def test_plain_http_served(secure_dns):
+    report = secure_dns.verify("plain")
+    status = by_name(report)
+    assert status["plain-http"] == FAIL
+    assert "serves plain HTTP" in report.step("plain-http").detail
+    assert "HTTP/1.1" in report.step("plain-http").detail
+    # no TLS at all on that port: the handshake fails as well, the rest is skipped
+    assert status["tls-handshake"] == FAIL
+    assert "plain HTTP" in report.step("tls-handshake").detail
+    assert {status[n] for n in ("certificate-chain", "auth-no-credential", "hsts")} == {SKIP}
+    assert not report.ok
+
+
+def test_extra_http_port_serving_plain_http(secure_dns):
+    plain_port = secure_dns.gateways["plain"].port
+    report = secure_dns.verify("secure", http_port=plain_port)
+    assert_only_failure(report, "http-port", f"127.0.0.1:{plain_port} serves plain HTTP")
+    # a closed port is what we want
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    closed_port = closed.getsockname()[1]
+    closed.close()
+    report = secure_dns.verify("secure", http_port=closed_port)
+    assert report.step("http-port").status == PASS and report.ok
+
+
+def test_wrong_key_is_refused(secure_dns):
+    report = secure_dns.verify("secure", key="not-the-key-0123456789")
+    assert_only_failure(report, "auth-credential", "key was refused", "401")
+    assert "key-rotation" in report.step("auth-credential").fix
+
+
+def test_no_key_skips_the_credential_step(secure_dns):
+    report = secure_dns.verify("secure", key=None)
+    assert report.step("auth-credential").status == SKIP
+    assert report.ok
+
+
+# ------------------------------------------------------------------------------------------ protocol probes
+def _capture_client_hello(version) -> bytes:
+    """Run verify's probe for ``version`` against a listener that records the ClientHello."""
+    from secure_scoring import verify as v
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+    captured = []
+
+    def accept():
+        conn, _ = server.accept()
+        with conn:
+            conn.settimeout(2)
+            captured.append(conn.recv(4096))
+            # a TLS alert: protocol_version (70), as a TLS 1.2-only server sends it
+            conn.sendall(bytes([0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46]))
+
+    thread = threading.Thread(target=accept)
+    thread.start()
+    try:
+        outcome, detail = v._probe_version("127.0.0.1", port, HOSTNAME, version, 2.0)
+    finally:
+        thread.join(5)
+        server.close()
+    assert outcome == "refused", detail
+    return captured[0]
+
+
+@pytest.mark.parametrize(
+    ("version", "wire"),
+    [(ssl.TLSVersion.TLSv1, b"\x03\x01"), (ssl.TLSVersion.TLSv1_1, b"\x03\x02")],
+)
+def test_old_version_probes_really_offer_that_version(version, wire):
+    hello = _capture_client_hello(version)
+    assert hello[0] == 0x16 and hello[5] == 0x01, "a TLS handshake record with a ClientHello"
+    assert hello[9:11] == wire, f"ClientHello.client_version {hello[9:11].hex()}"
+    # no supported_versions extension (43) offering anything newer
+    assert b"\x00\x2b\x00" not in hello or b"\x03\x04" not in hello
+
+
+# ------------------------------------------------------------------------------------------ CLI
+def cli(*args: str, env_vars: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("SECURE_SCORING_KEY", "SECURE_SCORING_TOKEN")}
+    env.update(env_vars or {})
+    exe = Path(sys.executable).with_name("secure-scoring")
+    return subprocess.run(
+        [str(exe), "verify", *args], capture_output=True, text=True, timeout=60, env=env, check=False
+    )
+
+
+def test_cli_json_on_the_secure_setup_with_the_key_from_the_environment(secure_dns):
+    result = cli(
+        secure_dns.url("secure"),
+        "--dns-server",
+        secure_dns.dns.nameserver,
+        "--ca-bundle",
+        str(secure_dns.pki.ca_bundle_path),
+        "--expect-ip",
+        "127.0.0.1",
+        "--format",
+        "json",
+        env_vars={"SECURE_SCORING_KEY": PRIMARY_KEY},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"ok", "url", "steps"}
+    assert data["ok"] is True and data["url"] == secure_dns.url("secure")
+    assert [s["name"] for s in data["steps"]] == ALL_PASS_STEPS
+    for step in data["steps"]:
+        assert set(step) == {"name", "status", "detail", "fix"}
+        assert step["status"] == "pass" and step["fix"] is None
+    assert PRIMARY_KEY not in result.stdout + result.stderr
+
+
+def test_cli_exit_1_text_output_and_the_key_never_printed(secure_dns):
+    result = cli(
+        secure_dns.url("expired"),
+        "--dns-server",
+        secure_dns.dns.nameserver,
+        "--ca-bundle",
+        str(secure_dns.pki.ca_bundle_path),
+        "--key",
+        PRIMARY_KEY,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "FAIL  certificate-expiry" in result.stdout
+    assert "fix: renew it" in result.stdout
+    assert result.stdout.rstrip().splitlines()[-1].startswith("FAILED: 1 failed")
+    assert PRIMARY_KEY not in result.stdout + result.stderr
+    # a wrong key in JSON output: refused, still not printed
+    wrong = "WrongKey-0123456789abcdef"
+    result = cli(
+        secure_dns.url("secure"),
+        "--dns-server",
+        secure_dns.dns.nameserver,
+        "--ca-bundle",
+        str(secure_dns.pki.ca_bundle_path),
+        "--key",
+        wrong,
+        "--format",
+        "json",
+    )
+    assert result.returncode == 1
+    steps = {s["name"]: s for s in json.loads(result.stdout)["steps"]}
+    assert steps["auth-credential"]["status"] == "fail"
+    assert wrong not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["http://scoring.example.test/score"], "is not https"),
+        (["scoring.example.test"], "has no scheme"),
+        (["https://:443/"], "no host name"),
+        (["https://scoring.example.test:99999/"], "not a valid URL"),
+        (["https://scoring.example.test", "--ca-bundle", "/nonexistent/ca.pem"], "--ca-bundle"),
+        (["https://scoring.example.test", "--ca-bundle", str(ROOT / "pyproject.toml")], "holds no PEM"),
+        (["https://scoring.example.test", "--dns-server", "dns.example.test:53"], "not an IP address"),
+        (["https://scoring.example.test", "--dns-server", "127.0.0.1:70000"], "--dns-server"),
+        (["https://scoring.example.test", "--expect-ip", "scoring"], "--expect-ip"),
+        (
+            ["https://scoring.example.test", "--expect-ip", "127.0.0.1", "--expect-target", "a.test"],
+            "not allowed",
+        ),
+        (["https://scoring.example.test", "--key", "k" * 20, "--token", "t" * 20], "not allowed"),
+        (["https://scoring.example.test", "--timeout", "0"], "--timeout"),
+        (["https://scoring.example.test", "--min-days", "-1"], "--min-days"),
+        (["https://scoring.example.test", "--format", "xml"], "--format"),
+    ],
+)
+def test_cli_usage_errors_exit_2_without_traceback(args, needle):
+    started = time.monotonic()
+    result = cli(*args)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert needle in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    assert time.monotonic() - started < 10  # nothing was contacted
+
+
+def test_cli_both_credentials_in_the_environment_is_a_usage_error():
+    result = cli(
+        "https://scoring.example.test",
+        env_vars={"SECURE_SCORING_KEY": "k" * 20, "SECURE_SCORING_TOKEN": "t" * 20},
+    )
+    assert result.returncode == 2
+    assert "SECURE_SCORING_KEY/SECURE_SCORING_TOKEN" in result.stderr
+    assert "k" * 20 not in result.stderr
+
+
+def test_cli_unreachable_dns_server_is_a_dns_failure_not_a_hang():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sink:  # a UDP port that never answers
+        sink.bind(("127.0.0.1", 0))
+        started = time.monotonic()
+        result = cli(
+            "https://scoring.example.test/score",
+            "--dns-server",
+            f"127.0.0.1:{sink.getsockname()[1]}",
+            "--timeout",
+            "1",
+            "--format",
+            "json",
+        )
+    assert time.monotonic() - started < 15
+    assert result.returncode == 1
+    steps = json.loads(result.stdout)["steps"]
+    assert steps[0]["name"] == "dns" and steps[0]["status"] == "fail"
+    assert "no usable answer" in steps[0]["detail"]
+    assert {s["status"] for s in steps[1:]} == {"skip"}
+
+
+# ------------------------------------------------------------------------------------------ parsing (pure)
+def test_parse_url_and_dns_server():
+    t = parse_url("https://Scoring.Example.Test./api/v1/service/s1/score?x=1")
+    assert (t.host, t.port, t.path, t.host_header) == (
+        "scoring.example.test",
+        443,
+        "/api/v1/service/s1/score?x=1",
+        "scoring.example.test",
+    )
+    assert parse_url("https://[::1]:8443").host_header == "[::1]:8443"
+    assert parse_url("https://svc.test:8443/").path == "/score"
+    assert str(parse_dns_server("127.0.0.1")) == "127.0.0.1:53"
+    assert str(parse_dns_server("[::1]:5353")) == "[::1]:5353"
+    assert parse_dns_server("10.0.0.4:5300").port == 5300
