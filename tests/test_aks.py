@@ -673,7 +673,15 @@ def test_refuses_missing_certificate_while_tls_is_on():
         ({"router_service_type": "NodePort"}, "router_service_type", "NodePort is refused"),
         ({"router_service_type": "ClusterIP", "load_balancer": "internal"}, "load_balancer", "ClusterIP"),
         ({"mode": "v1-attach", "router_service_type": "ClusterIP"}, "router_service_type", "v1 AKS attach"),
-        ({"load_balancer_subnet": "snet"}, "load_balancer_subnet", "internal load balancer"),
+        (
+            {"mode": "v1-attach", "load_balancer_subnet": "snet"},
+            "load_balancer_subnet",
+            "internal load balancer",
+        ),
+        ({"load_balancer": "internal", "load_balancer_subnet": "snet"}, "load_balancer_subnet", "no setting"),
+        ({"cluster_purpose": "DenseProd"}, "cluster_purpose", "SDK v1 value"),
+        ({"cluster_purpose": "Cheap"}, "cluster_purpose", "FastProd, DenseProd, DevTest"),
+        ({"hostname": "not a name"}, "hostname", "not a valid DNS name"),
         ({"mode": "v2"}, "mode", "extension, v1-attach"),
         (
             {
@@ -823,3 +831,45 @@ def test_exported_from_the_package():
     assert secure_scoring.SecureAksCluster is aks.SecureAksCluster
     assert secure_scoring.SecureAksClusterArgs is aks.SecureAksClusterArgs
     assert secure_scoring.AksEndpointArgs is aks.AksEndpointArgs
+
+
+def test_wildcard_certificate_needs_an_explicit_hostname(pki):
+    def wildcard():
+        return CertificateBundle(
+            "wild",
+            CertificateBundleArgs(
+                source="pem",
+                cert_pem=pki.wildcard.chain_pem(),
+                key_pem=pki.wildcard.key_pem,
+                environment="production",
+            ),
+        )
+
+    err, rec = _refused(lambda: aks.SecureAksCluster("s", _args(wildcard())))
+    assert err.input_name == "hostname" and "*.example.test" in str(err)
+    _assert_nothing_registered(rec)
+    rec, c = _run(lambda: aks.SecureAksCluster("scoring", _args(wildcard(), hostname="Fraud.Example.Test.")))
+    assert rec.one(EXT).wire_inputs["configurationSettings"]["sslCname"] == "fraud.example.test"
+    assert output_value(c.fqdn) == "fraud.example.test"
+
+
+def test_preview_registers_the_same_resources_and_keeps_secrets(pki):
+    def build():
+        return aks.SecureAksCluster(
+            "scoring",
+            _args(
+                _pem_bundle(pki),
+                endpoints=[
+                    aks.AksEndpointArgs(name="fraud", auth="key"),
+                    aks.AksEndpointArgs(name="churn", auth="token"),
+                ],
+            ),
+        )
+
+    holder: dict[str, Any] = {}
+    rec = run_with_mocks(lambda: holder.setdefault("c", build()), stack="production", preview=True)
+    assert sorted(r.type for r in rec.resources if r.type != BUNDLE) == sorted(
+        [COMPONENT, EXT, COMPUTE, ENDPOINT, ENDPOINT, DEPLOYMENT, DEPLOYMENT]
+    )
+    assert SECRET_SIG in rec.one(EXT).wire_inputs["configurationProtectedSettings"]
+    assert output_is_secret(holder["c"].endpoint_keys) and output_is_secret(holder["c"].endpoint_tokens)

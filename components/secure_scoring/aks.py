@@ -323,6 +323,12 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
             "an internal load balancer was asked for, but router_service_type='ClusterIP' creates no load balancer",
             "use router_service_type='LoadBalancer' with load_balancer='internal', or keep ClusterIP and expose it with your ingress",
         )
+    if args.load_balancer_subnet is not None and mode == "extension":
+        raise ConfigurationError(
+            "load_balancer_subnet",
+            "the Azure ML extension has no setting for the internal load balancer's subnet (AKS places it in the cluster's subnet)",
+            "drop load_balancer_subnet in extension mode, or use mode='v1-attach' where the compute takes loadBalancerSubnet",
+        )
     if args.load_balancer_subnet is not None and load_balancer != "internal":
         raise ConfigurationError(
             "load_balancer_subnet",
@@ -418,13 +424,14 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
                         "pass hostname='scoring.example.com' (a name the certificate covers)",
                     )
                 hostname = plain[0]
+            if isinstance(hostname, str):
+                hostname = hostname.strip().rstrip(".").lower()
             if not isinstance(hostname, str) or not _HOSTNAME.match(hostname):
                 raise ConfigurationError(
                     "hostname",
                     f"{hostname!r} is not a valid DNS name",
                     "pass a fully qualified name such as 'scoring.example.com'",
                 )
-            hostname = hostname.lower().rstrip(".")
             if not cert.covers(hostname):
                 raise ConfigurationError(
                     "hostname",
