@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -138,6 +139,10 @@ def runtime_context() -> tuple[str | None, dict[str, Any]]:
         stack = pulumi.get_stack()
     except Exception:  # noqa: BLE001 - no runtime settings: the stack is unknown
         stack = None
+    if stack in (None, "", "stack"):
+        # started as `python policies/__main__.py` (not through `python -m pulumi.policy`, which
+        # configures the runtime from these variables): read them directly
+        stack = os.environ.get("PULUMI_STACK") or stack
     config: dict[str, Any] = {}
     with contextlib.suppress(Exception):  # malformed PULUMI_CONFIG: treat as empty
         config.update(pulumi.runtime.get_config_env())
