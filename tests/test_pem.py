@@ -249,6 +249,25 @@ def test_key_of_the_intermediate_is_named(pki):
     assert "it is the key of certificate #2 (CN=Test Intermediate CA)" in finding.message
 
 
+def test_damaged_rsa_key_with_the_right_public_part(bad):
+    """The key's public numbers match the leaf but its private exponents are corrupt: signing fails."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = serialization.load_pem_private_key(bad.rsa.key_pem.encode(), None)
+    n = key.private_numbers()
+    broken = rsa.RSAPrivateNumbers(
+        p=n.p, q=n.q, d=n.d + 2, dmp1=n.dmp1 + 2, dmq1=n.dmq1, iqmp=n.iqmp, public_numbers=n.public_numbers
+    ).private_key(unsafe_skip_rsa_key_validation=True)
+    pem = broken.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    report = check(bad.rsa.chain_pem(), pem)
+    assert report.codes == ["key-mismatch"] and "damaged" in report.findings[0].message
+
+
 @pytest.mark.parametrize("fmt", ["pkcs8", "pkcs1", "sec1"])
 def test_key_formats_accepted(pki, bad, fmt):
     cert = bad.rsa if fmt == "pkcs1" else pki.leaf

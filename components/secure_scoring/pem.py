@@ -888,7 +888,11 @@ class _Inspector:
             )
             return None
         try:
-            key = serialization.load_pem_private_key(_canonical(label, block.der or b""), password=None)
+            # RSA's full key validation (primality tests) costs ~70 ms on a slow core; check_key_match proves
+            # instead that the key signs what the certificate's public key verifies, which a damaged key fails
+            key = serialization.load_pem_private_key(
+                _canonical(label, block.der or b""), password=None, unsafe_skip_rsa_key_validation=True
+            )
         except TypeError:
             self.add("key-encrypted", f"{src}: the private key is protected by a passphrase", _FIX_ENCRYPTED)
             return None
@@ -930,6 +934,14 @@ class _Inspector:
         except Exception:  # noqa: BLE001
             key_der = None
         if key_der is not None and key_der == leaf.public_der:
+            if not _proves_possession(key, leaf.public_key):
+                self.add(
+                    "key-mismatch",
+                    f"the private key has the public key of the leaf {leaf.label()}, but a signature made with it "
+                    "does not verify: the private key is damaged",
+                    "Use an intact copy of the key that was generated with this certificate's CSR, or create a "
+                    "new key and have the certificate re-issued",
+                )
             return
         other = next((c for c in certs if c is not leaf and c.public_der == key_der), None)
         where = f"; it is the key of {other.label()}" if other else ""
@@ -1163,6 +1175,29 @@ class _Inspector:
                     f"{label} has extendedKeyUsage without serverAuth ({names}); TLS clients reject it for a server",
                     "Have the certificate re-issued with extendedKeyUsage=serverAuth",
                 )
+
+
+_PROBE = b"secure-scoring key possession check"
+
+
+def _proves_possession(key: Any, public_key: Any) -> bool:
+    """Sign a probe with the private key and verify it with the certificate's public key."""
+    from cryptography.hazmat.primitives import hashes
+
+    try:
+        if isinstance(key, rsa.RSAPrivateKey):
+            sig = key.sign(_PROBE, padding.PKCS1v15(), hashes.SHA256())
+            public_key.verify(sig, _PROBE, padding.PKCS1v15(), hashes.SHA256())
+        elif isinstance(key, ec.EllipticCurvePrivateKey):
+            sig = key.sign(_PROBE, ec.ECDSA(hashes.SHA256()))
+            public_key.verify(sig, _PROBE, ec.ECDSA(hashes.SHA256()))
+        elif isinstance(key, ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey):
+            public_key.verify(key.sign(_PROBE), _PROBE)
+        elif isinstance(key, dsa.DSAPrivateKey):
+            public_key.verify(key.sign(_PROBE, hashes.SHA256()), _PROBE, hashes.SHA256())
+        return True
+    except Exception:  # noqa: BLE001 - a failed or impossible signature is "does not prove possession"
+        return False
 
 
 def _choose_key(keys: list[Any], certs: list[_Cert]) -> Any | None:

@@ -159,8 +159,6 @@ def _check_hostnames(hostnames: list[str]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
     from ..pem import inspect_bundle
 
     hostnames = _check_hostnames(list(args.hostname or []))
@@ -179,6 +177,8 @@ def run(args: argparse.Namespace) -> int:
         key_name="standard input" if args.key == "-" else (args.key or "the key file"),
     )
     if args.format == "json":
+        import json
+
         doc = report.to_dict()
         doc["hostnames_checked"] = hostnames
         doc["environment"] = args.environment
