@@ -352,7 +352,7 @@ def test_text_report(failing_report):
         in text
     )
     assert "\n  [mandatory] tls-required (critical): no TLS gateway: " in text
-    assert text.count("      fix: Use SecureAciService/SecureAksCluster with a certificate;") == 2
+    assert text.count("      fix: Use SecureAciService/SecureAksCluster with a certificate;") == 1
     assert "Fix: " not in text  # the pack's ". Fix: ..." suffix is shown once, as the fix line
     assert text.rstrip().endswith(
         "FAIL: stack dev of demo: 1 resources, 2 mandatory violations, 0 advisories, 0 notes"

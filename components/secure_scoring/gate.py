@@ -884,12 +884,14 @@ def render_text(report: Report) -> str:
     for f in report.findings:
         groups.setdefault(f.urn, []).append(f)
     for urn, items in groups.items():
+        items.sort(key=lambda f: (0 if f.level == MANDATORY else 1, f.rule))
         first = items[0]
         lines.append(f"{first.resource_type}  {first.resource_name}  ({first.location.display(base)})")
         lines.append(f"  urn: {urn}")
-        for f in items:
+        for i, f in enumerate(items):
             lines.append(f"  [{f.level}] {f.rule} ({f.severity}): {_one_line(f.message)}")
-            if f.remediation:
+            last_of_rule = i + 1 == len(items) or items[i + 1].rule != f.rule
+            if f.remediation and last_of_rule:  # one fix line per rule of the resource
                 lines.append(f"      fix: {_one_line(f.remediation)}")
         lines.append("")
     if report.notes:

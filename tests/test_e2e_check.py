@@ -1,0 +1,135 @@
+"""End to end: the offline gate on the example estate (stacks/) and on every insecure example.
+
+Most cases run in process through the gate's API (what `secure-scoring check` does, minus the
+process start); a few go through the real console script in a subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from secure_scoring import gate, rules
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples" / "insecure"
+CLI = Path(sys.executable).with_name("secure-scoring")
+
+# example directory -> (stack, the one mandatory rule it must break)
+EXPECTED = {
+    "aci-public-port-80": ("production", "tls-required"),
+    "extension-insecure": ("production", "tls-required"),
+    "aks-v1-ssl-disabled": ("production", "tls-required"),
+    "self-signed-in-production": ("production", "no-self-signed-in-production"),
+    "dev-ca-in-production": ("production", "no-self-signed-in-production"),
+    "aks-key-and-token": ("production", "single-auth-mode"),
+    "no-auth-in-production": ("production", "auth-required"),
+    "token-on-aci": ("production", "token-auth-aks-only"),
+    "old-tls": ("production", "min-tls-1-2"),
+    "dns-not-covered": ("production", "cert-hostname-match"),
+    "expiring-cert": ("dev", "cert-expiry"),
+}
+
+
+def test_every_example_is_listed_and_every_rule_has_an_example():
+    on_disk = {p.name for p in EXAMPLES.iterdir() if (p / "Pulumi.yaml").is_file()}
+    assert on_disk == set(EXPECTED)
+    assert {rule for _stack, rule in EXPECTED.values()} == set(rules.RULE_NAMES)
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "production"])
+def test_every_stack_passes_the_gate(stack, monkeypatch):
+    monkeypatch.chdir(REPO)
+    report = gate.check(REPO, stack)
+    assert report.ok, gate.render_text(report)
+    assert report.mandatory == []
+    # the estate really is there: the components and their Azure children
+    types = {r.type for r in report.resources}
+    assert {
+        "secure-scoring:index:CertificateBundle",
+        "secure-scoring:index:SecureAciService",
+        "azure-native:containerinstance:ContainerGroup",
+    } <= types
+    if stack != "dev":
+        assert {
+            "secure-scoring:index:SecureAksCluster",
+            "secure-scoring:index:DnsRecordBinding",
+            "azure-native:kubernetesconfiguration:Extension",
+            "azure-native:machinelearningservices:OnlineEndpoint",
+            "azure-native:dns:RecordSet",
+        } <= types
+    if stack == "production":
+        assert report.advisory == []  # nothing even advisory in production
+    # every resource is located in the stacks program
+    assert {r.location.path for r in report.resources} == {REPO / "stacks" / "__main__.py"}
+
+
+def test_dev_stack_is_advised_about_its_development_certificate(monkeypatch):
+    monkeypatch.chdir(REPO)
+    report = gate.check(REPO, "dev")
+    assert {(f.rule, f.level) for f in report.advisory} == {("no-self-signed-in-production", "advisory")}
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_insecure_example_fails_with_exactly_its_rule(case, monkeypatch):
+    stack, rule = EXPECTED[case]
+    monkeypatch.chdir(REPO)
+    report = gate.check(EXAMPLES / case, stack)
+    assert report.exit_code == 1
+    assert {f.rule for f in report.mandatory} == {rule}, gate.render_text(report)
+    # the finding points into the example's own program, at a real line
+    for f in report.mandatory:
+        assert f.location.path == EXAMPLES / case / "__main__.py"
+        assert f.location.line > 1
+    sarif = json.loads(gate.render_sarif(report))
+    results = sarif["runs"][0]["results"]
+    assert {r["ruleId"] for r in results if r["level"] == "error"} == {rule}
+    assert all(
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        == f"examples/insecure/{case}/__main__.py"
+        for r in results
+    )
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "GITHUB_"))}
+    return subprocess.run(
+        [str(CLI), "check", *args], cwd=REPO, capture_output=True, text=True, timeout=180, env=env
+    )
+
+
+def test_cli_production_stack_passes_with_sarif(tmp_path):
+    out = tmp_path / "production.sarif"
+    proc = _cli(".", "--stack", "production", "--format", "sarif", "--output", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "PASS: stack production of secure-scoring-stacks" in proc.stderr
+    doc = json.loads(out.read_text())
+    assert doc["version"] == "2.1.0" and doc["runs"][0]["results"] == []
+    assert doc["runs"][0]["automationDetails"]["id"] == "secure-scoring/production/"
+    assert {r["id"] for r in doc["runs"][0]["tool"]["driver"]["rules"]} == set(rules.RULE_NAMES)
+
+
+def test_cli_rejects_an_insecure_example():
+    proc = _cli("examples/insecure/aci-public-port-80", "--stack", "production")
+    assert proc.returncode == 1, proc.stderr
+    assert "[mandatory] tls-required" in proc.stdout
+    assert "(examples/insecure/aci-public-port-80/__main__.py:" in proc.stdout
+    assert "FAIL: stack production of aci-public-port-80" in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_cli_json_for_an_insecure_example_and_a_usage_error():
+    proc = _cli("examples/insecure/token-on-aci", "--stack", "production", "--format", "json")
+    assert proc.returncode == 1
+    doc = json.loads(proc.stdout)
+    assert [f["rule"] for f in doc["findings"]] == ["token-auth-aks-only"]
+    proc = _cli("examples/insecure/token-on-aci", "--stack", "staging")
+    assert proc.returncode == 2
+    assert "no stack config Pulumi.staging.yaml" in proc.stderr and "Traceback" not in proc.stderr
