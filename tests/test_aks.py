@@ -784,6 +784,29 @@ def test_refuses_missing_certificate_while_tls_is_on():
             "dns.ttl",
             "1 to 86400",
         ),
+        (
+            {
+                "dns": aks.AksDnsArgs(
+                    zone_name="example.test", resource_group_name="rg", router_ip="1.2.3.4", ttl=30.5
+                )
+            },
+            "dns.ttl",
+            "whole number",
+        ),
+        (
+            {"endpoints": [aks.AksEndpointArgs(name="fraud", min_instances="2")]},
+            "endpoints[0].min_instances",
+            "whole number",
+        ),
+        (
+            {
+                "endpoints": [
+                    aks.AksEndpointArgs(name="fraud", max_instances=4, target_utilization_percentage=150)
+                ]
+            },
+            "endpoints[0].target_utilization_percentage",
+            "from 1 to 100",
+        ),
     ],
 )
 def test_refusals_with_custom_certificate(pki, kw, input_name, text):
@@ -873,3 +896,30 @@ def test_preview_registers_the_same_resources_and_keeps_secrets(pki):
     )
     assert SECRET_SIG in rec.one(EXT).wire_inputs["configurationProtectedSettings"]
     assert output_is_secret(holder["c"].endpoint_keys) and output_is_secret(holder["c"].endpoint_tokens)
+
+
+def test_numbers_from_other_languages_arrive_as_floats(pki):
+    rec, _ = _run(
+        lambda: aks.SecureAksCluster(
+            "scoring",
+            _args(
+                _pem_bundle(pki),
+                endpoints=[
+                    aks.AksEndpointArgs(
+                        name="fraud",
+                        min_instances=2.0,
+                        max_instances=4.0,
+                        target_utilization_percentage=70.0,
+                        traffic={"blue": 100.0},
+                    )
+                ],
+                dns=aks.AksDnsArgs(
+                    zone_name="example.test", resource_group_name="rg-dns", router_ip="20.50.1.2", ttl=300.0
+                ),
+            ),
+        )
+    )
+    scale = rec.one(DEPLOYMENT).wire_inputs["properties"]["scaleSettings"]
+    assert (scale["minInstances"], scale["maxInstances"], scale["targetUtilizationPercentage"]) == (2, 4, 70)
+    assert rec.one(ENDPOINT).wire_inputs["properties"]["traffic"] == {"blue": 100}
+    assert rec.one("azure-native:dns:RecordSet").wire_inputs["ttl"] == 300

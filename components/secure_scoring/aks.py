@@ -275,6 +275,17 @@ def _choice(value: Any, allowed: Sequence[str], input_name: str, *, casefold: bo
     )
 
 
+def _whole(value: Any, input_name: str, minimum: int, maximum: int | None = None) -> int:
+    """An integer input; whole floats (2.0, as other languages send numbers) are accepted."""
+    ok = not isinstance(value, bool) and isinstance(value, int | float) and int(value) == value
+    if not ok or value < minimum or (maximum is not None and value > maximum):
+        bounds = f"from {minimum} to {maximum}" if maximum is not None else f"of at least {minimum}"
+        raise ConfigurationError(
+            input_name, f"{value!r} is not a whole number {bounds}", f"pass a whole number {bounds}"
+        )
+    return int(value)
+
+
 def _default_compute_name(name: str) -> str:
     cleaned = re.sub(r"[^A-Za-z0-9-]", "-", name).strip("-") or "aks"
     if not cleaned[0].isalpha():
@@ -507,7 +518,10 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
                     f"{ep.deployment_name!r} is not a valid deployment name",
                     "use 3-32 letters, digits or hyphens",
                 )
-            mins, maxs = int(ep.min_instances), int(ep.max_instances)
+            mins = _whole(ep.min_instances, f"{where}.min_instances", 1)
+            maxs = _whole(ep.max_instances, f"{where}.max_instances", 1)
+            if ep.target_utilization_percentage is not None:
+                _whole(ep.target_utilization_percentage, f"{where}.target_utilization_percentage", 1, 100)
             if mins < 1 or maxs < mins:
                 raise ConfigurationError(
                     f"{where}.min_instances",
@@ -521,7 +535,13 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
                     "set target_utilization_percentage (e.g. 70) or make max_instances equal to min_instances",
                 )
             if ep.traffic is not None:
-                total = sum(int(v) for v in ep.traffic.values())
+                if not isinstance(ep.traffic, Mapping):
+                    raise ConfigurationError(
+                        f"{where}.traffic",
+                        "must map deployment names to percentages",
+                        "pass e.g. {'blue': 100}",
+                    )
+                total = sum(_whole(v, f"{where}.traffic[{k!r}]", 0, 100) for k, v in ep.traffic.items())
                 if ep.traffic and total != 100:
                     raise ConfigurationError(
                         f"{where}.traffic",
@@ -572,17 +592,10 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
                 "the azureml-fe IP is assigned by Kubernetes: read it with `kubectl get svc azureml-fe -n azureml` and pass router_ip, "
                 "or pass the ARM id of a static public IP as static_ip_resource_id",
             )
-        ttl = dns.ttl
-        if (
-            isinstance(ttl, bool)
-            or not isinstance(ttl, int | float)
-            or int(ttl) != ttl
-            or not 1 <= int(ttl) <= 86400
-        ):
+        _whole(dns.ttl, "dns.ttl", 1, 86400)
+        if not isinstance(dns.zone_name, str) or not _HOSTNAME.match(dns.zone_name.strip().rstrip(".")):
             raise ConfigurationError(
-                "dns.ttl",
-                f"{ttl!r} is not a TTL in seconds",
-                "use a whole number from 1 to 86400 (default 300)",
+                "dns.zone_name", f"{dns.zone_name!r} is not a DNS zone name", "pass e.g. 'example.com'"
             )
         dns_private = dns.private if dns.private is not None else load_balancer == "internal"
         if dns_private and dns.static_ip_resource_id is not None:
@@ -868,7 +881,9 @@ class SecureAksCluster(pulumi.ComponentResource):
                         auth_mode=_auth.AZURE_AUTH_MODE[ep_auth.auth_mode],
                         compute=self.compute.id,
                         description=ep_args.description,
-                        traffic=dict(ep_args.traffic) if ep_args.traffic is not None else None,
+                        traffic={k: int(v) for k, v in ep_args.traffic.items()}
+                        if ep_args.traffic is not None
+                        else None,
                     ),
                 ),
                 child,
