@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .errors import SecureScoringError
@@ -138,6 +138,30 @@ def find_inference_python() -> str:
         "run 'make inference-venv', or set SECURE_SCORING_INFERENCE_PYTHON to the python of a venv "
         "where azureml-inference-server-http is installed",
     )
+
+
+def _die_with_parent(sig: int) -> Callable[[], None] | None:
+    """A ``preexec_fn`` asking Linux to send ``sig`` to the child when its parent dies.
+
+    So a launcher killed by SIGKILL (or a test run interrupted hard) leaves no server behind. The
+    signal fires when the *thread* that started the child exits: start servers from a long-lived
+    thread (the main thread, as the CLI and the fixtures do).
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        return None
+    pr_set_pdeathsig = 1
+
+    def preexec() -> None:
+        prctl(pr_set_pdeathsig, sig, 0, 0, 0)
+
+    return preexec
 
 
 def _tail(path: Path, lines: int = 25) -> str:
@@ -309,6 +333,7 @@ class InferenceServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_die_with_parent(signal.SIGTERM),
             )
         if self._wait_healthy():
             addresses = listening_addresses(self.port)
@@ -548,6 +573,7 @@ class NginxGateway:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_die_with_parent(signal.SIGQUIT),
             )
         if _wait_tcp(self.listen_address, self.port, self._proc, self.startup_timeout):
             return True
@@ -577,6 +603,14 @@ class NginxGateway:
                     pids.add(int(stat.parent.name))
         return pids
 
+    @staticmethod
+    def _retired(pid: int) -> bool:
+        try:
+            title = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return True  # exited
+        return not title or b"shutting down" in title
+
     def rotate_keys(self, primary_key: str, secondary_key: str, *, timeout: float = 10.0) -> None:
         """Replace the accepted keys without dropping requests.
 
@@ -599,12 +633,28 @@ class NginxGateway:
         except SecureScoringError:
             self._replace(keys_path, previous)
             raise
+        self._signal_reload(timeout)
+        self._primary, self._secondary = primary_key, secondary_key
+
+    def reload(self, *, timeout: float = 10.0) -> None:
+        """Check the files in :attr:`config_dir` with ``nginx -t``, then reload gracefully (SIGHUP)."""
+        if self._proc is None or self._proc.poll() is not None:
+            raise SecureScoringError("gateway", "nginx is not running", "start the gateway first")
+        self._test_config()
+        self._signal_reload(timeout)
+
+    def _signal_reload(self, timeout: float) -> None:
+        assert self._proc is not None
         before = self._worker_pids()
         os.kill(self._proc.pid, signal.SIGHUP)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._worker_pids() - before:
-                self._primary, self._secondary = primary_key, secondary_key
+                # New workers serve the new config. Old workers may still accept a connection until
+                # they handle the master's quit signal (then they close their listeners and retitle
+                # themselves "worker process is shutting down"); wait for that too.
+                while time.monotonic() < deadline and not all(self._retired(pid) for pid in before):
+                    time.sleep(0.005)
                 return
             if self._proc.poll() is not None:
                 break
