@@ -1,7 +1,7 @@
 """DNS fixtures: a real authoritative DNS server (NSD) on 127.0.0.1 and a free port.
 
-``dns_server`` (session scope): one NSD shared by the whole run, serving the zones ``example.test``
-and ``azurecontainer.io``-style zones that tests add. A test sets the records it needs with
+``dns_server`` (session scope): one NSD shared by the whole run, serving the zones in ``DEFAULT_ZONES``
+(``example.test`` and two ``<region>.azurecontainer.io`` zones) and any zone a test adds. A test sets the records it needs with
 ``dns_server.set_records(zone, [(name, type, ttl, value), ...])`` (this replaces the zone and
 returns once NSD serves it), so tests do not depend on each other's records. Adding a zone that
 is not served yet restarts NSD on the same port (about 0.5 s); ``DEFAULT_ZONES`` are there from
@@ -26,9 +26,10 @@ from support.dns_server import NsdServer
 __all__ = ["DEFAULT_ZONES", "dns_server", "make_dns_server"]
 
 # Zones served from the start (empty: SOA and NS only). Names under them resolve to NXDOMAIN until
-# a test sets records. ``eastus.azurecontainer.io`` stands for an ACI region zone so a CNAME chain
-# from a custom name to an ACI FQDN can be resolved without leaving the loopback server.
-DEFAULT_ZONES = ("example.test", "eastus.azurecontainer.io")
+# a test sets records. The ``azurecontainer.io`` region zones stand for ACI's own zones (the mocks'
+# default location is westeurope) so a CNAME chain from a custom name to an ACI FQDN resolves
+# without leaving the loopback server.
+DEFAULT_ZONES = ("example.test", "eastus.azurecontainer.io", "westeurope.azurecontainer.io")
 
 
 @pytest.fixture(scope="session")
