@@ -666,7 +666,7 @@ class SecureAksCluster(pulumi.ComponentResource):
     - ``extension`` (extension mode) and ``compute``: the resources; ``extension_id``, ``compute_id``.
     - ``online_endpoints`` / ``online_deployments``: plain dicts endpoint name -> resource (extension mode).
     - ``scoring_uris``: endpoint name -> scoring URI; ``scoring_uri``: the first endpoint's.
-      Extension mode: what Azure reports for the endpoint (``https://<sslCname>/api/v1/endpoint/<name>/score``).
+      Extension mode: the URI Azure reports for the endpoint (its host is the ``sslCname``).
       v1-attach: ``https://<host>/api/v1/service/<name>/score`` (the SDK v1 pattern).
     - ``fqdn``: the TLS hostname, or the Microsoft certificate's pattern ``<label>######.<region>.cloudapp.azure.com``
       (the six characters are known only after the attach).
