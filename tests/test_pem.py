@@ -446,6 +446,19 @@ def test_crlf_text_around_and_glued_blocks_parse(pki):
     assert parse_pem_certificates(b"\x00garbage") == [] and parse_pem_certificates("") == []
 
 
+def test_many_blocks_and_pathological_markers(pki):
+    many = check(pki.inter.cert_pem * 100, None)
+    assert "holds 100 PEM blocks; only the first 64 were inspected" in one(many, "cert-not-pem").message
+    assert len(many.chain) == 64 and "chain-order" in many.codes  # duplicates
+    # a BEGIN line without END before the next block: that block alone is unterminated
+    report = check("-----BEGIN CERTIFICATE-----\nMIIB\n" + pki.leaf.chain_pem(), pki.leaf.key_pem)
+    assert report.codes == ["cert-not-pem"] and "no matching END line" in report.findings[0].message
+    assert len(report.chain) == 2
+    # markers that never close: the parser stays linear (a backtracking regex would not finish)
+    hostile = b"-----BEGIN CERTIFICATE-----" * 50_000 + b"-----END x"
+    assert one(check(hostile, hostile), "cert-not-pem")
+
+
 def test_key_file_may_hold_the_certificate_too(pki):
     combined = pki.leaf.chain_pem() + pki.leaf.key_pem
     assert check(combined, combined).findings == []

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import contextlib
 import hashlib
 import ipaddress
@@ -94,7 +95,8 @@ WEAK_HASHES = ("sha1", "md5", "md2", "md4")
 _CERT_LABELS = ("CERTIFICATE", "X509 CERTIFICATE")
 _PLAIN_KEY_LABELS = ("PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "DSA PRIVATE KEY")
 _BEGIN_RE = re.compile(rb"-----BEGIN ([A-Z0-9 #]{1,64})-----")
-_BLOCK_RE = re.compile(rb"-----BEGIN ([A-Z0-9 #]{1,64})-----(.*?)-----END ([A-Z0-9 #]{1,64})-----", re.DOTALL)
+_END_RE = re.compile(rb"-----END ([A-Z0-9 #]{1,64})-----")
+MAX_BLOCKS = 64  # a chain has a handful of certificates; more blocks are inspected no further
 _B64_JUNK_RE = re.compile(rb"[ \t\r\n\v\f]+")
 # ASN.1 prefix of a PKCS#12 PFX: SEQUENCE { INTEGER 3, SEQUENCE { OID pkcs7-data ...
 _PKCS7_DATA_OID = bytes.fromhex("06092a864886f70d010701")
@@ -276,6 +278,7 @@ class _Parsed:
     blocks: list[_Block]
     unterminated: list[str]  # labels of BEGIN lines without an END
     text_found: bool  # any non-whitespace content at all
+    total: int = 0  # complete blocks found (only the first MAX_BLOCKS are decoded)
 
 
 def _to_bytes(data: Any) -> bytes | None:
@@ -289,25 +292,35 @@ def _to_bytes(data: Any) -> bytes | None:
 
 
 def _split_pem(data: bytes) -> _Parsed:
+    """Find PEM blocks in linear time: each BEGIN line pairs with the first END line after it, unless
+    another BEGIN line comes first (then it is unterminated)."""
     blocks: list[_Block] = []
-    ends: list[int] = []
-    for n, match in enumerate(_BLOCK_RE.finditer(data), start=1):
-        label = match.group(1).decode("ascii")
-        end_label = match.group(3).decode("ascii")
-        start = match.start()
+    unterminated: list[str] = []
+    begins = list(_BEGIN_RE.finditer(data))
+    ends = list(_END_RE.finditer(data))
+    end_starts = [m.start() for m in ends]
+    for i, begin in enumerate(begins):
+        label = begin.group(1).decode("ascii")
+        next_begin = begins[i + 1].start() if i + 1 < len(begins) else len(data) + 1
+        j = bisect.bisect_left(end_starts, begin.end())
+        if j == len(ends) or ends[j].start() >= next_begin:
+            unterminated.append(label)
+            continue
+        if len(blocks) >= MAX_BLOCKS:
+            continue
+        end = ends[j]
+        end_label = end.group(1).decode("ascii")
+        start = begin.start()
         at_line_start = start == 0 or data[start - 1 : start] in (b"\n", b"\r")
-        ends.append(match.end())
-        block = _Block(label=label, index=n, der=None, headers={}, at_line_start=at_line_start)
+        block = _Block(label=label, index=len(blocks) + 1, der=None, headers={}, at_line_start=at_line_start)
         blocks.append(block)
-        body = match.group(2)
-        if "BEGIN" in end_label or label != end_label:
+        if label != end_label:
             block.error = (
                 f"the block begins with '-----BEGIN {label}-----' but ends with '-----END {end_label}-----'"
             )
             continue
-        lines = re.split(rb"\r\n|\r|\n", body)
         b64_lines: list[bytes] = []
-        for line in lines:
+        for line in re.split(rb"\r\n|\r|\n", data[begin.end() : end.start()]):
             stripped = line.strip()
             if b":" in stripped:  # RFC 1421 headers (Proc-Type, DEK-Info); never part of base64
                 key, _, value = stripped.partition(b":")
@@ -324,13 +337,10 @@ def _split_pem(data: bytes) -> _Parsed:
             block.der = base64.b64decode(payload, validate=True)
         except (binascii.Error, ValueError):
             block.error = "its base64 content is damaged (characters that are not base64, or cut short)"
-    # BEGIN lines that the block regex did not consume: truncated blocks
-    unterminated: list[str] = []
-    consumed = sorted((m.start(), m.end()) for m in _BLOCK_RE.finditer(data))
-    for begin in _BEGIN_RE.finditer(data):
-        if not any(s <= begin.start() < e for s, e in consumed):
-            unterminated.append(begin.group(1).decode("ascii"))
-    return _Parsed(blocks=blocks, unterminated=unterminated, text_found=bool(data.strip()))
+    total = len(begins) - len(unterminated)
+    return _Parsed(
+        blocks=blocks, unterminated=unterminated[:MAX_BLOCKS], text_found=bool(data.strip()), total=total
+    )
 
 
 def _canonical(label: str, der: bytes) -> bytes:
@@ -680,6 +690,13 @@ class _Inspector:
         if not parsed.blocks and not parsed.unterminated:
             self._cert_not_pem_binary(raw, src)
             return []
+        if parsed.total > MAX_BLOCKS:
+            self.add(
+                "cert-not-pem",
+                f"{src} holds {parsed.total} PEM blocks; only the first {MAX_BLOCKS} were inspected (a "
+                "certificate chain has a handful)",
+                "Pass the server's chain only: the leaf, then its intermediates",
+            )
         for label in parsed.unterminated:
             self.add(
                 "cert-not-pem",
