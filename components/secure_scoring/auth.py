@@ -54,7 +54,7 @@ def resolve_auth_mode(
     if mode is None:
         if token_auth_enabled:
             mode = TOKEN
-        elif key_auth_enabled is False and token_auth_enabled is False:
+        elif key_auth_enabled is False:
             mode = NONE
         else:
             mode = KEY
@@ -69,14 +69,16 @@ def resolve_auth_mode(
             f"token authentication was requested on ACI: {TOKEN_ON_ACI_REASON}",
             "use auth='key' on ACI, or deploy to AKS with SecureAksCluster for token auth",
         )
-    if key_auth_enabled is not None and token_auth_enabled is not None:
-        flags_mode = TOKEN if token_auth_enabled else KEY if key_auth_enabled else NONE
-        if flags_mode != canonical:
-            raise ConfigurationError(
-                input_name,
-                f"auth={canonical!r} contradicts key_auth_enabled={key_auth_enabled}, token_auth_enabled={token_auth_enabled}",
-                "give either auth or the two flags, not both",
-            )
+    # any flag that is given must agree with the mode (one flag alone can contradict it too)
+    contradicts = (key_auth_enabled is not None and bool(key_auth_enabled) != (canonical == KEY)) or (
+        token_auth_enabled is not None and bool(token_auth_enabled) != (canonical == TOKEN)
+    )
+    if contradicts:
+        raise ConfigurationError(
+            input_name,
+            f"auth={canonical!r} contradicts key_auth_enabled={key_auth_enabled}, token_auth_enabled={token_auth_enabled}",
+            "give either auth or the flags, not both",
+        )
     return canonical
 
 

@@ -1,0 +1,43 @@
+"""resolve_auth_mode: one mode, from a name or the SDK v1 flags, never contradicting itself."""
+
+import pytest
+
+from secure_scoring.auth import resolve_auth_mode
+from secure_scoring.errors import ConfigurationError
+
+
+@pytest.mark.parametrize(
+    ("mode", "flags", "expected"),
+    [
+        (None, {}, "key"),
+        (None, {"key_auth_enabled": False}, "none"),
+        (None, {"token_auth_enabled": True}, "token"),
+        (None, {"key_auth_enabled": False, "token_auth_enabled": True}, "token"),
+        ("AMLToken", {}, "token"),
+        ("key", {"key_auth_enabled": True}, "key"),
+        ("token", {"key_auth_enabled": False}, "token"),
+    ],
+)
+def test_resolves(mode, flags, expected):
+    assert resolve_auth_mode(mode, platform="aks", **flags) == expected
+
+
+@pytest.mark.parametrize(
+    ("mode", "flags", "needle"),
+    [
+        ("key", {"token_auth_enabled": True}, "contradicts"),
+        ("token", {"key_auth_enabled": True}, "contradicts"),
+        ("none", {"key_auth_enabled": True}, "contradicts"),
+        (None, {"key_auth_enabled": True, "token_auth_enabled": True}, "both enabled"),
+        ("jwt", {}, "unknown authentication mode"),
+    ],
+)
+def test_refuses_contradictions(mode, flags, needle):
+    with pytest.raises(ConfigurationError, match=needle) as err:
+        resolve_auth_mode(mode, platform="aks", **flags)
+    assert "Fix:" in str(err.value)
+
+
+def test_token_on_aci_names_the_reason():
+    with pytest.raises(ConfigurationError, match="only on AKS"):
+        resolve_auth_mode("token", platform="aci")
