@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -352,9 +353,15 @@ def cert_facts(pem_text: Any, now: datetime | None = None) -> _CertFacts | None:
     """Hostnames, expiry and self-signedness of the leaf of a PEM chain; None when unreadable."""
     if not isinstance(pem_text, str) or "-----BEGIN" not in pem_text:
         return None
+    return _cert_facts_cached(pem_text)
+
+
+@functools.lru_cache(maxsize=512)
+def _cert_facts_cached(pem_text: str) -> _CertFacts | None:
+    # the leaf's names, expiry and issuer do not depend on the time of the check: cache by text
     from . import pem  # lazy: cryptography is imported only when a certificate is judged
 
-    report = pem.inspect_bundle(pem_text, None, now=now)
+    report = pem.inspect_bundle(pem_text, None)
     leaf = report.leaf
     if leaf is None:
         return None
@@ -1101,8 +1108,10 @@ def check_cert_hostname_match(resources: Sequence[StackResource], ctx: RuleConte
     fqdns, ips = _endpoint_addresses(resources)
     check_label_scope = ctx.config.get("rejectUnsecureDnsLabel", True) is not False
 
+    stack_names = sorted({n for c in certs for n in c.hostnames})
+
     def judge(host: str, what: str, r: StackResource, own: Sequence[str] | None = None) -> None:
-        pool = list(own) if own is not None else [n for c in certs for n in c.hostnames]
+        pool = list(own) if own is not None else stack_names
         if own is None and not certs:
             if unknown_certs:
                 return
