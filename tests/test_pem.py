@@ -459,6 +459,17 @@ def test_many_blocks_and_pathological_markers(pki):
     assert one(check(hostile, hostile), "cert-not-pem")
 
 
+def test_prefix_before_begin_line(pki):
+    """OpenSSL silently skips a block whose BEGIN line has text before it, but tolerates a UTF-8 BOM."""
+    chain = pki.leaf.chain_pem()
+    assert check("\ufeff" + chain, pki.leaf.key_pem).findings == []
+    for prefix in ("  ", "subject=CN = x ", "\t"):
+        report = check(prefix + chain, pki.leaf.key_pem)
+        assert report.codes == ["cert-not-pem"] and "does not start a line" in report.findings[0].message
+    indented = "".join("    " + line for line in chain.splitlines(keepends=True))
+    assert "cert-not-pem" in check(indented, None).codes
+
+
 def test_key_file_may_hold_the_certificate_too(pki):
     combined = pki.leaf.chain_pem() + pki.leaf.key_pem
     assert check(combined, combined).findings == []

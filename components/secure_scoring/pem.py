@@ -311,7 +311,11 @@ def _split_pem(data: bytes) -> _Parsed:
         end = ends[j]
         end_label = end.group(1).decode("ascii")
         start = begin.start()
-        at_line_start = start == 0 or data[start - 1 : start] in (b"\n", b"\r")
+        # OpenSSL reads a BEGIN line only at the start of a line (a UTF-8 byte-order mark at the start of
+        # the file is tolerated); with anything before it on the line the block is skipped
+        at_line_start = (
+            start == 0 or data[start - 1 : start] in (b"\n", b"\r") or data[:start] == b"\xef\xbb\xbf"
+        )
         block = _Block(label=label, index=len(blocks) + 1, der=None, headers={}, at_line_start=at_line_start)
         blocks.append(block)
         if label != end_label:
@@ -746,9 +750,9 @@ class _Inspector:
             if not block.at_line_start:
                 self.add(
                     "cert-not-pem",
-                    f"{src}: the BEGIN line of {position} does not start a line (glued to the previous "
-                    "block as '-----END CERTIFICATE----------BEGIN CERTIFICATE-----', or indented); "
-                    "OpenSSL and nginx reject the file with 'bad end line' / 'no start line'",
+                    f"{src}: the BEGIN line of {position} does not start a line (a previous block glued "
+                    "to it as '-----END CERTIFICATE----------BEGIN CERTIFICATE-----', or text or spaces before "
+                    "it); OpenSSL and nginx skip such a block or reject the file ('bad end line')",
                     "Put every '-----BEGIN' and '-----END' line on its own line, starting in column 1, with "
                     "a newline after each END line (when concatenating: cat leaf.pem intermediate.pem, "
                     "each file ending in a newline)",
