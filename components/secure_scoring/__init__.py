@@ -1,1 +1,52 @@
-"""secure-scoring: Pulumi components and a policy pack for Azure ML scoring endpoints."""
+"""secure-scoring: Pulumi components and a policy pack for Azure ML scoring endpoints.
+
+The components are exported lazily: ``import secure_scoring`` imports nothing from Pulumi;
+``from secure_scoring import CertificateBundle`` imports its module (and ``pulumi``) on first use.
+To export a new public name, add one line ``"Name": ".module",`` to ``_LAZY``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# public name -> module (relative to this package) that defines it
+_LAZY: dict[str, str] = {
+    "CertificateBundle": ".certificates",
+    "CertificateBundleArgs": ".certificates",
+    "SecureAciService": ".aci",
+    "SecureAciServiceArgs": ".aci",
+    "DnsRecordBinding": ".dns",
+    "DnsRecordBindingArgs": ".dns",
+    "SecureAksCluster": ".aks",
+    "SecureAksClusterArgs": ".aks",
+    "AksEndpointArgs": ".aks",
+    "AksDnsArgs": ".aks",
+}
+
+if TYPE_CHECKING:  # for IDEs and type checkers only; never executed
+    from .aci import SecureAciService as SecureAciService
+    from .aci import SecureAciServiceArgs as SecureAciServiceArgs
+    from .aks import AksDnsArgs as AksDnsArgs
+    from .aks import AksEndpointArgs as AksEndpointArgs
+    from .aks import SecureAksCluster as SecureAksCluster
+    from .aks import SecureAksClusterArgs as SecureAksClusterArgs
+    from .certificates import CertificateBundle as CertificateBundle
+    from .certificates import CertificateBundleArgs as CertificateBundleArgs
+    from .dns import DnsRecordBinding as DnsRecordBinding
+    from .dns import DnsRecordBindingArgs as DnsRecordBindingArgs
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name, __name__), name)
+    globals()[name] = value  # cache: later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
