@@ -34,6 +34,7 @@ with its file and line, never our traceback).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -466,12 +467,20 @@ def _program_dirs(project: Project) -> list[Path]:
 _LIBRARY_DIR = Path(__file__).resolve().parent
 
 
-def _is_program_file(path: str | os.PathLike[str], within: Path) -> bool:
+@functools.lru_cache(maxsize=4096)
+def _resolved(path: str) -> Path | None:
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError):
+        return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_program_file(path: str, within: Path) -> bool:
     """``path`` is program code under ``within``: not a venv, not this library (even when the
     library's source tree sits inside the program directory, as in this repository)."""
-    try:
-        p = Path(path).resolve()
-    except (OSError, RuntimeError):
+    p = _resolved(path)
+    if p is None:
         return False
     if not p.is_relative_to(within) or p.is_relative_to(_LIBRARY_DIR):
         return False
@@ -482,7 +491,7 @@ def _user_location(tb_frames: Sequence[traceback.FrameSummary], project: Project
     """The innermost frame in the program's own code (``main`` first), else None."""
     for within in _program_dirs(project):
         for fr in reversed(tb_frames):
-            if fr.filename and _is_program_file(fr.filename, within):
+            if fr.filename and _is_program_file(os.path.abspath(fr.filename), within):
                 return Location(Path(fr.filename).resolve(), fr.lineno or 1)
     return None
 
@@ -592,8 +601,8 @@ def resource_location(res: Any, project: Project) -> Location:
         candidates.insert(0, src)
     for within in _program_dirs(project):
         for path, line in candidates:
-            if path and _is_program_file(path, within):
-                return Location(Path(path).resolve(), max(1, int(line)))
+            if path and _is_program_file(str(path), within):
+                return Location(_resolved(str(path)) or Path(path), max(1, int(line)))
     return Location(project.main_file, 1)
 
 
