@@ -725,10 +725,16 @@ def check_no_self_signed(
             source = _fact(props, "source")
         if is_unknown(self_signed) or is_unknown(source):
             return [_note(rule, "selfSigned / certificateSource is not known yet")]
+        dev_source = isinstance(source, str) and source.strip().lower() in _DEV_SOURCES
+        if dev_source:
+            kind = "a development CA" if "ca" in source.lower() else "self-signed"
+            return [
+                RuleViolation(
+                    rule, f"certificateSource is {source}: {kind} certificate ({_prod_suffix(ctx, env)})"
+                )
+            ]
         if truthy(self_signed) is True:
             return [RuleViolation(rule, f"the certificate is self-signed ({_prod_suffix(ctx, env)})")]
-        if isinstance(source, str) and source.strip().lower() in _DEV_SOURCES:
-            return [RuleViolation(rule, f"certificateSource is {source} ({_prod_suffix(ctx, env)})")]
         return []
     if resource_type == ML_COMPUTE:
         cert = get(props, "properties.properties.sslConfiguration.cert")
