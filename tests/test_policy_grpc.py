@@ -1,7 +1,8 @@
 """The real engine path: the pack started exactly as the Pulumi CLI starts it, driven over its
 analyzer gRPC interface with the stubs shipped in the ``pulumi`` package.
 
-The CLI's python language host runs ``python -u -m pulumi.policy <engine address> <pack dir>`` with
+The CLI's python language host runs ``python -u -m pulumi.policy <engine address> <pack dir>`` (the
+Python of the virtualenv named in ``PulumiPolicy.yaml``) with
 the pack directory as working directory and ``PULUMI_STACK``/``PULUMI_PROJECT``/``PULUMI_CONFIG``/
 ``PULUMI_DRY_RUN``/``PULUMI_ORGANIZATION`` in the environment (captured from ConfigureStack), then
 reads the port from the first stdout line. The engine then calls ConfigureStack, GetAnalyzerInfo,
@@ -23,7 +24,6 @@ import json
 import os
 import selectors
 import subprocess
-import sys
 import textwrap
 import time
 from collections import Counter
@@ -31,6 +31,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+import yaml
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import analyzer_pb2 as pb
 from pulumi.runtime.proto import analyzer_pb2_grpc as pb_grpc
@@ -132,6 +133,29 @@ def recording(program_dir):
     return gate.run_program(project, config, preview=True)
 
 
+def pack_python() -> Path:
+    """The interpreter the CLI would use: the virtualenv named in PulumiPolicy.yaml."""
+    project = yaml.safe_load((PACK_DIR / "PulumiPolicy.yaml").read_text())
+    venv = (PACK_DIR / project["runtime"]["options"]["virtualenv"]).resolve()
+    python = venv / "bin" / "python"
+    if not python.exists():
+        pytest.fail(f"PulumiPolicy.yaml names virtualenv {venv}, which has no bin/python: run `make venv`")
+    return python
+
+
+def test_policy_project_file_and_requirements():
+    project = yaml.safe_load((PACK_DIR / "PulumiPolicy.yaml").read_text())
+    assert project["runtime"]["name"] == "python"
+    assert project["version"] == policy_pack.PACK_VERSION
+    assert (PACK_DIR / "__main__.py").exists()
+    reqs = [line.split("#")[0].strip() for line in (PACK_DIR / "requirements.txt").read_text().splitlines()]
+    editable = [r for r in reqs if r.startswith("-e ")]
+    assert editable == ["-e .."]  # pip runs from policies/: the repository root
+    pyproject = (PACK_DIR / ".." / "pyproject.toml").resolve().read_text()
+    assert 'name = "secure-scoring"' in pyproject
+    assert any(r.startswith("pulumi-policy") for r in reqs)
+
+
 class PackProcess:
     def __init__(self, proc: subprocess.Popen, port: int) -> None:
         self.proc, self.port = proc, port
@@ -168,7 +192,7 @@ def pack(request) -> PackProcess:
     )
     # exactly the language host's command line: python -u -m pulumi.policy <engine> <pack dir>, cwd = pack dir
     proc = subprocess.Popen(
-        [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:1", str(PACK_DIR)],
+        [str(pack_python()), "-u", "-m", "pulumi.policy", "127.0.0.1:1", str(PACK_DIR)],
         cwd=PACK_DIR,
         env=env,
         stdout=subprocess.PIPE,
