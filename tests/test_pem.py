@@ -541,3 +541,77 @@ def test_every_code_is_covered_by_a_bad_case_here():
     source = Path(__file__).read_text()
     for code in FINDING_CODES:
         assert f"def test_{code.replace('-', '_')}" in source, code
+
+
+# ------------------------------------------------------------------------------------------ real consumers agree
+def _nginx_accepts(nginx: str, directory: Path, cert: bytes | str, key: bytes | str) -> tuple[bool, str]:
+    """``nginx -t`` with the bundle as ssl_certificate/ssl_certificate_key (no socket is opened)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "logs").mkdir(exist_ok=True)
+    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
+    for path, data in ((cert_file, cert), (key_file, key)):
+        path.write_bytes(data.encode() if isinstance(data, str) else data)
+    conf = directory / "nginx.conf"
+    conf.write_text(
+        f"pid {directory}/nginx.pid;\nerror_log stderr;\nevents {{}}\n"
+        f"http {{ access_log off; server {{ listen 127.0.0.1:8443 ssl; "
+        f"ssl_certificate {cert_file}; ssl_certificate_key {key_file}; }} }}\n"
+    )
+    proc = subprocess.run(
+        [nginx, "-t", "-q", "-p", str(directory), "-c", str(conf), "-e", "stderr"],
+        capture_output=True, text=True, check=False, timeout=30, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    return proc.returncode == 0, proc.stderr
+
+
+def test_nginx_agrees_with_the_inspector(pki, bad, tmp_path):
+    """nginx loads what the inspector accepts and refuses the file-level mistakes it reports."""
+    from support.requirements import require_binary
+
+    nginx = require_binary("nginx")
+    leaf = pki.leaf
+    cases = {
+        "good": (leaf.chain_pem(), leaf.key_pem, True),
+        "crlf and text around": ("notes\r\n" + leaf.chain_pem().replace("\n", "\r\n"), leaf.key_pem, True),
+        "pkcs1 key": (bad.rsa.chain_pem(), bad.f.key_in_format(bad.rsa, "pkcs1").read_text(), True),
+        "key mismatch": (leaf.chain_pem(), bad.ec_other.key_pem, False),
+        "intermediate first": (pki.inter.cert_pem + leaf.cert_pem, leaf.key_pem, False),
+        "encrypted key": (leaf.chain_pem(), bad.f.encrypted_key(leaf).read_text(), False),
+        "legacy encrypted key": (
+            bad.rsa.chain_pem(),
+            bad.f.encrypted_key(bad.rsa, legacy=True).read_text(),
+            False,
+        ),
+        "der certificate": (bad.f.der(leaf).read_bytes(), leaf.key_pem, False),
+        "glued blocks": (leaf.cert_pem.rstrip("\n") + pki.inter.cert_pem, leaf.key_pem, False),
+        "swapped": (leaf.key_pem, leaf.chain_pem(), False),
+    }
+    for n, (name, (cert, key, nginx_ok)) in enumerate(cases.items()):
+        accepted, log = _nginx_accepts(nginx, tmp_path / str(n), cert, key)
+        assert accepted is nginx_ok, f"{name}: nginx {'accepted' if accepted else 'refused'}: {log}"
+        assert check(cert, key).ok is nginx_ok, name
+
+
+def test_openssl_verify_agrees_on_chains(pki, bad, tmp_path):
+    """``openssl verify`` (root trusted, the file's other certificates untrusted) fails where the
+    inspector reports chain-incomplete or cert-expired, and passes on a good chain."""
+    cases = {
+        "good": (pki.leaf.chain_pem(), True, []),
+        "leaf alone": (pki.leaf.cert_pem, False, ["chain-incomplete"]),
+        "expired leaf": (bad.expired.chain_pem(), False, ["cert-expired"]),
+        "expired intermediate": (bad.expired_inter_leaf.chain_pem(), False, ["cert-expired"]),
+    }
+    from cryptography.hazmat.primitives import serialization
+
+    for name, (chain, verify_ok, codes) in cases.items():
+        certs = parse_pem_certificates(chain)
+        leaf_file, rest_file = tmp_path / f"{name}-leaf.pem", tmp_path / f"{name}-rest.pem"
+        pems = [c.public_bytes(serialization.Encoding.PEM).decode() for c in certs]
+        leaf_file.write_text(pems[0])
+        rest_file.write_text("".join(pems[1:]))
+        args = ["openssl", "verify", "-CAfile", str(pki.ca_bundle_path)]
+        if len(certs) > 1:
+            args += ["-untrusted", str(rest_file)]
+        proc = subprocess.run([*args, str(leaf_file)], capture_output=True, text=True, check=False)
+        assert (proc.returncode == 0) is verify_ok, f"{name}: {proc.stdout}{proc.stderr}"
+        assert check(chain, None).codes == codes, name
