@@ -487,3 +487,27 @@ def test_cli_writes_reports_to_a_file_and_prints_the_verdict(failing_report, pac
     assert pack_spy[-1]["policy_config"] == {"all": "advisory"}
     doc = json.loads(capsys.readouterr().out)
     assert doc["ok"] is True and (doc["summary"]["mandatory"], doc["summary"]["advisory"]) == (0, 2)
+
+
+def test_values_unknown_during_preview_become_notes_not_violations(tmp_path, pack_spy):
+    # RandomInteger.result is not faked by the mocks: in preview it stays unknown, as in a real
+    # `pulumi preview` of a new stack, and the rule that needs it says it could not judge it
+    root = write_program(
+        tmp_path / "p",
+        "import pulumi_random as random\n"
+        "import pulumi_azure_native.containerinstance as ci\n\n"
+        "port = random.RandomInteger('port', min=440, max=450)\n"
+        "ci.ContainerGroup('g', resource_group_name='rg', os_type='Linux', containers=[ci.ContainerArgs(\n"
+        "    name='a', image='i', resources=ci.ResourceRequirementsArgs(requests=ci.ResourceRequestsArgs(cpu=1, memory_in_gb=1)))],\n"
+        "    ip_address=ci.IpAddressArgs(type='Public', ports=[ci.PortArgs(port=port.result)]))\n",
+        stacks={"production": "config: {}\n"},
+    )
+    report = gate.check(root, "production")
+    assert report.ok and report.findings == []
+    [note] = [n for n in report.notes if n.kind == "unknown-value"]
+    assert note.message.startswith("tls-required: could not judge: ")
+    assert "ipAddress.ports[0]" in note.message and note.urn.endswith("ContainerGroup::g")
+    assert "could not judge" in gate.render_text(report)
+    sarif = json.loads(gate.render_sarif(report))
+    assert sarif["runs"][0]["results"] == []
+    assert sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]["level"] == "note"
