@@ -176,10 +176,25 @@ def timed(program) -> tuple[float, float, int]:
     return time.process_time() - cpu, time.perf_counter() - wall, len(rec.resources)
 
 
+def count_calls(program) -> int:
+    """Python function calls of one mock run (cProfile): a load-independent measure of the work."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run_with_mocks(program)
+    profiler.disable()
+    return pstats.Stats(profiler).total_calls  # type: ignore[attr-defined]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--services", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--calls", action="store_true", help="also count Python function calls (deterministic, unlike time)"
+    )
     opts = parser.parse_args()
 
     from support.certs import CertFactory
@@ -201,6 +216,7 @@ def main() -> int:
             pair = (comp, raw) if i % 2 == 0 else (raw, comp)
             for program in pair:
                 (comp_runs if program is comp else raw_runs).append(timed(program))
+        calls = (count_calls(comp), count_calls(raw)) if opts.calls else None
 
     def med(runs, i):
         return statistics.median(r[i] for r in runs)
@@ -214,6 +230,11 @@ def main() -> int:
     wall = med(comp_runs, 1) / med(raw_runs, 1)
     verdict = "met" if ratio <= 1.10 else "NOT met"
     print(f"ratio component/raw: CPU {ratio:.3f}, wall {wall:.3f}  (target <= 1.10: {verdict})")
+    if calls:
+        c_calls, r_calls = calls
+        print(
+            f"Python calls: raw {r_calls}, component {c_calls}, ratio {c_calls / r_calls:.3f} (load-independent)"
+        )
     return 0
 
 

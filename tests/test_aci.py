@@ -4,7 +4,16 @@ gateway files in the secret volume, refusals, key rotation and the facts the pol
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -224,7 +233,7 @@ def test_secret_volume_holds_the_rendered_gateway_files(key_run, pem_files):
     assert is_secret_envelope(volume["secret"]), "the whole secret dict must be a Pulumi secret"
     files = volume_files(group)
     assert sorted(files) == sorted(SECRET_FILES)
-    assert files["nginx.conf"] == render_nginx_config(settings_for("key"))
+    assert files["nginx.conf"] == render_nginx_config(settings_for("key")) == svc.nginx_conf
     assert files["tls.crt"] == pem_files[2]  # the full chain, leaf first
     assert files["tls.crt"].count("BEGIN CERTIFICATE") == 2
     assert files["tls.key"] == pem_files[3]
@@ -446,3 +455,127 @@ def test_props_and_registered_outputs_for_the_policy_pack(key_run, pki):
     assert out["scoring_uri"] == f"https://{HOST}/score" and out["hostname"] == HOST
     assert out["fqdn"] == "contoso-scoring.westeurope.azurecontainer.io"
     assert out["exposed_ports"] == [443.0]
+
+
+# -- the deployed bytes with the real parts ---------------------------------------------------------------
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+
+
+def _wait_http_ok(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"process exited early:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 (loopback only)
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} never answered 200:\n{log.read_text()[-3000:]}")
+
+
+@pytest.mark.dataplane
+def test_deployed_container_group_runs_with_the_real_inference_server_and_nginx(pem_files, pki):
+    """Run the group's own scorer command and gateway files: only ports and paths are localised."""
+    from secure_scoring.local import free_port, listening_addresses
+    from support.fixtures_dataplane import SCORING_APP, https_request
+    from support.requirements import inference_python, require_binary
+
+    python = inference_python()
+    nginx = require_binary("nginx")
+    rec, svc = deploy(
+        pem_files, entry_script=str(SCORING_APP / "score.py"), model_dir=str(SCORING_APP / "model")
+    )
+    group = rec.one(GROUP)
+    primary, secondary = output_value(svc.primary_key), output_value(svc.secondary_key)
+    work = Path(tempfile.mkdtemp(prefix="aci-dataplane-"))
+    procs: list[subprocess.Popen] = []
+    try:
+        # 1. the scorer exactly as the group starts it (its python is the inference venv's)
+        scorer = container(group, "scorer")
+        scorer_port = free_port()
+        command = [python if c == "python" else c for c in scorer["command"]]
+        command[command.index("--port") + 1] = str(scorer_port)
+        env = {**os.environ, **{e["name"]: e["value"] for e in scorer["environmentVariables"]}}
+        scorer_log = work / "scorer.log"
+        with open(scorer_log, "wb") as out:
+            procs.append(
+                subprocess.Popen(
+                    command, env=env, cwd=work, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                )
+            )
+        _wait_http_ok(f"http://127.0.0.1:{scorer_port}/", procs[-1], scorer_log)
+        assert listening_addresses(scorer_port) == {"127.0.0.1"}, "the scorer must listen on loopback only"
+
+        # 2. the gateway's secret volume, as mounted, with container paths and ports localised
+        os.chmod(work, 0o711)  # noqa: S103 (nginx workers traverse to their temp dirs)
+        conf_dir, run_dir = work / "conf", work / "run"
+        conf_dir.mkdir(mode=0o700)
+        run_dir.mkdir(mode=0o711)
+        gateway_port = free_port()
+        files = volume_files(group)
+        conf = files["nginx.conf"]
+        for old, new in (
+            (" /tmp/secure-scoring-", f" {run_dir}/secure-scoring-"),
+            (f"{CONTAINER_CONFIG_DIR}/", f"{conf_dir}/"),
+            ("listen 443 ssl", f"listen 127.0.0.1:{gateway_port} ssl"),
+            ("server 127.0.0.1:5001;", f"server 127.0.0.1:{scorer_port};"),
+        ):
+            assert old in conf, old
+            conf = conf.replace(old, new)
+        for name, text in {**files, "nginx.conf": conf}.items():
+            (conf_dir / name).write_text(text)
+        nginx_log = work / "nginx.log"
+        args = [nginx, "-e", str(nginx_log), "-p", str(work), "-c", str(conf_dir / "nginx.conf")]
+        tested = subprocess.run([*args, "-t", "-q"], capture_output=True, text=True, check=False)
+        assert tested.returncode == 0, (
+            tested.stderr + nginx_log.read_text() if nginx_log.exists() else tested.stderr
+        )
+        with open(work / "nginx.out", "wb") as out:
+            procs.append(subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True))
+
+        def call(headers=None, method="POST", path="/score"):
+            deadline = time.monotonic() + 15
+            while True:
+                try:
+                    return https_request(
+                        gateway_port,
+                        method,
+                        path,
+                        ca_bundle=pki.ca_bundle_path,
+                        hostname=HOST,
+                        headers={"Content-Type": "application/json", **(headers or {})},
+                        body=None if method == "GET" else json.dumps({"x": 1}),
+                    )
+                except ConnectionRefusedError:
+                    assert procs[-1].poll() is None, (work / "nginx.out").read_text()
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
+
+        assert call(method="GET", path="/").status == 200  # health needs no key
+        for key in (primary, secondary):
+            ok = call({"Authorization": f"Bearer {key}"})
+            assert ok.status == 200, ok.body
+            assert ok.json()["echo"] == {"x": 1} and ok.json()["authorization_seen"] is False
+            assert ok.tls_version in ("TLSv1.2", "TLSv1.3")
+        for bad in (None, f"bearer {primary}", f"Bearer {primary}x", f"Bearer {secondary.lower()}"):
+            denied = call({"Authorization": bad} if bad else None)
+            assert denied.status == 401, bad
+            assert denied.headers["WWW-Authenticate"].startswith("Bearer")
+    finally:
+        for proc in reversed(procs):
+            _stop(proc)
+        shutil.rmtree(work, ignore_errors=True)

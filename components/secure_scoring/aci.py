@@ -231,7 +231,6 @@ class SecureAciService(pulumi.ComponentResource):
         self.environment: str | None = plan["environment"]
         self.endpoints = []
         self.gateway_settings = plan["settings"]
-        self.nginx_conf: str = plan["nginx_conf"]
         self.scoring_uri = scoring_uri
         self.dns_name_label: str = plan["dns_name_label"]
 
@@ -379,6 +378,13 @@ class SecureAciService(pulumi.ComponentResource):
             }
         )
 
+    @property
+    def nginx_conf(self) -> str:
+        """The gateway's ``nginx.conf`` exactly as it goes into the secret volume."""
+        from .gateway import render_nginx_config
+
+        return render_nginx_config(self.gateway_settings)
+
     def dns_target(self) -> tuple[str, pulumi.Output[str]]:
         """What ``DnsRecordBinding(target=service)`` creates: a CNAME to the group's FQDN (its IP may change)."""
         return "CNAME", self.fqdn
@@ -522,7 +528,6 @@ def _plan(args: SecureAciServiceArgs) -> dict[str, Any]:
         HEALTH_PATH,
         GatewaySettings,
         container_command,
-        render_nginx_config,
     )
 
     options = dict(args.gateway_options or {})
@@ -551,7 +556,6 @@ def _plan(args: SecureAciServiceArgs) -> dict[str, Any]:
             f"not a gateway setting ({exc})",
             "use GatewaySettings field names such as max_body_size",
         ) from None
-    nginx_conf = render_nginx_config(settings)
     gateway_command = container_command(settings)
 
     # identity and registries
@@ -595,7 +599,6 @@ def _plan(args: SecureAciServiceArgs) -> dict[str, Any]:
         "secure_env": secure_env,
         "scorer_command": command,
         "settings": settings,
-        "nginx_conf": nginx_conf,
         "gateway_command": gateway_command,
         "health_path": HEALTH_PATH,
         "identity_type": identity_type,
