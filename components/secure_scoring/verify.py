@@ -1253,7 +1253,12 @@ def format_text(report: VerifyReport) -> str:
     counts = {s: sum(1 for st in report.steps if st.status == s) for s in (PASS, FAIL, WARN, SKIP)}
     summary = ", ".join(
         f"{counts[s]} {label}"
-        for s, label in ((FAIL, "failed"), (WARN, "warnings"), (PASS, "passed"), (SKIP, "skipped"))
+        for s, label in (
+            (FAIL, "failed"),
+            (WARN, "warning" if counts[WARN] == 1 else "warnings"),
+            (PASS, "passed"),
+            (SKIP, "skipped"),
+        )
         if counts[s]
     )
     lines.append(("OK: " if report.ok else "FAILED: ") + summary)
