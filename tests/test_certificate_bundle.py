@@ -5,6 +5,7 @@ Certificates for the ``pem`` source are made by the real ``openssl`` (``pki`` / 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import json
@@ -17,6 +18,7 @@ import pulumi
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from pulumi.output import Output
 
 from secure_scoring import pem
 from secure_scoring.certificates import (
@@ -25,7 +27,7 @@ from secure_scoring.certificates import (
     CertificateBundleError,
 )
 from secure_scoring.errors import ConfigurationError
-from secure_scoring.mocking import SECRET_SIG, output_is_secret, output_value, run_with_mocks
+from secure_scoring.mocking import SECRET_SIG, UNKNOWN, output_is_secret, output_value, run_with_mocks
 
 BUNDLE = "secure-scoring:index:CertificateBundle"
 PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
@@ -205,9 +207,13 @@ def test_self_signed_children_and_security_inputs(algorithm_args, expected_key_i
 # --------------------------------------------------------------------------------------------- dev_ca
 def test_dev_ca_children_chain_and_trust_anchor():
     args = CertificateBundleArgs(
-        source="dev_ca", hostnames=["scoring.dev.example.test", "*.dev.example.test"], validity_days=30,
-        early_renewal_days=10, ca_validity_days=400, organization="Contoso Dev",
-    )  # fmt: skip
+        source="dev_ca",
+        hostnames=["scoring.dev.example.test", "*.dev.example.test", "127.0.0.1"],
+        validity_days=30,
+        early_renewal_days=10,
+        ca_validity_days=400,
+        organization="Contoso Dev",
+    )
     run = build("dev", args)
     comp = run.component
     assert len(run.recording.resources) == 6
@@ -237,6 +243,7 @@ def test_dev_ca_children_chain_and_trust_anchor():
 
     csr = children[(CERT_REQUEST, "dev-csr")]
     assert csr.inputs["dnsNames"] == ["scoring.dev.example.test", "*.dev.example.test"]
+    assert csr.inputs["ipAddresses"] == ["127.0.0.1"]
     assert csr.is_secret("privateKeyPem") and csr.inputs["privateKeyPem"] == leaf_key.state["privateKeyPem"]
 
     signed = children[(LOCALLY_SIGNED, "dev-cert")]
@@ -266,7 +273,10 @@ def test_dev_ca_children_chain_and_trust_anchor():
     assert b.covers("api.dev.example.test") and not b.covers("a.b.dev.example.test")
 
     report = pem.inspect_bundle(
-        chain_text, leaf_key.state["privateKeyPem"], hostname="scoring.dev.example.test", min_days=10
+        chain_text,
+        leaf_key.state["privateKeyPem"],
+        hostname=["scoring.dev.example.test", "127.0.0.1"],
+        min_days=10,
     )
     assert report.ok, report.findings
     assert report.codes == []
@@ -484,6 +494,28 @@ def test_pem_output_with_errors_fails_the_run(pki, bad):
         assert f"[{code}]" in text
     assert "CertificateBundle('tls') [cert_pem/key_pem]" in text
     assert "BEGIN" not in text
+
+
+def _unknown_output() -> pulumi.Output:
+    """An Output whose value is unknown, as during a preview before its resource exists."""
+    loop = asyncio.get_event_loop()
+    futures = [loop.create_future() for _ in range(4)]
+    for future, value in zip(futures, (set(), None, False, False), strict=True):
+        future.set_result(value)
+    return Output(*futures)
+
+
+def test_pem_output_unknown_in_preview_is_not_judged_yet(pki):
+    run = build(
+        "tls",
+        CertificateBundleArgs(cert_pem=_unknown_output(), key_pem=pulumi.Output.secret(pki.leaf.key_pem)),
+        preview=True,
+    )
+    props = run.component.wire_inputs
+    assert props["certificateSource"] == "pem"
+    assert props["notAfter"] == UNKNOWN and props["fingerprintSha256"] == UNKNOWN
+    assert run.component.outputs["cert_pem"] == UNKNOWN
+    assert [m for level, m in run.recording.logs if level in ("warning", "error")] == []
 
 
 def test_pem_output_warning_logged_once(bad):

@@ -419,9 +419,10 @@ class RealisticMocks(_mocks.Mocks):
             x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)] if cn else [])
         )
         dns_names = list(inputs.get("dnsNames") or [])
-        if dns_names:
+        ip_sans = [x509.IPAddress(ipaddress.ip_address(i)) for i in inputs.get("ipAddresses") or []]
+        if dns_names or ip_sans:
             builder = builder.add_extension(
-                x509.SubjectAlternativeName([x509.DNSName(d) for d in dns_names]), critical=False
+                x509.SubjectAlternativeName([x509.DNSName(d) for d in dns_names] + ip_sans), critical=False
             )
         csr = builder.sign(key, hashes.SHA256())
         return f"{name}_id", {"certRequestPem": csr.public_bytes(serialization.Encoding.PEM).decode()}
@@ -439,8 +440,9 @@ class RealisticMocks(_mocks.Mocks):
         try:
             san = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
             dns_names = san.get_values_for_type(x509.DNSName)
+            ip_addresses = [str(i) for i in san.get_values_for_type(x509.IPAddress)]
         except x509.ExtensionNotFound:
-            dns_names = []
+            dns_names, ip_addresses = [], []
         cns = csr.subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME)
         pem = _sign_certificate(
             str(cns[0].value) if cns else None,
@@ -451,6 +453,7 @@ class RealisticMocks(_mocks.Mocks):
             hours=int(inputs.get("validityPeriodHours") or 24),
             is_ca=bool(inputs.get("isCaCertificate")),
             allowed_uses=list(inputs.get("allowedUses") or []),
+            ip_addresses=ip_addresses,
         )
         return f"{name}_id", {"certPem": pem, "readyForRenewal": False}
 
