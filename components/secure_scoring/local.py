@@ -262,6 +262,10 @@ class InferenceServer:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc else None
 
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
     def log_text(self) -> str:
         """Everything the server printed so far (settings, gunicorn access log lines, errors)."""
         if self.log_path is None or not self.log_path.exists():
@@ -476,6 +480,10 @@ class NginxGateway:
     @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc else None
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
 
     @property
     def hostname(self) -> str:

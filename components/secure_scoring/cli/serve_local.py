@@ -1,0 +1,284 @@
+"""``secure-scoring serve-local``: the real Azure ML inference server behind the production gateway, on 127.0.0.1.
+
+Imports only the standard library at import time; the gateway, the launchers and the certificate
+inspector are imported inside ``run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PORT = 8443
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "serve-local",
+        help="run the Azure ML inference server behind the TLS/auth gateway on 127.0.0.1",
+        description=(
+            "Run your entry script in the real Azure ML inference server (azureml-inference-server-http) "
+            "on 127.0.0.1, behind nginx with the same TLS/authentication configuration SecureAciService "
+            "deploys (only the listen address/port and file paths differ). Prints the URL and the two "
+            "keys; Ctrl-C or SIGTERM stops both servers."
+        ),
+        epilog="More: docs/serve-local.md",
+    )
+    parser.add_argument(
+        "--entry-script", required=True, metavar="FILE", help="scoring script with init() and run()"
+    )
+    parser.add_argument("--cert", required=True, metavar="FILE", help="certificate chain, PEM, leaf first")
+    parser.add_argument("--key", required=True, metavar="FILE", help="private key, PEM, unencrypted")
+    parser.add_argument(
+        "--auth",
+        default="key",
+        type=str.lower,
+        choices=("key", "none", "token"),
+        help="authentication: key (two generated keys, default) or none; token exists only on AKS",
+    )
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        metavar="N",
+        help=f"HTTPS port on 127.0.0.1 (default: {DEFAULT_PORT}; 0 picks a free port)",
+    )
+    parser.add_argument("--model-dir", metavar="DIR", help="model directory, exported as AZUREML_MODEL_DIR")
+    parser.add_argument(
+        "--hostname",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="name clients use (repeatable); each must be covered by the certificate "
+        "(default: the certificate's first DNS name)",
+    )
+    parser.add_argument(
+        "--workers", type=_positive, default=1, metavar="N", help="inference server workers (default: 1)"
+    )
+    parser.add_argument(
+        "--min-tls-version", choices=("1.2", "1.3"), default="1.2", help="TLS floor (default: 1.2)"
+    )
+    parser.add_argument(
+        "--max-body-size", default="10m", metavar="SIZE", help="largest request body (default: 10m)"
+    )
+    parser.add_argument(
+        "--timeout", type=_positive, default=60, metavar="S", help="seconds the scorer may take (default: 60)"
+    )
+    parser.set_defaults(handler=run)
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected 0..65535, got {value}")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"expected 1..3600, got {value}")
+    return value
+
+
+def _read_text(option: str, path: str) -> str:
+    from ..errors import UsageError
+
+    file = Path(path)
+    try:
+        if file.is_dir():
+            raise UsageError(option, f"'{path}' is a directory", "pass a PEM file")
+        data = file.read_bytes()[: 5 * 1024 * 1024 + 1]
+    except UsageError:
+        raise
+    except FileNotFoundError:
+        raise UsageError(option, f"file '{path}' does not exist", "pass the path of the PEM file") from None
+    except OSError as exc:
+        raise UsageError(option, f"file '{path}' cannot be read ({exc.strerror})", "check the path") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(
+            option,
+            f"'{path}' is not PEM text (binary data)",
+            "convert it: secure-scoring cert check explains how",
+        ) from None
+
+
+def _inspect(
+    cert: str, key: str, hostnames: list[str], args: argparse.Namespace
+) -> tuple[list[str], bool, list[str]]:
+    """Check the bundle with the same inspector as ``cert check``; return (hostnames, private_ca, warnings)."""
+    from ..errors import SecureScoringError
+
+    try:
+        from ..pem import inspect_bundle
+    except ImportError:  # pragma: no cover - the inspector ships with the package
+        return hostnames or ["localhost"], True, []
+    report = inspect_bundle(
+        cert, key, hostname=hostnames or None, cert_name=args.cert, key_name=args.key, environment="dev"
+    )
+    if not report.ok:
+        lines = "\n".join(f"  {f.code}: {f.message} (fix: {f.fix})" for f in report.errors)
+        raise SecureScoringError(
+            "--cert/--key",
+            f"the certificate bundle is not usable:\n{lines}\n",
+            "fix the findings above (details: secure-scoring cert check --cert ... --key ...)",
+        )
+    warnings = [f"{f.code}: {f.message}" for f in report.warnings]
+    leaf = report.leaf
+    if not hostnames:
+        names = [h for h in (leaf.hostnames if leaf else ()) if not h.startswith("*.")]
+        hostnames = names[:1] or ["localhost"]
+        if not names:
+            raise SecureScoringError(
+                "--hostname",
+                "the certificate names no usable DNS name or IP address (only wildcards or none)",
+                "pass --hostname with a name the certificate covers",
+            )
+    return hostnames, _private_ca(cert), warnings
+
+
+def _private_ca(cert_pem: str) -> bool:
+    """True when the leaf names no OCSP responder: stapling cannot work, turn it off (as for private CAs)."""
+    try:
+        from cryptography import x509
+        from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
+
+        leaf = x509.load_pem_x509_certificate(cert_pem.encode())
+        aia = leaf.extensions.get_extension_for_oid(ExtensionOID.AUTHORITY_INFORMATION_ACCESS).value
+        return not any(d.access_method == AuthorityInformationAccessOID.OCSP for d in aia)
+    except Exception:  # noqa: BLE001 - no AIA, or anything odd: no stapling
+        return True
+
+
+def run(args: argparse.Namespace) -> int:
+    import secrets
+    import signal
+    import time
+
+    from ..errors import ConfigurationError, SecureScoringError, UsageError
+    from ..gateway import GatewaySettings
+    from ..local import InferenceServer, NginxGateway, find_inference_python, find_nginx
+
+    if args.auth == "token":
+        raise UsageError(
+            "--auth",
+            "token authentication exists only on AKS (Azure ML issues the tokens); "
+            "the ACI gateway and serve-local support key or none",
+            "use --auth key",
+        )
+    entry = Path(args.entry_script)
+    if not entry.is_file():
+        raise UsageError("--entry-script", f"'{entry}' is not a file", "pass your scoring script (score.py)")
+    if args.model_dir is not None and not Path(args.model_dir).is_dir():
+        raise UsageError("--model-dir", f"'{args.model_dir}' is not a directory", "pass the model directory")
+    cert = _read_text("--cert", args.cert)
+    key = _read_text("--key", args.key)
+    hostnames, private_ca, warnings = _inspect(cert, key, [h.strip().lower() for h in args.hostname], args)
+
+    # fail fast on missing parts, before anything starts
+    find_nginx()
+    python = find_inference_python()
+
+    try:
+        settings = GatewaySettings(
+            hostnames=tuple(hostnames),
+            auth_mode=args.auth,
+            min_tls_version=args.min_tls_version,
+            max_body_size=args.max_body_size,
+            proxy_read_timeout_s=args.timeout,
+            private_ca=private_ca,
+        )
+    except ConfigurationError as exc:
+        option = {
+            "gateway.hostnames": "--hostname",
+            "gateway.max_body_size": "--max-body-size",
+        }.get(exc.input_name, exc.input_name)
+        raise UsageError(option, exc.problem, exc.fix) from None
+
+    primary = secondary = None
+    if args.auth == "key":
+        primary, secondary = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+
+    def on_sigterm(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous_int = signal.getsignal(signal.SIGINT)
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    scorer = InferenceServer(entry, model_dir=args.model_dir, worker_count=args.workers, python=python)
+    gateway: NginxGateway | None = None
+    out = sys.stdout
+    try:
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        print("starting the inference server ...", file=sys.stderr, flush=True)
+        scorer.start()
+        import dataclasses
+
+        gateway = NginxGateway(
+            dataclasses.replace(settings, upstream=scorer.address),
+            cert_pem=cert,
+            key_pem=key,
+            primary_key=primary,
+            secondary_key=secondary,
+            port=args.port or None,
+        )
+        gateway.start()
+        host = hostnames[0]
+        url = f"https://{host}:{gateway.port}"
+        resolve = "" if host in ("127.0.0.1", "localhost") else f"--resolve {host}:{gateway.port}:127.0.0.1 "
+        out.write(f"scoring URL:   {url}/score\n")
+        out.write(f"health:        {url}/ (no key)\n")
+        out.write(
+            f"listening:     127.0.0.1:{gateway.port} (TLS {settings.min_tls_version}+, auth {args.auth})\n"
+        )
+        if primary and secondary:
+            out.write(f"primary key:   {primary}\n")
+            out.write(f"secondary key: {secondary}\n")
+            auth = '-H "Authorization: Bearer <primary key>" '
+        else:
+            auth = ""
+        out.write(
+            f"try:           curl --cacert <CA bundle> {resolve}{auth}"
+            f"-H 'Content-Type: application/json' -d '{{\"data\": [1, 2]}}' {url}/score\n"
+        )
+        out.write(f"logs:          scorer {scorer.log_path}; gateway {gateway.error_log_path.parent}\n")
+        out.write("Press Ctrl-C to stop.\n")
+        out.flush()
+        while True:
+            time.sleep(0.5)
+            if not scorer.running:
+                raise SecureScoringError(
+                    "inference server",
+                    f"it stopped unexpectedly; see {scorer.log_path}",
+                    "fix the entry script and start serve-local again",
+                )
+            if not gateway.running:
+                raise SecureScoringError(
+                    "gateway",
+                    f"nginx stopped unexpectedly; see {gateway.error_log_path}",
+                    "start serve-local again",
+                )
+    except KeyboardInterrupt:
+        print("stopping ...", file=sys.stderr, flush=True)
+        return 0
+    finally:
+        # the gateway first (no request reaches a stopping scorer), then the scorer; ignore a second Ctrl-C
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        try:
+            if gateway is not None:
+                gateway.stop()
+            scorer.stop()
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            signal.signal(signal.SIGINT, previous_int)

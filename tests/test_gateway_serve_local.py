@@ -1,0 +1,237 @@
+"""``secure-scoring serve-local``: the real inference server behind the real gateway, started by the CLI."""
+
+from __future__ import annotations
+
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from support.fixtures_dataplane import SCORING_APP, https_request
+
+pytestmark = pytest.mark.dataplane
+
+
+def cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "secure_scoring", "serve-local", *args]
+
+
+def start(args: list[str]) -> tuple[subprocess.Popen, dict[str, str]]:
+    proc = subprocess.Popen(cli(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def reader() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line.rstrip("\n"))
+        lines.put(None)
+
+    threading.Thread(target=reader, daemon=True).start()
+    seen: list[str] = []
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=0.5)
+        except queue.Empty:
+            continue
+        if line is None:
+            break
+        seen.append(line)
+        if line.startswith("Press Ctrl-C"):
+            break
+    if not seen or not seen[-1].startswith("Press Ctrl-C"):
+        proc.kill()
+        proc.wait(timeout=10)
+        stderr = proc.stderr.read() if proc.stderr else ""
+        pytest.fail(f"serve-local did not start: {seen} {stderr}")
+    info = {}
+    for line in seen:
+        key, _, value = line.partition(":")
+        info[key.strip()] = value.strip()
+    return proc, info
+
+
+def port_of(info: dict[str, str]) -> int:
+    match = re.match(r"127\.0\.0\.1:(\d+) ", info["listening"])
+    assert match, info
+    return int(match.group(1))
+
+
+def closed(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return True
+    return False
+
+
+@pytest.fixture(scope="module")
+def bundle(pki, tmp_path_factory) -> tuple[Path, Path]:
+    directory = tmp_path_factory.mktemp("serve-local")
+    chain = pki.leaf.write_chain(directory / "chain.pem")
+    return Path(chain), Path(pki.leaf.key_path)
+
+
+def test_serve_local_serves_with_generated_keys_and_stops_on_ctrl_c(pki, bundle) -> None:
+    from support.requirements import inference_python, require_binary
+
+    require_binary("nginx")
+    inference_python()
+    chain, key = bundle
+    proc, info = start(
+        [
+            "--entry-script",
+            str(SCORING_APP / "score.py"),
+            "--model-dir",
+            str(SCORING_APP / "model"),
+            "--cert",
+            str(chain),
+            "--key",
+            str(key),
+            "--port",
+            "0",
+        ]
+    )
+    try:
+        port = port_of(info)
+        # the hostname defaults to the certificate's first DNS name
+        assert info["scoring URL"] == f"https://scoring.example.test:{port}/score"
+        primary, secondary = info["primary key"], info["secondary key"]
+        assert primary != secondary and len(primary) >= 32
+        for key_value in (primary, secondary):
+            resp = https_request(
+                port,
+                "POST",
+                "/score",
+                ca_bundle=pki.ca_bundle_path,
+                headers={"Authorization": f"Bearer {key_value}", "Content-Type": "application/json"},
+                body=b'{"data": [1, 2]}',
+            )
+            assert resp.status == 200
+            assert resp.json()["echo"] == {"data": [1, 2]}
+            assert resp.json()["model"] == "echo-model-v1"
+            assert resp.json()["authorization_seen"] is False
+        denied = https_request(port, "POST", "/score", ca_bundle=pki.ca_bundle_path, body=b"{}")
+        assert denied.status == 401
+        assert https_request(port, "GET", "/", ca_bundle=pki.ca_bundle_path).status == 200
+        gateway_dir = Path(info["logs"].split("gateway ", 1)[1]).parent
+        assert gateway_dir.exists()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+        err = proc.stderr.read() if proc.stderr else ""
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert closed(port)
+    assert not gateway_dir.exists()
+
+
+def test_serve_local_auth_none_stops_on_sigterm(pki, bundle) -> None:
+    from support.requirements import inference_python, require_binary
+
+    require_binary("nginx")
+    inference_python()
+    chain, key = bundle
+    proc, info = start(
+        [
+            "--entry-script",
+            str(SCORING_APP / "score.py"),
+            "--cert",
+            str(chain),
+            "--key",
+            str(key),
+            "--auth",
+            "none",
+            "--hostname",
+            "localhost",
+            "--port",
+            "0",
+        ]
+    )
+    try:
+        port = port_of(info)
+        assert "primary key" not in info
+        assert info["scoring URL"] == f"https://localhost:{port}/score"
+        resp = https_request(
+            port,
+            "POST",
+            "/score",
+            ca_bundle=pki.ca_bundle_path,
+            hostname="localhost",
+            headers={"Content-Type": "application/json"},
+            body=b"[1]",
+        )
+        assert resp.status == 200
+        assert resp.json()["model"] is None  # no --model-dir
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        err = proc.stderr.read() if proc.stderr else ""
+    assert proc.returncode == 0, err
+    assert closed(port)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(cli(*args), capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_mismatched_key_is_refused_before_anything_starts(pki, bundle, cert_factory) -> None:
+    chain, _ = bundle
+    other = cert_factory.leaf(pki.inter, ["other.example.test"])
+    result = run_cli(
+        "--entry-script", str(SCORING_APP / "score.py"), "--cert", str(chain), "--key", str(other.key_path)
+    )
+    assert result.returncode == 1
+    assert "key-mismatch" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "primary key" not in result.stdout
+
+
+def test_hostname_not_covered_is_refused(bundle) -> None:
+    chain, key = bundle
+    result = run_cli(
+        "--entry-script",
+        str(SCORING_APP / "score.py"),
+        "--cert",
+        str(chain),
+        "--key",
+        str(key),
+        "--hostname",
+        "scoring.other.test",
+    )
+    assert result.returncode == 1
+    assert "hostname-mismatch" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--auth", "token"], "only on AKS"),
+        (["--entry-script", "/nonexistent/score.py"], "--entry-script"),
+        (["--model-dir", "/nonexistent/model"], "--model-dir"),
+        (["--max-body-size", "10m;"], "--max-body-size"),
+        (["--port", "70000"], "expected 0..65535"),
+    ],
+)
+def test_usage_errors_exit_2_with_the_option_named(bundle, extra, words) -> None:
+    chain, key = bundle
+    args = ["--entry-script", str(SCORING_APP / "score.py"), "--cert", str(chain), "--key", str(key)]
+    result = run_cli(*args, *extra)
+    assert result.returncode == 2, result.stderr
+    assert words in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_cert_file_is_a_usage_error() -> None:
+    result = run_cli(
+        "--entry-script", str(SCORING_APP / "score.py"), "--cert", "/nope.pem", "--key", "/nope.key"
+    )
+    assert result.returncode == 2
+    assert "--cert" in result.stderr and "does not exist" in result.stderr
