@@ -408,3 +408,22 @@ def test_build_policies_reads_the_runtime_like_the_cli_does():
     assert (
         out[(None, "{}")] == "[('auth-required', 'mandatory'), ('tls-required', 'mandatory')]"
     )  # unknown: fail closed
+
+
+def test_a_failing_rule_fails_closed_without_echoing_values(monkeypatch):
+    import dataclasses
+
+    def boom(*_args):
+        raise ValueError("s3cr3t-value-in-exception")
+
+    patched = tuple(
+        dataclasses.replace(r, check=boom) if r.name in ("tls-required", "cert-expiry") else r
+        for r in rules.RULES
+    )
+    monkeypatch.setattr(rules, "RULES", patched)
+    diags = evaluate([res(rules.CONTAINER_GROUP, "cg", INSECURE_GROUP)], stack="dev")
+    failed = sorted(
+        (d.rule, d.enforcement, d.stage) for d in diags if "failed on this input (ValueError)" in d.message
+    )
+    assert failed == [("cert-expiry", "mandatory", "stack"), ("tls-required", "mandatory", "resource")]
+    assert all("s3cr3t" not in d.message for d in diags)

@@ -174,6 +174,16 @@ def _message(rule: _rules.Rule, violation: _rules.RuleViolation) -> str:
     return f"{violation.message}. Fix: {rule.remediation}"
 
 
+def _internal_error(rule: _rules.Rule, exc: BaseException) -> _rules.RuleViolation:
+    # only the exception type: its text could quote a property value (secrets arrive in plaintext)
+    return _rules.RuleViolation(
+        rule.name,
+        f"the rule failed on this input ({type(exc).__name__}) and cannot confirm it is safe; "
+        "please report it to the secure-scoring maintainers",
+        urn="",
+    )
+
+
 def _could_not_judge_error(notes: Sequence[str]):
     from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
@@ -248,7 +258,10 @@ def _resource_validator(rule: _rules.Rule, base: _rules.RuleContext):
         if args.resource_type not in types:
             args.not_applicable(f"{rule.name} does not judge {args.resource_type}")
         ctx = base.for_rule(rule, args.get_config())
-        findings = rule.check(args.resource_type, args.props, ctx)
+        try:
+            findings = rule.check(args.resource_type, args.props, ctx)
+        except Exception as exc:  # noqa: BLE001 - a rule bug must not pass a resource (fail closed)
+            findings = [_internal_error(rule, exc)]
         notes = []
         for v in findings:
             if v.judged:
@@ -275,7 +288,10 @@ def _stack_validator(rule: _rules.Rule, base: _rules.RuleContext):
             )
             for r in args.resources
         ]
-        findings = rule.check(resources, ctx)
+        try:
+            findings = rule.check(resources, ctx)
+        except Exception as exc:  # noqa: BLE001 - a rule bug must not pass the stack (fail closed)
+            findings = [_internal_error(rule, exc)]
         notes = []
         for v in findings:
             if v.judged:

@@ -1273,7 +1273,10 @@ def _not_after_of(r: StackResource, ctx: RuleContext) -> tuple[datetime | None |
             return end, "validityEndTime"
         hours = _num(get(p, "validityPeriodHours"))
         if hours is not None:
-            return ctx.when() + timedelta(hours=hours), "validityPeriodHours"
+            try:
+                return ctx.when() + timedelta(hours=hours), "validityPeriodHours"
+            except (OverflowError, ValueError):
+                return None, ""  # beyond any date: not expiring
         if is_unknown(pem_text) or is_unknown(get(p, "validityPeriodHours")):
             return UNKNOWN, "certPem"
         return None, ""
