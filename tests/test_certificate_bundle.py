@@ -9,6 +9,8 @@ import asyncio
 import datetime as dt
 import hashlib
 import json
+import re
+import shlex
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -397,6 +399,32 @@ def test_bad_bundle_lists_every_error_code_at_construction(pki, bad):
         assert f"[{finding.code}] {finding.message.rstrip('.')}" in text
     assert "Fix:" in text and "secure-scoring cert check" in text
     assert "PRIVATE KEY" not in text
+
+
+def test_from_files_error_gives_the_cert_check_command_that_reproduces_it(pki, bad, tmp_path):
+    chain = bad["expired"].write_chain(tmp_path / "full chain.pem")  # a space: the command must quote it
+    exc = registers_nothing(
+        lambda: CertificateBundle.from_files(
+            "tls", chain, pki.leaf.key_path, hostnames=["scoring.example.test"], environment="Production"
+        )
+    )
+    assert isinstance(exc, CertificateBundleError)
+    assert str(exc).startswith(f"CertificateBundle('tls') [cert_file={chain}, key_file={pki.leaf.key_path}]")
+    command = re.search(r"`(secure-scoring cert check [^`]+)`", str(exc)).group(1)
+    argv = shlex.split(command)
+    assert argv[:3] == ["secure-scoring", "cert", "check"]
+    assert (
+        argv[argv.index("--cert") + 1] == str(chain) and argv[argv.index("--environment") + 1] == "production"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "secure_scoring", *argv[1:], "--format", "json"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 1, proc.stderr
+    reported = json.loads(proc.stdout)
+    assert {f["code"] for f in reported["findings"] if f["severity"] == "error"} == set(exc.codes)
+    assert set(exc.codes) == {"cert-expired", "hostname-mismatch", "key-mismatch"}
 
 
 def test_from_files_errors_name_the_files(pki, bad):

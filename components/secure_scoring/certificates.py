@@ -25,6 +25,7 @@ import datetime as _dt
 import ipaddress
 import os
 import re
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,7 +150,7 @@ class CertificateBundleArgs:
 class CertificateBundleError(ConfigurationError):
     """The inspector found errors in a PEM bundle. ``findings`` holds all of them (errors and warnings)."""
 
-    def __init__(self, input_name: str, findings: Sequence[Any]) -> None:
+    def __init__(self, input_name: str, findings: Sequence[Any], *, check_command: str | None = None) -> None:
         self.findings = tuple(findings)
         errors = [f for f in self.findings if f.severity == "error"]
         self.codes = tuple(f.code for f in errors)
@@ -161,10 +162,8 @@ class CertificateBundleError(ConfigurationError):
             lines.append(line)
         count = f"{len(errors)} error{'s' if len(errors) != 1 else ''}"
         problem = f"the certificate bundle has {count} ({', '.join(self.codes)}):\n" + "\n".join(lines)
-        fix = (
-            "correct every error listed above, then re-check the bundle with "
-            "`secure-scoring cert check --cert CERT --key KEY --hostname HOST`"
-        )
+        command = check_command or "secure-scoring cert check --cert CERT --key KEY --hostname HOST"
+        fix = f"correct every error listed above, then re-check the bundle with `{command}`"
         super().__init__(input_name, problem, fix)
 
 
@@ -830,9 +829,27 @@ class CertificateBundle(pulumi.ComponentResource):
         )
         errors = [f for f in report.findings if f.severity == "error"]
         if errors:
-            raise CertificateBundleError(f"{self._where} [{self._origin}]", report.findings)
+            raise CertificateBundleError(
+                f"{self._where} [{self._origin}]", report.findings, check_command=self._check_command()
+            )
         self._pending_warnings.extend(f for f in report.findings if f.severity != "error")
         return report
+
+    def _check_command(self) -> str:
+        """The ``cert check`` command line that reproduces this inspection."""
+        from_files = self._origin.startswith("cert_file=")
+        parts = [
+            "secure-scoring cert check",
+            f"--cert {shlex.quote(self._cert_name) if from_files else 'CERT'}",
+            f"--key {shlex.quote(self._key_name) if from_files else 'KEY'}",
+        ]
+        parts += [f"--hostname {shlex.quote(h)}" for h in self._declared]
+        env = self.environment.lower()
+        if self.is_production or env in ("dev", "staging"):
+            parts.append(f"--environment {'production' if self.is_production else env}")
+        if self._min_days != 30:
+            parts.append(f"--min-days {self._min_days}")
+        return " ".join(parts)
 
     def _flush_warnings(self) -> None:
         pending, self._pending_warnings = self._pending_warnings, []
