@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from secure_scoring.errors import UsageError
 from secure_scoring.verify import (
     FAIL,
     PASS,
@@ -221,6 +222,24 @@ def test_ip_literal_url_skips_dns(env):
     assert report.step("dns").status == SKIP
     assert report.ok, report.to_dict()
     assert report.step("certificate-hostname").status == PASS  # the pki leaf has IP SAN 127.0.0.1
+
+
+def test_connect_to_checks_a_new_endpoint_before_dns_points_at_it(env):
+    env.point(("scoring", "A", 60, "127.0.0.2"))  # DNS still points elsewhere (nothing listens there)
+    report = verify(
+        env.url("secure"),
+        connect_to="127.0.0.1",
+        ca_bundle=env.pki.ca_bundle_path,
+        key=PRIMARY_KEY,
+        timeout=3,
+    )
+    assert report.step("dns").status == SKIP and "--connect-to" in report.step("dns").detail
+    assert report.ok, report.to_dict()
+    assert report.step("certificate-hostname").status == PASS  # the URL's host, not the IP
+    with pytest.raises(UsageError, match="cannot be combined"):
+        verify(env.url("secure"), connect_to="127.0.0.1", expect_ip="127.0.0.1")
+    with pytest.raises(UsageError, match="not an IP address"):
+        verify(env.url("secure"), connect_to="localhost")
 
 
 # ------------------------------------------------------------------------------------------ DNS problems
@@ -472,6 +491,10 @@ def test_cli_exit_1_text_output_and_the_key_never_printed(secure_dns):
         ),
         (["https://scoring.example.test", "--key", "k" * 20, "--token", "t" * 20], "not allowed"),
         (["https://scoring.example.test", "--timeout", "0"], "--timeout"),
+        (
+            ["https://scoring.example.test", "--connect-to", "127.0.0.1", "--expect-ip", "127.0.0.1"],
+            "cannot be combined",
+        ),
         (["https://scoring.example.test", "--min-days", "-1"], "--min-days"),
         (["https://scoring.example.test", "--format", "xml"], "--format"),
     ],

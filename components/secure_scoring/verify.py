@@ -1124,14 +1124,28 @@ def verify(
     timeout: float = 5.0,
     min_days: int = 30,
     http_port: int | None = None,
+    connect_to: str | None = None,
     now: datetime | None = None,
 ) -> VerifyReport:
     """Check the endpoint at ``url`` and return the report (never raises for a network problem).
+
+    ``connect_to``: an IP address to check instead of resolving the URL's host (like curl's
+    ``--resolve``), e.g. a new endpoint before DNS points at it; the ``dns`` step is skipped and the
+    URL's host is still used for SNI, the certificate check and ``Host``.
 
     Raises :class:`~secure_scoring.errors.UsageError` for bad input: an invalid URL, IP, DNS server,
     an unreadable or empty CA bundle, both a key and a token.
     """
     target = parse_url(url)
+    if connect_to is not None:
+        if _ip(connect_to) is None:
+            raise UsageError("--connect-to", f"{connect_to!r} is not an IP address", "pass e.g. 20.50.1.2")
+        if expect_ip is not None or expect_target is not None or dns_server is not None:
+            raise UsageError(
+                "--connect-to",
+                "cannot be combined with --expect-ip, --expect-target or --dns-server (no DNS lookup is made)",
+                "drop --connect-to to check DNS, or drop the DNS options",
+            )
     if expect_ip is not None and expect_target is not None:
         raise UsageError("--expect-ip/--expect-target", "give one of them, not both", "keep the one you know")
     if expect_ip is not None and _ip(expect_ip) is None:
@@ -1164,7 +1178,16 @@ def verify(
     now = now or datetime.now(UTC)
 
     report = VerifyReport(url=target.url)
-    dns_step, address = _dns_step(target, server, expect_ip, expect_target, timeout)
+    if connect_to is not None:
+        address = str(_ip(connect_to))
+        dns_step = Step(
+            "dns",
+            SKIP,
+            f"not looked up: checking {address} as given (--connect-to); {target.host} is used for SNI, "
+            "the certificate and Host",
+        )
+    else:
+        dns_step, address = _dns_step(target, server, expect_ip, expect_target, timeout)
     report.steps.append(dns_step)
     if address is None:
         _skip_rest(report, "nothing was contacted: the DNS step failed", http_port)

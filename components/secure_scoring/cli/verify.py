@@ -47,6 +47,12 @@ def register(subparsers: Any) -> None:
         help="fail unless HOST's CNAME chain reaches this name (e.g. the ACI FQDN)",
     )
     parser.add_argument(
+        "--connect-to",
+        metavar="IP",
+        help="check this address instead of resolving HOST (like curl --resolve), e.g. a new endpoint "
+        "before DNS points at it; HOST is still used for SNI, the certificate and Host",
+    )
+    parser.add_argument(
         "--ca-bundle",
         metavar="FILE",
         help="PEM file with the CA certificate(s) to trust instead of the system's trust store",
@@ -152,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             min_days=args.min_days,
             http_port=http_port,
+            connect_to=args.connect_to,
         )
     except SecureScoringError:
         raise
