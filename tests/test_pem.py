@@ -183,6 +183,11 @@ def test_cert_not_pem_for_damaged_truncated_and_glued_blocks(pki):
     chain = pki.leaf.chain_pem()
     damaged = chain.replace(chain.splitlines()[3], "@@@@" + chain.splitlines()[3][4:], 1)
     assert "damaged" in one(check(damaged, None), "cert-not-pem").message
+    both = check(damaged.replace(chain.splitlines()[-3], "!" + chain.splitlines()[-3][1:]), None)
+    assert [f.message.split(" cannot")[0] for f in both.findings if f.code == "cert-not-pem"] == [
+        "the certificate file: certificate block #1",
+        "the certificate file: certificate block #2",
+    ]
     truncated = check(chain[: len(chain) - 100], None)
     assert "no matching END line" in one(truncated, "cert-not-pem").message
     glued = pki.leaf.cert_pem.rstrip("\n") + pki.inter.cert_pem

@@ -710,6 +710,7 @@ class _Inspector:
             )
         certs: list[_Cert] = []
         other_labels: list[str] = []
+        cert_blocks = 0
         for block in parsed.blocks:
             if block.label not in _CERT_LABELS:
                 other_labels.append(block.label)
@@ -729,7 +730,8 @@ class _Inspector:
                         f"Convert it: openssl x509 -in {src} -out cert.pem",
                     )
                 continue
-            position = f"certificate block #{len(certs) + 1}"
+            cert_blocks += 1
+            position = f"certificate block #{cert_blocks}"
             if block.error:
                 self.add(
                     "cert-not-pem",
@@ -1103,9 +1105,12 @@ class _Inspector:
                 "Use the intermediate certificate your CA delivered together with this certificate",
             )
         elif gap and (len(path) == 1 or any(c.is_ca for c in leftovers)):
-            what = (
-                "the file holds only the leaf" if len(path) == 1 and not leftovers else "the chain has a gap"
-            )
+            if any(c.is_ca for c in leftovers):
+                what = "the chain has a gap"
+            elif leftovers:
+                what = "the leaf's issuer is missing"
+            else:
+                what = "the file holds only the leaf"
             self.add(
                 "chain-incomplete",
                 f"{what}: the issuer '{cur.issuer}' of {cur.label(leaf_index)} is not in the file",
