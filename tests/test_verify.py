@@ -11,6 +11,7 @@ Every DNS record points into 127.0.0.0/8: nothing leaves the machine.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -39,7 +40,9 @@ from secure_scoring.verify import (
 from support.certs import CertFactory
 from support.fixtures_dataplane import HOSTNAME, PRIMARY_KEY, SECONDARY_KEY
 
-pytestmark = pytest.mark.dataplane
+# Tests that start or use real servers carry the ``dataplane`` marker; the pure ones (parsing, CLI
+# usage errors, probes against in-process sockets) run in ``make test-fast`` too.
+dataplane = pytest.mark.dataplane
 
 ROOT = Path(__file__).resolve().parents[1]
 ZONE = "example.test"
@@ -169,6 +172,7 @@ def secure_dns(env):
 
 
 # ------------------------------------------------------------------------------------------ the secure setup
+@dataplane
 def test_secure_setup_passes_every_step(secure_dns):
     report = secure_dns.verify("secure", expect_ip="127.0.0.1")
     assert [s.name for s in report.steps] == ALL_PASS_STEPS
@@ -186,6 +190,7 @@ def test_secure_setup_passes_every_step(secure_dns):
     assert "max-age=63072000" in report.step("hsts").detail
 
 
+@dataplane
 def test_secondary_key_and_cname_chain_to_the_service_fqdn(env):
     # the custom name is a CNAME to the ACI FQDN, as DnsRecordBinding creates it
     env.dns.set_records(ACI_ZONE, [("scoring-abc123", "A", 120, "127.0.0.1")])
@@ -198,12 +203,14 @@ def test_secondary_key_and_cname_chain_to_the_service_fqdn(env):
     assert report.step("auth-credential").status == PASS
 
 
+@dataplane
 def test_token_is_sent_like_a_key(secure_dns):
     report = secure_dns.verify("secure", key=None, token=PRIMARY_KEY)
     assert report.step("auth-credential").status == PASS
     assert "token" in report.step("auth-credential").detail
 
 
+@dataplane
 def test_certificate_expiring_within_min_days_warns_but_passes(secure_dns):
     report = secure_dns.verify("secure", min_days=1000)
     step = report.step("certificate-expiry")
@@ -212,6 +219,7 @@ def test_certificate_expiring_within_min_days_warns_but_passes(secure_dns):
     assert report.ok and report.exit_code == 0
 
 
+@dataplane
 def test_ip_literal_url_skips_dns(env):
     report = verify(
         f"https://127.0.0.1:{env.gateways['secure'].port}/score",
@@ -224,6 +232,7 @@ def test_ip_literal_url_skips_dns(env):
     assert report.step("certificate-hostname").status == PASS  # the pki leaf has IP SAN 127.0.0.1
 
 
+@dataplane
 def test_connect_to_checks_a_new_endpoint_before_dns_points_at_it(env):
     env.point(("scoring", "A", 60, "127.0.0.2"))  # DNS still points elsewhere (nothing listens there)
     report = verify(
@@ -243,6 +252,7 @@ def test_connect_to_checks_a_new_endpoint_before_dns_points_at_it(env):
 
 
 # ------------------------------------------------------------------------------------------ DNS problems
+@dataplane
 def test_dns_pointing_to_another_address_is_caught_without_contacting_it(env):
     port = env.gateways["secure"].port
     env.point(("scoring", "A", 60, "127.0.0.2"))
@@ -264,6 +274,7 @@ def test_dns_pointing_to_another_address_is_caught_without_contacting_it(env):
     assert all(s.status == SKIP for s in report.steps[1:])
 
 
+@dataplane
 def test_dns_pointing_elsewhere_without_expectation_fails_at_tcp(env):
     env.point(("scoring", "A", 60, "127.0.0.2"))  # nothing listens there
     report = env.verify("secure")
@@ -271,6 +282,7 @@ def test_dns_pointing_elsewhere_without_expectation_fails_at_tcp(env):
     assert_only_failure(report, "tcp", "cannot connect to 127.0.0.2")
 
 
+@dataplane
 def test_cname_to_the_wrong_target(env):
     env.dns.set_records(ACI_ZONE, [("old-service", "A", 60, "127.0.0.1")])
     env.point(("scoring", "CNAME", 60, f"old-service.{ACI_ZONE}"))
@@ -278,13 +290,39 @@ def test_cname_to_the_wrong_target(env):
     assert_only_failure(report, "dns", f"does not point at {ACI_FQDN}", f"CNAME old-service.{ACI_ZONE}")
 
 
+@dataplane
 def test_missing_record(env):
     env.point(("somethingelse", "A", 60, "127.0.0.1"))
     report = env.verify("secure")
     assert_only_failure(report, "dns", "does not exist (NXDOMAIN")
 
 
+@dataplane
+def test_cname_loop_and_dangling_cname(env):
+    env.point(("scoring", "CNAME", 60, "loop.example.test"), ("loop", "CNAME", 60, "scoring.example.test"))
+    report = env.verify("secure")
+    assert_only_failure(report, "dns", "CNAME loop")
+    env.point(("scoring", "CNAME", 60, "nothing-here.example.test"))
+    report = env.verify("secure")
+    assert_only_failure(report, "dns", "NXDOMAIN")
+    env.point(("scoring", "CNAME", 60, "txt-only.example.test"), ("txt-only", "TXT", 60, "no address"))
+    report = env.verify("secure")
+    assert_only_failure(report, "dns", "has no A or AAAA record", "the chain ends at txt-only.example.test")
+
+
+@dataplane
+def test_several_addresses_with_one_unexpected_is_a_mismatch(env):
+    env.point(("scoring", "A", 60, "127.0.0.1"), ("scoring", "A", 60, "127.0.0.3"))
+    report = env.verify("secure", expect_ip="127.0.0.1")
+    assert_only_failure(report, "dns", "expected 127.0.0.1", "nothing was sent to 127.0.0.3")
+    report = env.verify("secure")  # no expectation: the first address is checked, and said so
+    assert "checking 127.0.0.1, the first address" in report.step("dns").detail or (
+        "checking 127.0.0.3, the first address" in report.step("dns").detail
+    )
+
+
 # ------------------------------------------------------------------------------------------ insecure servers
+@dataplane
 def test_certificate_for_another_host(secure_dns):
     report = secure_dns.verify("other-host")
     assert_only_failure(report, "certificate-hostname", "other.example.test", f"not {HOSTNAME}")
@@ -295,6 +333,7 @@ def test_certificate_for_another_host(secure_dns):
     assert "was not sent" in report.step("auth-credential").detail
 
 
+@dataplane
 def test_expired_certificate(secure_dns):
     report = secure_dns.verify("expired")
     assert_only_failure(report, "certificate-expiry", "expired on", "3 days ago")
@@ -303,6 +342,7 @@ def test_expired_certificate(secure_dns):
     assert report.step("auth-credential").status == SKIP
 
 
+@dataplane
 def test_untrusted_chain_without_the_private_ca(secure_dns):
     # the system trust store does not know the test root
     report = secure_dns.verify("secure", ca_bundle=None)
@@ -311,6 +351,7 @@ def test_untrusted_chain_without_the_private_ca(secure_dns):
     assert report.step("auth-credential").status == SKIP
 
 
+@dataplane
 def test_tls_1_0_enabled(secure_dns):
     report = secure_dns.verify("tls10")
     assert_only_failure(report, "tls-versions", "accepts TLS 1.0 and TLS 1.1")
@@ -319,12 +360,14 @@ def test_tls_1_0_enabled(secure_dns):
     assert "ssl_protocols TLSv1.2 TLSv1.3" in report.step("tls-versions").fix
 
 
+@dataplane
 def test_auth_turned_off(secure_dns):
     report = secure_dns.verify("auth-off")
     assert_only_failure(report, "auth-no-credential", "auth turned off", "→ 200")
     assert report.step("auth-credential").status == PASS  # with a key it works too, of course
 
 
+@dataplane
 def test_plain_http_served(secure_dns):
     report = secure_dns.verify("plain")
     status = by_name(report)
@@ -338,6 +381,7 @@ def test_plain_http_served(secure_dns):
     assert not report.ok
 
 
+@dataplane
 def test_extra_http_port_serving_plain_http(secure_dns):
     plain_port = secure_dns.gateways["plain"].port
     report = secure_dns.verify("secure", http_port=plain_port)
@@ -351,16 +395,37 @@ def test_extra_http_port_serving_plain_http(secure_dns):
     assert report.step("http-port").status == PASS and report.ok
 
 
+@dataplane
 def test_wrong_key_is_refused(secure_dns):
     report = secure_dns.verify("secure", key="not-the-key-0123456789")
     assert_only_failure(report, "auth-credential", "key was refused", "401")
     assert "key-rotation" in report.step("auth-credential").fix
 
 
+@dataplane
 def test_no_key_skips_the_credential_step(secure_dns):
     report = secure_dns.verify("secure", key=None)
     assert report.step("auth-credential").status == SKIP
     assert report.ok
+
+
+@dataplane
+def test_tls_1_3_only_server_warns(env, make_gateway):
+    env.point(("scoring", "A", 60, "127.0.0.1"))
+    gateway = make_gateway(min_tls_version="1.3")
+    try:
+        report = verify(
+            f"https://{HOSTNAME}:{gateway.port}/score",
+            dns_server=env.dns.nameserver,
+            ca_bundle=env.pki.ca_bundle_path,
+            key=PRIMARY_KEY,
+            timeout=3,
+        )
+    finally:
+        gateway.stop()
+    step = report.step("tls-versions")
+    assert step.status == WARN and "TLS 1.3 only" in step.detail
+    assert report.ok  # secure, only less compatible
 
 
 # ------------------------------------------------------------------------------------------ protocol probes
@@ -415,6 +480,7 @@ def cli(*args: str, env_vars: dict[str, str] | None = None) -> subprocess.Comple
     )
 
 
+@dataplane
 def test_cli_json_on_the_secure_setup_with_the_key_from_the_environment(secure_dns):
     result = cli(
         secure_dns.url("secure"),
@@ -439,6 +505,7 @@ def test_cli_json_on_the_secure_setup_with_the_key_from_the_environment(secure_d
     assert PRIMARY_KEY not in result.stdout + result.stderr
 
 
+@dataplane
 def test_cli_exit_1_text_output_and_the_key_never_printed(secure_dns):
     result = cli(
         secure_dns.url("expired"),
@@ -652,6 +719,7 @@ class _Clients:
             t.join(10)
 
 
+@dataplane
 def test_key_rotation_runbook_never_leaves_clients_without_a_working_key(env, make_gateway):
     """docs/runbooks/key-rotation.md end to end: rotate the secondary, move clients to it, rotate
     the primary; continuous client traffic never fails and ``verify --key`` confirms every step."""
@@ -713,3 +781,97 @@ def test_key_rotation_runbook_never_leaves_clients_without_a_working_key(env, ma
     assert failures == [], f"{len(failures)} of {len(clients.results)} requests failed: {failures[:5]}"
     phases = {phase for phase, _ in clients.results}
     assert {"0: clients on the primary", "1: secondary rotated", "3: primary rotated"} <= phases
+
+
+# ------------------------------------------------------------------------------------------ pure checks
+def _one_shot_server(reply: bytes | None):
+    """A loopback TCP server answering one connection with ``reply`` (None: close at once)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def serve():
+        conn, _ = server.accept()
+        with conn:
+            if reply is not None:
+                conn.settimeout(2)
+                with contextlib.suppress(OSError):
+                    conn.recv(4096)
+                conn.sendall(reply)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return server, thread
+
+
+@pytest.mark.parametrize(
+    ("reply", "verdict", "needle"),
+    [
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", "served", "200 OK"),
+        (b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n", "served", "401"),
+        (
+            b"HTTP/1.1 301 Moved\r\nLocation: https://scoring.example.test/\r\n\r\n",
+            "refused",
+            "redirects to HTTPS",
+        ),
+        (b"HTTP/1.1 301 Moved\r\nLocation: http://scoring.example.test/\r\n\r\n", "served", "301"),
+        (
+            b"HTTP/1.1 400 Bad Request\r\n\r\nThe plain HTTP request was sent to HTTPS port",
+            "refused",
+            "plain HTTP request was sent to HTTPS port",
+        ),
+        (bytes([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46]), "refused", "TLS alert"),
+        (None, "refused", "closed"),
+    ],
+)
+def test_plain_http_probe_classification(reply, verdict, needle):
+    from secure_scoring import verify as v
+
+    server, thread = _one_shot_server(reply)
+    try:
+        got, detail = v._plain_http_probe("127.0.0.1", server.getsockname()[1], "scoring.example.test", 2.0)
+    finally:
+        thread.join(5)
+        server.close()
+    assert got == verdict, detail
+    assert needle in detail
+
+
+@pytest.mark.parametrize(
+    ("header", "status"),
+    [
+        ("max-age=63072000", PASS),
+        ("max-age=63072000; includeSubDomains; preload", PASS),
+        ('max-age="31536000"', PASS),
+        ("max-age=3600", WARN),
+        ("max-age=0", FAIL),
+        ("includeSubDomains", FAIL),
+        (None, FAIL),
+    ],
+)
+def test_hsts_step(header, status):
+    from secure_scoring import verify as v
+
+    headers = {} if header is None else {"strict-transport-security": header}
+    step = v._hsts_step(v._Response(401, "Unauthorized", headers, b""))
+    assert step.status == status, step
+    assert (step.fix is None) == (status == PASS)
+
+
+def test_text_report_shape():
+    from secure_scoring.verify import Step, format_text
+
+    report = VerifyReport(
+        "https://scoring.example.test/score",
+        [
+            Step("dns", PASS, "ok"),
+            Step("tcp", FAIL, "refused", "start it"),
+            Step("tls-handshake", SKIP, "no TCP"),
+        ],
+    )
+    text = format_text(report).splitlines()
+    assert text[0] == "secure-scoring verify https://scoring.example.test/score"
+    assert text[1].split() == ["PASS", "dns", "ok"]
+    assert text[2].split()[:2] == ["FAIL", "tcp"] and text[3].strip() == "fix: start it"
+    assert text[-1] == "FAILED: 1 failed, 1 passed, 1 skipped"
+    assert report.to_dict()["ok"] is False and report.exit_code == 1

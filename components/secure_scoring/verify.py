@@ -244,27 +244,45 @@ class _Resolution:
     names: list[str]  # every name on the chain, host first
 
 
-def _resolve_with_server(host: str, server: DnsServer, timeout: float) -> _Resolution:
+def _query(name: str, rdtype: str, server: DnsServer, timeout: float) -> Any:
+    """One query to ``server`` (UDP, TCP when truncated), retried once on a UDP timeout."""
     import dns.exception
-    import dns.flags
-    import dns.rdatatype
-    import dns.resolver
+    import dns.message
+    import dns.query
 
-    resolver = dns.resolver.Resolver(configure=False)  # never reads /etc/resolv.conf
-    resolver.nameservers = [server.address]
-    resolver.port = server.port
-    resolver.timeout = timeout
-    resolver.lifetime = timeout
-    resolver.cache = None
+    request = dns.message.make_query(name + ".", rdtype)  # recursion desired, like a stub resolver
+    for attempt in (1, 2):
+        try:
+            response, _tcp = dns.query.udp_with_fallback(
+                request, server.address, timeout=timeout / 2, port=server.port
+            )
+            return response
+        except dns.exception.Timeout:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
-    name = host
-    names = [host]
-    hops: list[str] = []
+
+def _resolve_with_server(host: str, server: DnsServer, timeout: float) -> _Resolution:
+    """Follow ``host``'s CNAME chain to its addresses, asking ``server`` only.
+
+    The chain is walked in each answer (an authoritative server includes the chain through the zones
+    it serves) and, where it leaves the answer, asked again for its end.
+    """
+    import dns.rcode
+
+    names, hops = [host], []
     for rdtype in ("A", "AAAA"):
         name, names, hops = host, [host], []
         for _ in range(MAX_CNAME_HOPS + 1):
-            answer = resolver.resolve(name + ".", rdtype, raise_on_no_answer=False, search=False)
-            response = answer.response
+            response = _query(name, rdtype, server, timeout)
+            rcode = response.rcode()
+            if rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+                raise _DnsProblem(
+                    f"the DNS server answered {dns.rcode.to_text(rcode)} for {name}",
+                    "check that this server serves the zone (an authoritative server answers REFUSED for "
+                    "zones it does not have) or use a recursive resolver",
+                )
             current = name
             addresses: list[str] = []
             while True:
@@ -273,8 +291,16 @@ def _resolve_with_server(host: str, server: DnsServer, timeout: float) -> _Resol
                     target = _fqdn(cname[0].target.to_text())
                     hops.append(f"{current} CNAME {target} (TTL {cname.ttl} s)")
                     if target in names:
-                        raise _DnsProblem(f"CNAME loop: {' → '.join([*names, target])}")
+                        raise _DnsProblem(
+                            f"CNAME loop: {' → '.join([*names, target])}",
+                            "point the record at the service's FQDN, not at a name that points back",
+                        )
                     names.append(target)
+                    if len(names) > MAX_CNAME_HOPS:
+                        raise _DnsProblem(
+                            f"CNAME chain longer than {MAX_CNAME_HOPS}: {' → '.join(names)}",
+                            "point the record directly at the service's FQDN",
+                        )
                     current = target
                     continue
                 rrset = _find_rrset(response, current, rdtype)
@@ -284,14 +310,24 @@ def _resolve_with_server(host: str, server: DnsServer, timeout: float) -> _Resol
                 break
             if addresses:
                 return _Resolution(addresses, hops, current, names)
+            if rcode == dns.rcode.NXDOMAIN:
+                if current == host:
+                    raise _DnsProblem(
+                        f"{host} does not exist (NXDOMAIN)",
+                        "create the record (A to the endpoint's IP or CNAME to its FQDN, e.g. with "
+                        "DnsRecordBinding); if it was just created, wait for the zone's negative-cache TTL",
+                    )
+                raise _DnsProblem(
+                    f"{host} leads to {current}, which does not exist (NXDOMAIN): {'; '.join(hops)}",
+                    f"point the CNAME at the service's current FQDN; {current} may belong to a deleted service",
+                )
             if current == name:
-                break  # no data of this type for the end of the chain
-            if len(names) > MAX_CNAME_HOPS:
-                raise _DnsProblem(f"CNAME chain longer than {MAX_CNAME_HOPS}: {' → '.join(names)}")
+                break  # no data of this type at the end of the chain
             name = current  # the chain leaves the answer: ask for its end
     raise _DnsProblem(
         f"{host} has no A or AAAA record"
-        + (f" (the chain ends at {names[-1]}: {'; '.join(hops)})" if hops else "")
+        + (f" (the chain ends at {names[-1]}: {'; '.join(hops)})" if hops else ""),
+        "create an A record (or a CNAME to the service's FQDN) for the name",
     )
 
 
@@ -323,7 +359,9 @@ def _resolve_with_system(host: str) -> _Resolution:
 
 
 class _DnsProblem(Exception):
-    pass
+    def __init__(self, problem: str, fix: str) -> None:
+        super().__init__(problem)
+        self.fix = fix
 
 
 def _dns_step(
@@ -366,16 +404,7 @@ def _dns_step(
         else:
             resolution = _resolve_with_system(target.host)
     except _DnsProblem as exc:
-        return (
-            Step(
-                "dns",
-                FAIL,
-                f"{exc} (asked {via})",
-                "create the record: A to the endpoint's IP or CNAME to its FQDN (DnsRecordBinding), "
-                "see docs/runbooks/dns-change.md",
-            ),
-            None,
-        )
+        return Step("dns", FAIL, f"{exc} (asked {via})", exc.fix), None
     except Exception as exc:  # dnspython and socket errors
         return _dns_error_step(target.host, via, exc), None
 
@@ -427,7 +456,7 @@ def _dns_error_step(host: str, via: str, exc: Exception) -> Step:
             "create the record (A to the endpoint's IP or CNAME to its FQDN, e.g. with DnsRecordBinding); "
             "if it was just created, wait for the negative-cache TTL of the zone's SOA"
         )
-    elif name in ("Timeout", "LifetimeTimeout", "NoNameservers") or isinstance(exc, socket.gaierror):
+    elif name in ("Timeout", "LifetimeTimeout", "NoNameservers") or isinstance(exc, OSError | EOFError):
         problem = f"no usable answer for {host} from {via} ({exc})"
         fix = "check that the DNS server is reachable and serves the zone (--dns-server IP:PORT)"
     else:
