@@ -23,7 +23,7 @@ def cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "secure_scoring", "serve-local", *args]
 
 
-def start(args: list[str]) -> tuple[subprocess.Popen, dict[str, str]]:
+def start(args: list[str]) -> tuple[subprocess.Popen, dict[str, str], queue.Queue[str | None]]:
     proc = subprocess.Popen(cli(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines: queue.Queue[str | None] = queue.Queue()
 
@@ -55,7 +55,7 @@ def start(args: list[str]) -> tuple[subprocess.Popen, dict[str, str]]:
     for line in seen:
         key, _, value = line.partition(":")
         info[key.strip()] = value.strip()
-    return proc, info
+    return proc, info, lines
 
 
 def port_of(info: dict[str, str]) -> int:
@@ -85,7 +85,7 @@ def test_serve_local_serves_with_generated_keys_and_stops_on_ctrl_c(pki, bundle)
     require_binary("nginx")
     inference_python()
     chain, key = bundle
-    proc, info = start(
+    proc, info, lines = start(
         [
             "--entry-script",
             str(SCORING_APP / "score.py"),
@@ -120,6 +120,21 @@ def test_serve_local_serves_with_generated_keys_and_stops_on_ctrl_c(pki, bundle)
             assert resp.json()["authorization_seen"] is False
         denied = https_request(port, "POST", "/score", ca_bundle=pki.ca_bundle_path, body=b"{}")
         assert denied.status == 401
+        # rotation drill: SIGUSR1 replaces the primary key with a graceful reload
+        assert info["rotate"].startswith(f"kill -USR1 {proc.pid} ")
+        proc.send_signal(signal.SIGUSR1)
+        line = lines.get(timeout=20)
+        assert line and line.startswith("primary key rotated: "), line
+        new_primary = line.split(": ", 1)[1]
+        assert new_primary not in (primary, secondary)
+
+        def status(key_value: str) -> int:
+            headers = {"Authorization": f"Bearer {key_value}", "Content-Type": "application/json"}
+            return https_request(
+                port, "POST", "/score", ca_bundle=pki.ca_bundle_path, headers=headers, body=b"{}"
+            ).status
+
+        assert (status(primary), status(new_primary), status(secondary)) == (401, 200, 200)
         assert https_request(port, "GET", "/", ca_bundle=pki.ca_bundle_path).status == 200
         gateway_dir = Path(info["logs"].split("gateway ", 1)[1]).parent
         assert gateway_dir.exists()
@@ -139,7 +154,7 @@ def test_serve_local_auth_none_stops_on_sigterm(pki, bundle) -> None:
     require_binary("nginx")
     inference_python()
     chain, key = bundle
-    proc, info = start(
+    proc, info, lines = start(
         [
             "--entry-script",
             str(SCORING_APP / "score.py"),

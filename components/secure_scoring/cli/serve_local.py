@@ -7,6 +7,7 @@ inspector are imported inside ``run``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,8 @@ def register(subparsers: Any) -> None:
             "Run your entry script in the real Azure ML inference server (azureml-inference-server-http) "
             "on 127.0.0.1, behind nginx with the same TLS/authentication configuration SecureAciService "
             "deploys (only the listen address/port and file paths differ). Prints the URL and the two "
-            "keys; Ctrl-C or SIGTERM stops both servers."
+            "keys; SIGUSR1/SIGUSR2 replace the primary/secondary key with a graceful reload; Ctrl-C or "
+            "SIGTERM stops both servers."
         ),
         epilog="More: docs/serve-local.md",
     )
@@ -212,8 +214,14 @@ def run(args: argparse.Namespace) -> int:
     def on_sigterm(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
+    rotate: list[str] = []  # "primary" / "secondary", queued by SIGUSR1 / SIGUSR2
+
+    def on_rotate(signum: int, frame: Any) -> None:
+        rotate.append("primary" if signum == signal.SIGUSR1 else "secondary")
+
     previous_int = signal.getsignal(signal.SIGINT)
     previous = signal.signal(signal.SIGTERM, on_sigterm)
+    previous_usr = {sig: signal.signal(sig, on_rotate) for sig in (signal.SIGUSR1, signal.SIGUSR2)}
     scorer = InferenceServer(entry, model_dir=args.model_dir, worker_count=args.workers, python=python)
     gateway: NginxGateway | None = None
     out = sys.stdout
@@ -252,10 +260,23 @@ def run(args: argparse.Namespace) -> int:
             f"-H 'Content-Type: application/json' -d '{{\"data\": [1, 2]}}' {url}/score\n"
         )
         out.write(f"logs:          scorer {scorer.log_path}; gateway {gateway.error_log_path.parent}\n")
+        if primary and secondary:
+            out.write(
+                f"rotate:        kill -USR1 {os.getpid()} (new primary key), kill -USR2 {os.getpid()} (new secondary)\n"
+            )
         out.write("Press Ctrl-C to stop.\n")
         out.flush()
         while True:
-            time.sleep(0.5)
+            time.sleep(0.2)
+            while rotate and primary and secondary:
+                which = rotate.pop(0)
+                if which == "primary":
+                    primary = secrets.token_urlsafe(32)
+                else:
+                    secondary = secrets.token_urlsafe(32)
+                gateway.rotate_keys(primary, secondary)
+                out.write(f"{which} key rotated: {primary if which == 'primary' else secondary}\n")
+                out.flush()
             if not scorer.running:
                 raise SecureScoringError(
                     "inference server",
@@ -281,4 +302,6 @@ def run(args: argparse.Namespace) -> int:
             scorer.stop()
         finally:
             signal.signal(signal.SIGTERM, previous)
+            for sig, handler in previous_usr.items():
+                signal.signal(sig, handler)
             signal.signal(signal.SIGINT, previous_int)

@@ -1,0 +1,190 @@
+"""Gateway overhead: requests/s and latency through nginx (TLS + key auth) vs straight to the scorer.
+
+Both measured in the same run on loopback with wrk, against one real Azure ML inference server
+(``tests/data/scoring_app/score.py``, an echo scorer, so the gateway's cost is not hidden behind model
+time). Rounds alternate direct / gateway and the medians are compared:
+
+    throughput ratio = gateway req/s / direct req/s          (target >= 0.90)
+    p99 added        = gateway p99 - direct p99              (target <= 1 ms)
+
+Usage: .venv/bin/python bench/gateway.py [--duration 5] [--rounds 3] [--connections 8] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "tests" / "data" / "scoring_app"
+PRIMARY = "bench-primary-key-0123456789abcdef"
+SECONDARY = "bench-secondary-key-0123456789abcd"
+BODY = json.dumps({"data": [[0.1, 0.2, 0.3, 0.4]] * 4})
+
+LUA = """
+wrk.method = "POST"
+wrk.body = %s
+wrk.headers["Content-Type"] = "application/json"
+%s
+""".strip()
+
+
+def self_signed(directory: Path) -> tuple[str, str]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    return cert_pem, key_pem
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s)", text)
+    if not match:
+        raise ValueError(f"cannot parse wrk latency {text!r}")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def run_wrk(wrk: str, url: str, script: Path, duration: int, connections: int) -> dict[str, float]:
+    out = subprocess.run(
+        [wrk, "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if bad and int(bad.group(1)):
+        raise SystemExit(f"{url}: {bad.group(1)} non-2xx responses; the benchmark is invalid:\n{out}")
+    return {
+        "rps": rps,
+        "p50_ms": p50,
+        "p99_ms": p99,
+        "socket_errors": sum(int(g) for g in errors.groups()) if errors else 0,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run (default 5)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per target (default 3)")
+    parser.add_argument("--connections", type=int, default=8, help="concurrent connections (default 8)")
+    parser.add_argument("--workers", type=int, default=2, help="inference server workers (default 2)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON as well")
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT / "components"))
+    from secure_scoring.gateway import GatewaySettings
+    from secure_scoring.local import InferenceServer, NginxGateway
+
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        print("bench/gateway.py: wrk is not installed (run 'make system')", file=sys.stderr)
+        return 1
+
+    with tempfile.TemporaryDirectory(prefix="bench-gateway-") as tmp:
+        directory = Path(tmp)
+        cert_pem, key_pem = self_signed(directory)
+        direct_lua = directory / "direct.lua"
+        direct_lua.write_text(LUA % (json.dumps(BODY), ""))
+        gateway_lua = directory / "gateway.lua"
+        gateway_lua.write_text(LUA % (json.dumps(BODY), f'wrk.headers["Authorization"] = "Bearer {PRIMARY}"'))
+
+        with InferenceServer(APP / "score.py", model_dir=APP / "model", worker_count=args.workers) as scorer:
+            settings = GatewaySettings(hostnames=("localhost",), upstream=scorer.address, private_ca=True)
+            with NginxGateway(
+                settings, cert_pem=cert_pem, key_pem=key_pem, primary_key=PRIMARY, secondary_key=SECONDARY
+            ) as gateway:
+                direct_url = f"http://127.0.0.1:{scorer.port}/score"
+                gateway_url = f"https://127.0.0.1:{gateway.port}/score"
+                # warm-up (connections, worker imports, TLS session cache)
+                run_wrk(wrk, direct_url, direct_lua, 1, args.connections)
+                run_wrk(wrk, gateway_url, gateway_lua, 1, args.connections)
+                # saturated: throughput at -c N; unloaded: latency of one request at a time (-c 1),
+                # where queueing does not hide (or inflate) what the gateway adds per request
+                results: dict[str, list[dict[str, float]]] = {
+                    k: [] for k in ("direct", "gateway", "direct_c1", "gateway_c1")
+                }
+                for _ in range(args.rounds):
+                    for target, url, lua, conns in (
+                        ("direct", direct_url, direct_lua, args.connections),
+                        ("gateway", gateway_url, gateway_lua, args.connections),
+                        ("direct_c1", direct_url, direct_lua, 1),
+                        ("gateway_c1", gateway_url, gateway_lua, 1),
+                    ):
+                        results[target].append(run_wrk(wrk, url, lua, args.duration, conns))
+
+    summary = {
+        target: {k: statistics.median(r[k] for r in runs) for k in ("rps", "p50_ms", "p99_ms")}
+        for target, runs in results.items()
+    }
+    ratio = summary["gateway"]["rps"] / summary["direct"]["rps"]
+    p50_added = summary["gateway_c1"]["p50_ms"] - summary["direct_c1"]["p50_ms"]
+    p99_added = summary["gateway_c1"]["p99_ms"] - summary["direct_c1"]["p99_ms"]
+    p99_added_loaded = summary["gateway"]["p99_ms"] - summary["direct"]["p99_ms"]
+    print(
+        f"POST /score on loopback, wrk -t1, {args.rounds} rounds x {args.duration} s per row (median shown), "
+        f"inference server workers={args.workers}, nginx worker_processes=1, {os.cpu_count()} CPUs shared"
+    )
+    print(f"{'target':<44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    rows = (
+        ("direct", f"direct HTTP to the scorer, -c{args.connections}"),
+        ("gateway", f"gateway TLS + key auth, -c{args.connections}"),
+        ("direct_c1", "direct HTTP to the scorer, -c1"),
+        ("gateway_c1", "gateway TLS + key auth, -c1"),
+    )
+    for target, label in rows:
+        s = summary[target]
+        print(f"{label:<44} {s['rps']:>9.0f} {s['p50_ms']:>8.2f} {s['p99_ms']:>8.2f}")
+    for target, _ in rows:
+        rounds = ", ".join(f"{r['rps']:.0f}" for r in results[target])
+        print(f"  {target} req/s per round: {rounds}")
+    print(
+        f"throughput ratio gateway/direct (-c{args.connections}): {ratio:.3f}  "
+        f"(target >= 0.90: {'met' if ratio >= 0.90 else 'MISSED'})"
+    )
+    print(
+        f"latency added, one request at a time (-c1): p50 {p50_added:+.2f} ms, p99 {p99_added:+.2f} ms  "
+        f"(target p99 <= 1 ms: {'met' if p99_added <= 1.0 else 'MISSED'})"
+    )
+    print(f"p99 added under saturation (-c{args.connections}): {p99_added_loaded:+.2f} ms")
+    if args.json:
+        print(json.dumps({"summary": summary, "rounds": results, "ratio": ratio, "p99_added_ms": p99_added}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
