@@ -5,17 +5,21 @@ same containers, secret volume (rendered gateway files, base64, wrapped secret),
 both share one ``CertificateBundle`` (pem source, openssl-made chain). The component program adds
 what the component is for: argument validation, the component resource, props and outputs.
 
-Measured in one process: a warm-up run of each, then ROUNDS alternating runs; the median wall time
-of each program (mock engine included, imports excluded) and the ratio component/raw are printed.
+Measured in one process: a warm-up run of each, then ROUNDS rounds that run both programs (order
+alternating) with the garbage collector on and off (off = the work itself, as ``timeit`` measures;
+on = what a real run pays, including collections whose cost grows with everything alive in the
+process). Printed: median CPU and wall seconds of each, the ratios component/raw, and with
+``--calls`` the ratio of Python function calls (deterministic, independent of machine load).
 Target: ratio <= 1.10.
 
-    .venv/bin/python bench/aci_mocks.py [--services N] [--rounds R]
+    .venv/bin/python bench/aci_mocks.py [--services N] [--rounds R] [--calls]
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import gc
 import statistics
 import sys
 import tempfile
@@ -169,11 +173,22 @@ def raw_program(n: int, chain: Path, key: Path):
     return program
 
 
-def timed(program) -> tuple[float, float, int]:
-    """(CPU seconds of this process, wall seconds, registrations) of one mock run."""
-    cpu, wall = time.process_time(), time.perf_counter()
-    rec = run_with_mocks(program)
-    return time.process_time() - cpu, time.perf_counter() - wall, len(rec.resources)
+def timed(program, *, gc_on: bool) -> tuple[float, float, int]:
+    """(CPU seconds of this process, wall seconds, registrations) of one mock run.
+
+    Garbage of earlier runs is collected first. ``gc_on=False`` disables the cyclic garbage collector
+    during the run, as ``timeit`` does: that measures the work itself, without collections whose cost
+    depends on everything else alive in the process.
+    """
+    gc.collect()
+    if not gc_on:
+        gc.disable()
+    try:
+        cpu, wall = time.process_time(), time.perf_counter()
+        rec = run_with_mocks(program)
+        return time.process_time() - cpu, time.perf_counter() - wall, len(rec.resources)
+    finally:
+        gc.enable()
 
 
 def count_calls(program) -> int:
@@ -208,28 +223,36 @@ def main() -> int:
         key = leaf.key_path
 
         comp, raw = component_program(opts.services, chain, key), raw_program(opts.services, chain, key)
-        n_comp = timed(comp)[2]  # warm-up (first-use imports and caches)
-        n_raw = timed(raw)[2]
-        comp_runs: list[tuple[float, float, int]] = []
-        raw_runs: list[tuple[float, float, int]] = []
+        n_comp = timed(comp, gc_on=True)[2]  # warm-up (first-use imports and caches)
+        n_raw = timed(raw, gc_on=True)[2]
+        runs: dict[tuple[str, bool], list[tuple[float, float, int]]] = {}
         for i in range(opts.rounds):  # alternate the order so drift hits both programs alike
-            pair = (comp, raw) if i % 2 == 0 else (raw, comp)
-            for program in pair:
-                (comp_runs if program is comp else raw_runs).append(timed(program))
+            pair = (("component", comp), ("raw", raw)) if i % 2 == 0 else (("raw", raw), ("component", comp))
+            for gc_on in (True, False):
+                for label, program in pair:
+                    runs.setdefault((label, gc_on), []).append(timed(program, gc_on=gc_on))
         calls = (count_calls(comp), count_calls(raw)) if opts.calls else None
 
-    def med(runs, i):
-        return statistics.median(r[i] for r in runs)
+    def med(label: str, gc_on: bool, i: int) -> float:
+        return statistics.median(r[i] for r in runs[(label, gc_on)])
 
     n = opts.services
-    print(f"services: {n}, rounds: {opts.rounds} (medians; CPU = process time, robust to other load)")
-    print(f"{'program':18} {'CPU s':>8} {'wall s':>8} {'ms/service':>11} registrations")
-    for label, runs, regs in (("raw resources", raw_runs, n_raw), ("SecureAciService", comp_runs, n_comp)):
-        print(f"{label:18} {med(runs, 0):8.3f} {med(runs, 1):8.3f} {1000 * med(runs, 0) / n:11.1f} {regs}")
-    ratio = med(comp_runs, 0) / med(raw_runs, 0)
-    wall = med(comp_runs, 1) / med(raw_runs, 1)
-    verdict = "met" if ratio <= 1.10 else "NOT met"
-    print(f"ratio component/raw: CPU {ratio:.3f}, wall {wall:.3f}  (target <= 1.10: {verdict})")
+    print(f"services: {n}, rounds: {opts.rounds}, medians; CPU = process time (robust to other load)")
+    print(f"registrations: raw {n_raw}, component {n_comp}")
+    print(f"{'gc':4} {'program':18} {'CPU s':>8} {'wall s':>8} {'CPU ms/service':>15}")
+    for gc_on in (True, False):
+        for label in ("raw", "component"):
+            cpu, wall = med(label, gc_on, 0), med(label, gc_on, 1)
+            name = "raw resources" if label == "raw" else "SecureAciService"
+            print(f"{'on' if gc_on else 'off':4} {name:18} {cpu:8.3f} {wall:8.3f} {1000 * cpu / n:15.1f}")
+    for gc_on in (True, False):
+        ratio = med("component", gc_on, 0) / med("raw", gc_on, 0)
+        wall = med("component", gc_on, 1) / med("raw", gc_on, 1)
+        verdict = "met" if ratio <= 1.10 else "NOT met"
+        print(
+            f"ratio component/raw, gc {'on ' if gc_on else 'off'}: CPU {ratio:.3f}, wall {wall:.3f}"
+            f"  (target <= 1.10: {verdict})"
+        )
     if calls:
         c_calls, r_calls = calls
         print(
