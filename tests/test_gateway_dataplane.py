@@ -101,6 +101,33 @@ def test_bad_credentials_get_401_and_never_reach_the_scorer(dataplane, case) -> 
     assert_scorer_never_got(dataplane, probe_id)
 
 
+def test_repeated_authorization_headers_are_refused_and_never_reach_the_scorer(dataplane) -> None:
+    # nginx treats Authorization as a unique header: a second one is a 400, whatever the order
+    for first, second in (
+        (f"Bearer {dataplane.primary_key}", "Bearer second-credential-0123456789"),
+        ("Bearer second-credential-0123456789", f"Bearer {dataplane.primary_key}"),
+    ):
+        probe_id = probe()
+        conn = LoopbackHTTPSConnection(
+            HOSTNAME, dataplane.port, timeout=10, context=client_context(dataplane.ca_bundle)
+        )
+        try:
+            body = b'{"dup": 1}'
+            conn.putrequest("POST", f"/score?{probe_id}")
+            conn.putheader("Authorization", first)
+            conn.putheader("authorization", second)
+            conn.putheader("Content-Type", "application/json")
+            conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body)
+            resp = conn.getresponse()
+            resp.read()
+        finally:
+            conn.close()
+        assert resp.status == 400
+        assert_scorer_never_got(dataplane, probe_id)
+    assert "second-credential-0123456789" not in dataplane.scorer_log()
+
+
 def test_other_paths_and_methods_need_a_key_too(dataplane) -> None:
     for method, path in (("GET", "/score"), ("GET", "/swagger.json"), ("OPTIONS", "/score"), ("GET", "/x")):
         probe_id = probe()
