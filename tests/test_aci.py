@@ -362,6 +362,15 @@ def test_microsoft_managed_certificate_is_refused_on_aci(pem_files):
             {"image_registry_credentials": [RegistryCredential(server="r.example")]},
             "image_registry_credentials",
         ),
+        (
+            {
+                "image_registry_credentials": [
+                    RegistryCredential(server="r.example", identity="/subscriptions/0/x/id")
+                ]
+            },
+            "image_registry_credentials",
+        ),
+        ({"hostname": "127.0.0.1"}, "hostname"),
     ],
 )
 def test_bad_arguments_are_refused_naming_the_input(pem_files, overrides, input_name):
@@ -408,9 +417,18 @@ def test_identity_tags_location_and_sizes(pem_files):
     assert "client_max_body_size 50m;" in volume_files(rec.one(GROUP))["nginx.conf"]
 
 
-def test_user_assigned_identity_only(pem_files):
-    rec, _ = deploy(pem_files, identity_ids=["/subscriptions/0/x/userAssignedIdentities/a"])
-    assert rec.one(GROUP).wire_inputs["identity"]["type"] == "UserAssigned"
+def test_user_assigned_identity_pulls_the_image(pem_files):
+    uami = "/subscriptions/0/x/userAssignedIdentities/a"
+    rec, _ = deploy(
+        pem_files,
+        identity_ids=[uami],
+        image="contoso.azurecr.io/scorer:1",
+        image_registry_credentials=[RegistryCredential(server="contoso.azurecr.io", identity=uami)],
+    )
+    g = rec.one(GROUP)
+    assert g.wire_inputs["identity"] == {"type": "UserAssigned", "userAssignedIdentities": [uami]}
+    assert g.wire_inputs["imageRegistryCredentials"] == [{"server": "contoso.azurecr.io", "identity": uami}]
+    assert "imageRegistryCredentials" not in g.additional_secret_outputs  # no password to hide
 
 
 # -- outputs and the facts the policy pack reads --------------------------------------------------------------

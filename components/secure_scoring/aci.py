@@ -417,6 +417,12 @@ def _plan(args: SecureAciServiceArgs) -> dict[str, Any]:
             "use a certificate with source 'pem' (or 'self_signed'/'dev_ca' outside production)",
         )
     hostname = normalize_hostname(args.hostname, "hostname")
+    if all(label.isdigit() for label in hostname.split(".")):
+        raise ConfigurationError(
+            "hostname",
+            f"{hostname} is an IP address; a container group's IP changes when Azure restarts it",
+            "use a DNS name (e.g. scoring.contoso.com) and point it at the group with DnsRecordBinding (CNAME)",
+        )
     if not cert.covers(hostname):
         raise ConfigurationError(
             "hostname",
@@ -583,6 +589,12 @@ def _plan(args: SecureAciServiceArgs) -> dict[str, Any]:
                 "image_registry_credentials",
                 f"registry {r.server!r} has neither a password nor an identity",
                 "give username and password, or identity (a user-assigned identity id)",
+            )
+        if isinstance(r.identity, str) and r.identity not in [i for i in ids if isinstance(i, str)]:
+            raise ConfigurationError(
+                "image_registry_credentials",
+                f"registry {r.server!r} pulls with identity {r.identity!r}, which the group does not have",
+                "add that identity's id to identity_ids",
             )
 
     environment = args.environment if args.environment is not None else getattr(cert, "environment", None)
