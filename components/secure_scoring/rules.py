@@ -59,6 +59,7 @@ PRIVATE_DNS_RECORD_SETS = (
     "azure-native:privatedns:PrivateRecordSet",
     "azure-native:network:PrivateRecordSet",
 )
+PUBLIC_IP = "azure-native:network:PublicIPAddress"
 AZUREML_EXTENSION_TYPE = "microsoft.azureml.kubernetes"
 
 # pulumi_policy.proxy's unknown sentinels (the engine's wire encoding of "not known during preview")
@@ -1067,7 +1068,7 @@ def _endpoint_addresses(resources: Sequence[StackResource]) -> tuple[set[str], s
     for r in resources:
         if r.type == CONTAINER_GROUP:
             f, i = get(r.props, "ipAddress.fqdn"), get(r.props, "ipAddress.ip")
-        elif r.type == "azure-native:network:PublicIPAddress":
+        elif r.type == PUBLIC_IP:
             f, i = get(r.props, "dnsSettings.fqdn"), get(r.props, "ipAddress")
         elif r.type in SCORING_COMPONENTS:
             f, i = get(r.props, "fqdn"), get(r.props, "ipAddress")
@@ -1106,7 +1107,8 @@ def _points_at_endpoint(r: StackResource, fqdns: set[str], ips: set[str]) -> boo
 
 def check_cert_hostname_match(resources: Sequence[StackResource], ctx: RuleContext) -> list[RuleViolation]:
     rule = CERT_HOSTNAME_MATCH
-    resources = [replace(r, props=plain(r.props)) for r in resources]
+    wanted = set(RULE_TYPES[CERT_HOSTNAME_MATCH])
+    resources = [replace(r, props=plain(r.props)) for r in resources if r.type in wanted]
     out: list[RuleViolation] = []
     notes: list[str] = []
     certs, unknown_certs = _collect_certificates(resources, ctx)
@@ -1318,7 +1320,10 @@ def check_cert_expiry(resources: Sequence[StackResource], ctx: RuleContext) -> l
     now = ctx.when()
     out: list[RuleViolation] = []
     notes: list[str] = []
+    wanted = set(RULE_TYPES[CERT_EXPIRY])
     for r in resources:
+        if r.type not in wanted:
+            continue
         r = replace(r, props=plain(r.props))
         when, what = _not_after_of(r, ctx)
         if when is None:
@@ -1471,6 +1476,11 @@ RULES: tuple[Rule, ...] = (
             K8S_EXTENSION,
             CONTAINER_GROUP,
             *SCORING_COMPONENTS,
+            # read for the certificates and endpoint addresses of the stack
+            CERTIFICATE_BUNDLE,
+            TLS_SELF_SIGNED,
+            TLS_LOCALLY_SIGNED,
+            PUBLIC_IP,
         ),
         url="https://learn.microsoft.com/azure/machine-learning/how-to-secure-web-service",
     ),
@@ -1502,6 +1512,8 @@ RULES: tuple[Rule, ...] = (
 )
 
 RULES_BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}
+RULE_TYPES: dict[str, tuple[str, ...]] = {r.name: r.resource_types for r in RULES}
+"""The resource types each rule reads (others are never judged by it)."""
 RULE_NAMES: tuple[str, ...] = tuple(RULES_BY_NAME)
 
 
