@@ -115,6 +115,7 @@ def main() -> int:
         print("bench/gateway.py: wrk is not installed (run 'make system')", file=sys.stderr)
         return 1
 
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-gateway-") as tmp:
         directory = Path(tmp)
         cert_pem, key_pem = self_signed(directory)
@@ -158,6 +159,11 @@ def main() -> int:
     print(
         f"POST /score on loopback, wrk -t1, {args.rounds} rounds x {args.duration} s per row (median shown), "
         f"inference server workers={args.workers}, nginx worker_processes=1, {os.cpu_count()} CPUs shared"
+    )
+    load_after = os.getloadavg()[0]
+    print(
+        f"1-min load average before/after: {load_before:.2f}/{load_after:.2f} "
+        "(anything else running on these CPUs shows up as noise, mostly in p99)"
     )
     print(f"{'target':<44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
     rows = (
