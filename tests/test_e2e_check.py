@@ -133,3 +133,46 @@ def test_cli_json_for_an_insecure_example_and_a_usage_error():
     proc = _cli("examples/insecure/token-on-aci", "--stack", "staging")
     assert proc.returncode == 2
     assert "no stack config Pulumi.staging.yaml" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("case", "policy_config", "ok"),
+    [
+        # thresholds from --policy-config reach the rule (10-day certificate, minDays 5: fine)
+        ("expiring-cert", {"cert-expiry": {"minDays": 5}}, True),
+        # a threshold alone must not downgrade the rule's level (the CLI's config-merge trap)
+        ("expiring-cert", {"cert-expiry": {"minDays": 45}}, False),
+        ("self-signed-in-production", {"no-self-signed-in-production": "advisory"}, True),
+        (
+            "self-signed-in-production",
+            {"all": "advisory", "no-self-signed-in-production": "mandatory"},
+            False,
+        ),
+        ("token-on-aci", {"token-auth-aks-only": {"enforcementLevel": "disabled"}}, True),
+    ],
+)
+def test_policy_config_like_the_cli(case, policy_config, ok, monkeypatch):
+    stack, rule = EXPECTED[case]
+    monkeypatch.chdir(REPO)
+    report = gate.check(EXAMPLES / case, stack, policy_config=policy_config)
+    assert report.ok is ok, gate.render_text(report)
+    if not ok:
+        assert {f.rule for f in report.mandatory} == {rule}
+    sarif_rules = {
+        r["id"]: r["defaultConfiguration"]["level"]
+        for r in json.loads(gate.render_sarif(report))["runs"][0]["tool"]["driver"]["rules"]
+    }
+    entry = policy_config.get(rule)
+    level = (entry.get("enforcementLevel") if isinstance(entry, dict) else entry) or "mandatory"
+    if level == "disabled":
+        assert rule not in sarif_rules
+    else:  # the rule's level in this run, as the SARIF rule descriptor states it
+        assert sarif_rules[rule] == {"mandatory": "error", "advisory": "warning"}[level]
+
+
+def test_invalid_policy_config_is_a_usage_error(tmp_path):
+    bad = tmp_path / "pc.json"
+    bad.write_text('{"cert-expiry": {"minDays": "soon"}}')
+    proc = _cli("examples/insecure/expiring-cert", "--stack", "dev", "--policy-config", str(bad))
+    assert proc.returncode == 2, proc.stderr
+    assert "--policy-config" in proc.stderr and "Traceback" not in proc.stderr

@@ -25,7 +25,8 @@ fidelity gaps versus a real `pulumi preview`:
   - cloud outputs (ids, IPs, FQDNs, certificates of pulumi-tls) come from realistic mocks
   - `secure:` config values cannot be decrypted: the program gets Pulumi's unknown placeholder and
     the report notes "could not judge <key>: secure value"
-  - Pulumi ESC environments are not resolved; no provider resources are registered
+  - Pulumi ESC environments are not resolved; StackReference outputs are unknown; no provider
+    resources are registered
 
 examples:
   secure-scoring check . --stack production
