@@ -319,3 +319,14 @@ def test_grpc_equals_the_offline_gate(grpc_diagnostics, program_dir):
     grpc_set = {(d.rule, d.urn, d.enforcement) for d in diags if d.judged}
     assert gate_set == grpc_set
     assert report.exit_code == 1
+
+
+def test_unknown_values_over_grpc_are_advisory(stub):
+    """An unknown during preview travels as the engine's sentinel and comes back advisory."""
+    props = policy_pack._struct({"ipAddress": "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "containers": []})
+    req = pb.AnalyzeRequest(
+        type="azure-native:containerinstance:ContainerGroup", properties=props, urn="urn:cg", name="cg"
+    )
+    diags = stub.Analyze(req).diagnostics
+    assert [(d.policyName, d.enforcementLevel) for d in diags] == [("tls-required", pb.ADVISORY)]
+    assert diags[0].message.endswith("during preview: could not judge: ipAddress is not known yet")
