@@ -875,3 +875,20 @@ def test_text_report_shape():
     assert text[2].split()[:2] == ["FAIL", "tcp"] and text[3].strip() == "fix: start it"
     assert text[-1] == "FAILED: 1 failed, 1 passed, 1 skipped"
     assert report.to_dict()["ok"] is False and report.exit_code == 1
+
+
+def test_verify_help_imports_neither_dnspython_nor_cryptography_nor_pulumi():
+    code = (
+        "import sys\n"
+        "from secure_scoring.cli import build_parser\n"
+        "build_parser().parse_args(['verify', 'https://scoring.example.test'])\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('dns', 'cryptography', 'pulumi'))\n"
+        "print(heavy)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "[]"
+    help_text = cli("--help")
+    assert help_text.returncode == 0
+    assert "SECURE_SCORING_KEY" in help_text.stdout and "--dns-server" in help_text.stdout
