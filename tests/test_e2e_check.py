@@ -107,7 +107,8 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_cli_production_stack_passes_with_sarif(tmp_path):
     out = tmp_path / "production.sarif"
-    proc = _cli(".", "--stack", "production", "--format", "sarif", "--output", str(out))
+    # `check stacks` (DESIGN's spelling) finds the project's Pulumi.yaml one level up, as the CLI does
+    proc = _cli("stacks", "--stack", "production", "--format", "sarif", "--output", str(out))
     assert proc.returncode == 0, proc.stderr
     assert "PASS: stack production of secure-scoring-stacks" in proc.stderr
     doc = json.loads(out.read_text())

@@ -226,24 +226,36 @@ def _yaml_load(path: Path, what: str) -> Any:
         ) from None
 
 
+def _find_project_file(start: Path) -> Path | None:
+    """``Pulumi.yaml`` (or ``.yml``) in ``start`` or the nearest parent, as the Pulumi CLI looks for it
+    (so ``check stacks`` works for a project whose ``Pulumi.yaml`` says ``main: stacks/``)."""
+    for d in (start, *start.parents):
+        for n in ("Pulumi.yaml", "Pulumi.yml"):
+            if (d / n).is_file():
+                return d / n
+    return None
+
+
 def load_project(program_dir: str | os.PathLike[str]) -> Project:
-    """Read and validate ``<program_dir>/Pulumi.yaml`` (``.yml`` accepted too)."""
-    root = Path(program_dir).resolve()
-    if not root.exists():
+    """Read and validate the ``Pulumi.yaml`` (``.yml`` accepted too) of ``program_dir``, or of its
+    nearest parent that has one (the Pulumi CLI's search)."""
+    start = Path(program_dir).resolve()
+    if not start.exists():
         raise UsageError(
             "PROGRAM_DIR", f"{program_dir} does not exist", "give the directory that holds Pulumi.yaml"
         )
-    if not root.is_dir():
+    if not start.is_dir():
         raise UsageError(
             "PROGRAM_DIR", f"{program_dir} is not a directory", "give the directory that holds Pulumi.yaml"
         )
-    file = next((root / n for n in ("Pulumi.yaml", "Pulumi.yml") if (root / n).is_file()), None)
+    file = _find_project_file(start)
     if file is None:
         raise UsageError(
             "PROGRAM_DIR",
-            f"no Pulumi.yaml in {root}",
+            f"no Pulumi.yaml in {start} or any parent directory",
             "run check on a Pulumi project directory (the one that holds Pulumi.yaml), e.g. `secure-scoring check . --stack dev`",
         )
+    root = file.parent
     data = _yaml_load(file, "project file")
     if not isinstance(data, Mapping):
         raise UsageError(
