@@ -377,7 +377,8 @@ def test_plain_http_served(secure_dns):
     # no TLS at all on that port: the handshake fails as well, the rest is skipped
     assert status["tls-handshake"] == FAIL
     assert "plain HTTP" in report.step("tls-handshake").detail
-    assert {status[n] for n in ("certificate-chain", "auth-no-credential", "hsts")} == {SKIP}
+    assert {status[n] for n in ("certificate-chain", "auth-no-credential", "hsts", "tls-versions")} == {SKIP}
+    assert "no TLS version is accepted" in report.step("tls-versions").detail
     assert not report.ok
 
 
@@ -407,6 +408,47 @@ def test_no_key_skips_the_credential_step(secure_dns):
     report = secure_dns.verify("secure", key=None)
     assert report.step("auth-credential").status == SKIP
     assert report.ok
+
+
+@dataplane
+def test_server_speaking_only_tls_1_0_and_1_1(env, inference_server, pki):
+    """The main handshake (TLS 1.2+) fails, and the version probes still show what it accepts."""
+
+    def old_only(conf: str) -> str:
+        conf = enable_tls10(conf)
+        conf, n = re.subn(r"ssl_protocols [^;]+;", "ssl_protocols TLSv1 TLSv1.1;", conf)
+        assert n == 1
+        return conf
+
+    from secure_scoring.gateway import GatewaySettings
+    from support.requirements import require_binary
+
+    env.point(("scoring", "A", 60, "127.0.0.1"))
+    settings = GatewaySettings(hostnames=(HOSTNAME,), upstream=inference_server.address, private_ca=True)
+    gateway = _derived_gateway_class()(
+        settings,
+        cert_pem=pki.leaf.chain_pem(),
+        key_pem=pki.leaf.key_pem,
+        primary_key=PRIMARY_KEY,
+        secondary_key=SECONDARY_KEY,
+        nginx=require_binary("nginx"),
+        transform=old_only,
+    ).start()
+    try:
+        report = verify(
+            f"https://{HOSTNAME}:{gateway.port}/score",
+            dns_server=env.dns.nameserver,
+            ca_bundle=env.pki.ca_bundle_path,
+            timeout=3,
+        )
+    finally:
+        gateway.stop()
+    status = by_name(report)
+    assert status["tls-handshake"] == FAIL
+    assert "only older versions" in report.step("tls-handshake").detail
+    assert status["tls-versions"] == FAIL
+    assert "accepts TLS 1.0 and TLS 1.1" in report.step("tls-versions").detail
+    assert "TLS 1.2 refused" in report.step("tls-versions").detail
 
 
 @dataplane

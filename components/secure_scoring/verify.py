@@ -803,7 +803,10 @@ def _probe_version(
         sock.close()
 
 
-def _versions_step(target: Target, address: str, timeout: float) -> Step:
+def _versions_step(target: Target, address: str, timeout: float, *, handshake_failed: bool = False) -> Step:
+    """TLS 1.0/1.1 refused, TLS 1.2 accepted. After a failed handshake the probes still run (a server
+    that speaks only TLS 1.0 is caught here); when no version at all is accepted the step is skipped,
+    as ``tls-handshake`` already failed for it."""
     names = {
         ssl.TLSVersion.TLSv1: "TLS 1.0",
         ssl.TLSVersion.TLSv1_1: "TLS 1.1",
@@ -812,6 +815,8 @@ def _versions_step(target: Target, address: str, timeout: float) -> Step:
     }
     results = {v: _probe_version(address, target.port, target.host, v, timeout) for v in names}
     detail = "; ".join(f"{names[v]} {text}" for v, (_, text) in results.items())
+    if handshake_failed and all(outcome != "accepted" for outcome, _ in results.values()):
+        return Step("tls-versions", SKIP, f"no TLS version is accepted: {detail}")
     old_accepted = [
         names[v] for v in (ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1) if results[v][0] == "accepted"
     ]
@@ -1247,10 +1252,7 @@ def verify(
 
     tls = _tls_steps(target, address, bundle, timeout, min_days, now)
     report.steps.extend(tls.steps)
-    if tls.http_context is None:
-        report.steps.append(Step("tls-versions", SKIP, "no TLS handshake"))
-    else:
-        report.steps.append(_versions_step(target, address, timeout))
+    report.steps.append(_versions_step(target, address, timeout, handshake_failed=tls.http_context is None))
     report.steps.append(_plain_http_step("plain-http", target, address, target.port, timeout))
     if http_port is not None:
         report.steps.append(_plain_http_step("http-port", target, address, int(http_port), timeout))
