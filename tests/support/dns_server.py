@@ -329,6 +329,7 @@ class NsdServer:
             '    database: ""',
             f'    pidfile: "{d / "nsd.pid"}"',
             f'    xfrdfile: "{d / "xfrd.state"}"',
+            f'    xfrdir: "{d}"',  # nsd's transfer temp dir (default /tmp) goes away with ours
             f'    zonelistfile: "{d / "zone.list"}"',
             f'    logfile: "{self._log_path}"',
             "    server-count: 1",
