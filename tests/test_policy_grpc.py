@@ -292,7 +292,6 @@ def test_grpc_reports_the_expected_violations(grpc_diagnostics, recording):
         ("tls-required", "aks-v1", "mandatory"),
         ("tls-required", "azureml", "mandatory"),
         ("tls-required", "scoring", "mandatory"),
-        ("tls-required", "scoring", "mandatory"),
         ("token-auth-aks-only", "foreign", "mandatory"),
     ]
     for d in diags:

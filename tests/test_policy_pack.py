@@ -73,7 +73,6 @@ def test_production_stack_everything_mandatory():
         ("auth-required", "svc", "mandatory", True),
         ("no-self-signed-in-production", "cert", "mandatory", True),
         ("tls-required", "cg", "mandatory", True),
-        ("tls-required", "cg", "mandatory", True),
     ]
     assert has_mandatory(diags)
     cg = [d for d in diags if d.name == "cg"]
@@ -94,7 +93,6 @@ def test_production_only_rules_are_advisory_in_a_known_non_production_stack():
     assert summary(diags) == [
         ("auth-required", "svc", "advisory", True),
         ("no-self-signed-in-production", "cert", "advisory", True),
-        ("tls-required", "cg", "mandatory", True),
         ("tls-required", "cg", "mandatory", True),
     ]
 
@@ -368,8 +366,7 @@ EXPECTED_PROGRAM = [
     ("cert-expiry", "cert", "mandatory"),  # 10 days of validity (real PEM from the mocks)
     ("cert-hostname-match", "scoring", "mandatory"),  # dnsNameLabel with the default scope Unsecure
     ("no-self-signed-in-production", "cert", "mandatory"),
-    ("tls-required", "scoring", "mandatory"),  # port 80
-    ("tls-required", "scoring", "mandatory"),  # no TLS gateway
+    ("tls-required", "scoring", "mandatory"),  # port 80 (and no TLS gateway)
 ]
 
 

@@ -173,7 +173,7 @@ def test_container_group_without_tls_gateway():
     props = gateway_group(image="myregistry.azurecr.io/scorer:1")
     found = judged(check("tls-required", R.CONTAINER_GROUP, props))
     assert [f.message for f in found] == [
-        "no TLS gateway: no container serves 443/TCP with a TLS proxy (nginx, envoy, ...) and a secret volume holding a certificate and a key"
+        "no TLS gateway on port 443: no container serves it over TCP with a TLS proxy (nginx, envoy, ...) and a secret volume holding a certificate and a key"
     ]
     no_volume = gateway_group()
     no_volume["volumes"] = []
@@ -188,7 +188,13 @@ def test_container_group_without_ip_is_not_reachable():
 
 def test_container_group_allowed_ports_config():
     props = gateway_group(port=8443.0)
-    assert judged(check("tls-required", R.CONTAINER_GROUP, props))
+    assert [f.message for f in judged(check("tls-required", R.CONTAINER_GROUP, props))] == [
+        "public port 8443 is exposed; only HTTPS on 443 is allowed"
+    ]
+    # allowed now, but the gateway serves 443 only: 8443 would be plain
+    found = judged(check("tls-required", R.CONTAINER_GROUP, props, config={"allowedPorts": [443, 8443]}))
+    assert [f.message.split(":")[0] for f in found] == ["no TLS gateway on port 8443"]
+    props["containers"][1]["ports"].append({"port": 8443.0, "protocol": "TCP"})
     assert check("tls-required", R.CONTAINER_GROUP, props, config={"allowedPorts": [443, 8443]}) == []
 
 

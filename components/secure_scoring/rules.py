@@ -433,9 +433,10 @@ _CERT_FILE_RE = re.compile(r"(\.crt$|\.pem$|\.cer$|cert|chain)", re.IGNORECASE)
 _KEY_FILE_RE = re.compile(r"(\.key$|key\.pem$|privkey|private)", re.IGNORECASE)
 
 
-def _gateway_containers(props: Mapping[str, Any]) -> tuple[list[str], list[str]]:
-    """Names of TLS gateway containers (443/TCP, a TLS proxy image or command, a secret volume
-    holding a certificate and a key), and the unknown parts that prevented judging."""
+def _gateway_containers(props: Mapping[str, Any], port: float = 443.0) -> tuple[list[str], list[str]]:
+    """Names of TLS gateway containers for ``port`` (it serves ``port``/TCP, runs a TLS proxy image
+    or command, mounts a secret volume holding a certificate and a key), and the unknown parts that
+    prevented judging."""
     unknown: list[str] = []
     volumes = get(props, "volumes", [])
     if is_unknown(volumes):
@@ -466,13 +467,13 @@ def _gateway_containers(props: Mapping[str, Any]) -> tuple[list[str], list[str]]
         if is_unknown(cports):
             unknown.append(f"containers[{i}].ports")
             continue
-        on_443 = False
+        serves = False
         for p in _list(cports):
-            port = _num(get(p, "port")) if isinstance(p, Mapping) else None
+            cport = _num(get(p, "port")) if isinstance(p, Mapping) else None
             proto = get(p, "protocol") if isinstance(p, Mapping) else None
-            if port == 443 and (proto is None or str(proto).upper() == "TCP"):
-                on_443 = True
-        if not on_443:
+            if cport == port and (proto is None or str(proto).upper() == "TCP"):
+                serves = True
+        if not serves:
             continue
         image = get(c, "image")
         command = get(c, "command", [])
@@ -507,7 +508,7 @@ def _check_container_group_tls(props: Mapping[str, Any], ctx: RuleContext) -> li
         return [_note(rule, "ipAddress.ports is not known yet")]
     ip_type = get(ip, "type")
     where = "public" if not isinstance(ip_type, str) or ip_type.lower() != "private" else "private"
-    exposed = False
+    tls_ports: list[float] = []
     for i, p in enumerate(_list(ports)):
         if not isinstance(p, Mapping):
             continue
@@ -519,7 +520,6 @@ def _check_container_group_tls(props: Mapping[str, Any], ctx: RuleContext) -> li
         value = _num(port)
         if value is None:
             continue
-        exposed = True
         if isinstance(proto, str) and proto.upper() == "UDP":
             out.append(
                 RuleViolation(rule, f"{where} port {_fmt_port(value)}/UDP cannot carry TLS (HTTPS is TCP)")
@@ -532,21 +532,27 @@ def _check_container_group_tls(props: Mapping[str, Any], ctx: RuleContext) -> li
                     f"{where} port {_fmt_port(value)} is exposed; only HTTPS on {allowed_text} is allowed",
                 )
             )
-    if exposed:
-        gateways, unknown = _gateway_containers(props)
-        if not gateways:
-            if unknown:
-                out.append(
-                    _note(rule, f"whether a TLS gateway serves port 443 ({', '.join(unknown)} not known yet)")
+        else:
+            tls_ports.append(value)
+    for value in sorted(set(tls_ports)):
+        gateways, unknown = _gateway_containers(props, value)
+        if gateways:
+            continue
+        if unknown:
+            out.append(
+                _note(
+                    rule,
+                    f"whether a TLS gateway serves port {_fmt_port(value)} ({', '.join(unknown)} not known yet)",
                 )
-            else:
-                out.append(
-                    RuleViolation(
-                        rule,
-                        "no TLS gateway: no container serves 443/TCP with a TLS proxy (nginx, envoy, ...) "
-                        "and a secret volume holding a certificate and a key",
-                    )
+            )
+        else:
+            out.append(
+                RuleViolation(
+                    rule,
+                    f"no TLS gateway on port {_fmt_port(value)}: no container serves it over TCP with a TLS "
+                    "proxy (nginx, envoy, ...) and a secret volume holding a certificate and a key",
                 )
+            )
     return out
 
 
