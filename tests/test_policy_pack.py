@@ -424,3 +424,18 @@ def test_a_failing_rule_fails_closed_without_echoing_values(monkeypatch):
     )
     assert failed == [("cert-expiry", "mandatory", "stack"), ("tls-required", "mandatory", "resource")]
     assert all("s3cr3t" not in d.message for d in diags)
+
+
+def test_rule_metadata_for_the_gate():
+    default = {m["name"]: m for m in policy_pack.rule_metadata()}
+    assert list(default) == list(rules.RULE_NAMES)
+    assert {m["enforcement"] for m in default.values()} == {"mandatory"}
+    assert default["cert-expiry"]["config_schema"]["minDays"]["default"] == 30
+    dev = {m["name"]: m["enforcement"] for m in policy_pack.rule_metadata("dev")}
+    assert dev["auth-required"] == dev["no-self-signed-in-production"] == "advisory"
+    assert dev["tls-required"] == "mandatory"
+    prod = {
+        m["name"]: m["enforcement"]
+        for m in policy_pack.rule_metadata("dev", {"secure-scoring:environment": "production"})
+    }
+    assert set(prod.values()) == {"mandatory"}
