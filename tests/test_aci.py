@@ -597,3 +597,34 @@ def test_deployed_container_group_runs_with_the_real_inference_server_and_nginx(
         for proc in reversed(procs):
             _stop(proc)
         shutil.rmtree(work, ignore_errors=True)
+
+
+# -- the policy pack on what the component registers ---------------------------------------------------
+
+
+def _judged(pem_files, stack: str, environment: str, **overrides: Any) -> set[tuple[str, str, str]]:
+    from secure_scoring import policy_pack
+
+    chain, key, _, _ = pem_files
+
+    def program():
+        cert = CertificateBundle.from_files("cert", chain, key, hostnames=[HOST], environment=environment)
+        args = {"resource_group_name": "rg", "certificate": cert, "hostname": HOST, "dns_name_label": "lbl"}
+        SecureAciService("svc", SecureAciServiceArgs(**{**args, **overrides}))
+
+    rec = run_with_mocks(program, stack=stack)
+    found = policy_pack.evaluate(rec.resources, stack=stack, project="project")
+    return {(d.rule, d.resource_type, d.enforcement) for d in found if d.judged}
+
+
+def test_policy_pack_passes_the_default_service_in_production(pem_files):
+    assert _judged(pem_files, "production", "production") == set()
+
+
+def test_policy_pack_rejects_auth_none_in_production_and_only_advises_in_dev(pem_files):
+    assert _judged(pem_files, "production", "production", auth="none") == {
+        ("auth-required", SERVICE, "mandatory")
+    }
+    dev = _judged(pem_files, "dev", "dev", auth="none")
+    assert {enforcement for _, _, enforcement in dev} <= {"advisory"}
+    assert ("auth-required", SERVICE, "advisory") in dev
