@@ -63,8 +63,8 @@ port=$("$BIN/python" -c 'from secure_scoring.local import free_port; print(free_
   --hostname scoring.demo.test --port "$port" > "$work/serve.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 150); do grep -q "https://" "$work/serve.log" 2>/dev/null && break; sleep 0.2; done
-sed -n '1,20p' "$work/serve.log" | sed -E 's/(key[^:]*: ).*/\1<hidden>/I'
+sed -n '1,20p' "$work/serve.log" | sed -E 's/^((primary|secondary) key: *).*/\1<hidden>/'
 key=$(grep -i -m1 "primary" "$work/serve.log" | awk '{print $NF}')
-echo "\$ SECURE_SCORING_KEY=<primary key> secure-scoring verify https://localhost:$port/score --ca-bundle ca.crt"
-SECURE_SCORING_KEY="$key" expect 0 "$SS" verify "https://localhost:$port/score" --ca-bundle "$work/ca.crt"
+echo "\$ SECURE_SCORING_KEY=<primary key> secure-scoring verify https://scoring.demo.test:$port/score --connect-to 127.0.0.1 --ca-bundle ca.crt"
+SECURE_SCORING_KEY="$key" expect 0 "$SS" verify "https://scoring.demo.test:$port/score" --connect-to 127.0.0.1 --ca-bundle "$work/ca.crt"
 printf '\n\033[1mdemo finished: good bundle accepted, bad bundle rejected, stacks pass the gate, insecure program rejected, live gateway verified.\033[0m\n'
