@@ -193,10 +193,12 @@ def main() -> int:
         f"(target >= 0.90: {'met' if ratio >= 0.90 else 'MISSED'})"
     )
     print(
-        f"latency added, one request at a time (-c1): p50 {p50_added:+.2f} ms, p99 {p99_added:+.2f} ms  "
+        f"latency added, one request at a time (-c1, median of paired rounds): p50 {p50_added:+.2f} ms, p99 {p99_added:+.2f} ms  "
         f"(target p99 <= 1 ms: {'met' if p99_added <= 1.0 else 'MISSED'})"
     )
-    print(f"p99 added under saturation (-c{args.connections}): {p99_added_loaded:+.2f} ms")
+    print(
+        f"p99 added under saturation (-c{args.connections}, median of paired rounds): {p99_added_loaded:+.2f} ms"
+    )
     if args.json:
         print(json.dumps({"summary": summary, "rounds": results, "ratio": ratio, "p99_added_ms": p99_added}))
     return 0
