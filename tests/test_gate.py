@@ -793,3 +793,33 @@ def test_sarif_uses_only_what_the_sarif_2_1_0_schema_allows(failing_report, tmp_
     _sarif_conforms(doc, "sarifLog")
     assert doc["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     assert doc["runs"][0]["results"][0]["level"] == "warning"
+
+
+def test_secure_key_in_config_is_unknown_to_the_program_not_a_broken_pem(tmp_path, pack_spy):
+    # A production key kept as a secure config value: offline it cannot be decrypted. The program
+    # gets an *unknown* secret Output (as in a preview), so the certificate component does not fail
+    # on a placeholder; the gate passes and says what it could not judge.
+    chain = (
+        Path(__file__).resolve().parents[1] / "stacks" / "certs" / "production-fullchain.pem"
+    ).read_text()
+    indented = "".join(f"    {line}\n" for line in chain.splitlines())
+    root = write_program(
+        tmp_path / "p",
+        "import pulumi\n"
+        "from secure_scoring.certificates import CertificateBundle, CertificateBundleArgs\n\n"
+        "c = pulumi.Config()\n"
+        "key = c.require_secret('tlsKeyPem')\n"
+        "key.apply(lambda k: (_ for _ in ()).throw(RuntimeError('apply ran on ' + k)))\n"
+        "CertificateBundle('tls', CertificateBundleArgs(source='pem', cert_pem=c.require('certPem'),\n"
+        "    key_pem=key, hostnames=['scoring.example.com'], environment='production'))\n",
+        stacks={"production": f"config:\n  tlsKeyPem:\n    secure: v1:AAAAB\n  certPem: |\n{indented}"},
+    )
+    report = gate.check(root, "production")
+    assert report.ok and report.findings == []
+    kinds = [n.kind for n in report.notes]
+    assert (
+        kinds[0] == "secure-config"
+        and "could not judge demo:tlsKeyPem: secure value" in report.notes[0].message
+    )
+    assert "unknown-value" in kinds
+    assert all("could not judge: could not judge" not in n.message for n in report.notes)

@@ -6,9 +6,10 @@ credentials:
 1. reads ``Pulumi.yaml`` (name, runtime, ``main``, ``stackConfigDir``, project-level ``config``) and
    ``Pulumi.<stack>.yaml`` (``config:``), turning the values into the ``{"<namespace>:<key>": "<string>"}``
    map the CLI hands to a program (keys without a namespace get the project name; numbers, booleans,
-   lists and objects are JSON-encoded). ``secure:`` values cannot be decrypted offline: the program
-   gets Pulumi's *unknown* placeholder for them, the key is marked secret, and the report carries a
-   note "could not judge <key>: secure value";
+   lists and objects are JSON-encoded). ``secure:`` values cannot be decrypted offline: they are
+   unknown, as during a preview (``get_secret``/``require_secret`` return an unknown secret Output,
+   ``get`` the unknown sentinel), the key is marked secret, and the report carries a note
+   "could not judge <key>: secure value";
 2. runs the Python program like the language host (``runpy`` of the ``main`` directory, the program
    directory and ``main`` on ``sys.path``, cwd = the program directory) under
    :func:`secure_scoring.mocking.run_with_mocks` in **preview** mode (``pulumi.runtime.is_dry_run()`` is
@@ -540,6 +541,53 @@ def _program_error(exc: BaseException, project: Project, config: StackConfig) ->
     return ProgramError(message.strip(), location, kind, hint)
 
 
+def _contains_unknown(value: Any) -> bool:
+    if isinstance(value, str):
+        return value == UNKNOWN
+    if isinstance(value, Mapping):
+        return any(_contains_unknown(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_contains_unknown(v) for v in value)
+    return False
+
+
+@contextlib.contextmanager
+def _secure_config_as_unknown(enabled: bool) -> Iterator[None]:
+    """Make ``pulumi.Config(...).get_secret/require_secret(_object)`` of an undecryptable secure value
+    an *unknown* secret Output, as an unresolved value is during a preview: ``apply`` callbacks on it
+    do not run (a component that inspects a secret PEM inside ``apply`` skips it instead of failing on
+    the placeholder) and resource inputs carry the unknown sentinel, so rules report it as "could not
+    judge". Only ``pulumi/config.py``'s own reference to ``Output`` is replaced, for the run."""
+    if not enabled:
+        yield
+        return
+    import asyncio
+
+    from pulumi import config as _pconfig
+    from pulumi.output import Output
+
+    class _ConfigOutput:
+        @staticmethod
+        def secret(value: Any) -> Any:
+            if not _contains_unknown(value):
+                return Output.secret(value)
+            loop = asyncio.get_event_loop()
+
+            def done(v: Any) -> asyncio.Future:
+                fut = loop.create_future()
+                fut.set_result(v)
+                return fut
+
+            return Output(set(), done(None), done(False), done(True))
+
+    original = _pconfig.Output
+    _pconfig.Output = _ConfigOutput  # type: ignore[assignment,misc]
+    try:
+        yield
+    finally:
+        _pconfig.Output = original  # type: ignore[misc]
+
+
 def run_program(project: Project, config: StackConfig, *, preview: bool = True):
     """Run the program under realistic mocks; return the :class:`~secure_scoring.mocking.Recording`.
 
@@ -554,7 +602,11 @@ def run_program(project: Project, config: StackConfig, *, preview: bool = True):
         target = project.main if project.main.is_dir() else project.main_file
         runpy.run_path(str(target), run_name="__main__")
 
-    with _program_context(project), contextlib.redirect_stdout(sys.stderr):
+    with (
+        _program_context(project),
+        _secure_config_as_unknown(bool(config.undecryptable)),
+        contextlib.redirect_stdout(sys.stderr),
+    ):
         try:
             recording = mocking.run_with_mocks(
                 program,
@@ -828,7 +880,8 @@ def build_report(
         remediation = str(_get(d, "remediation", default="") or (info.remediation if info else ""))
         message = _strip_fix(str(_get(d, "message", default="") or ""), remediation)
         if _get(d, "judged", default=True) is False:
-            notes.append(Note("unknown-value", f"{rule}: could not judge: {message}", urn=urn or None))
+            text = message if message.lower().startswith("could not judge") else f"could not judge: {message}"
+            notes.append(Note("unknown-value", f"{rule}: {text}", urn=urn or None))
             continue
         findings.append(
             Finding(

@@ -23,8 +23,8 @@ exit codes:
 fidelity gaps versus a real `pulumi preview`:
   - no provider Check: provider-side defaults are missing (defaults the SDK injects are present)
   - cloud outputs (ids, IPs, FQDNs, certificates of pulumi-tls) come from realistic mocks
-  - `secure:` config values cannot be decrypted: the program gets Pulumi's unknown placeholder and
-    the report notes "could not judge <key>: secure value"
+  - `secure:` config values cannot be decrypted: they are unknown to the program (as values not
+    known during a preview) and the report notes "could not judge <key>: secure value"
   - Pulumi ESC environments are not resolved; StackReference outputs are unknown; no provider
     resources are registered
 
