@@ -385,6 +385,30 @@ def test_slow_client_body_hits_the_body_timeout_and_never_reaches_the_scorer(
     assert_scorer_never_got(dataplane, probe_id)
 
 
+def test_slow_client_headers_hit_the_header_timeout(dataplane, limits_gateway) -> None:
+    probe_id = probe()
+    ctx = client_context(dataplane.ca_bundle)
+    sock = ctx.wrap_socket(
+        socket.create_connection(("127.0.0.1", limits_gateway.port), timeout=10), server_hostname=HOSTNAME
+    )
+    started = time.monotonic()
+    try:
+        sock.sendall(f"POST /score?{probe_id} HTTP/1.1\r\nHost: {HOSTNAME}\r\nX-Slow: ".encode())
+        answer = b""
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except (ConnectionResetError, ssl.SSLError):
+            pass
+        elapsed = time.monotonic() - started
+    finally:
+        sock.close()
+    # client_header_timeout = client_body_timeout_s (1 s): nginx closes (408 without a response)
+    assert elapsed < 4, elapsed
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 408 "), answer[:80]
+    assert_scorer_never_got(dataplane, probe_id)
+
+
 # ---------------------------------------------------------------- key rotation
 
 
