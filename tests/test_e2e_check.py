@@ -177,3 +177,43 @@ def test_invalid_policy_config_is_a_usage_error(tmp_path):
     proc = _cli("examples/insecure/expiring-cert", "--stack", "dev", "--policy-config", str(bad))
     assert proc.returncode == 2, proc.stderr
     assert "--policy-config" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_ci_workflow_gates_every_stack_with_valid_commands():
+    import shlex
+
+    import yaml
+
+    from secure_scoring.cli import build_parser
+
+    wf = yaml.safe_load((REPO / ".github" / "workflows" / "policy-gate.yml").read_text())
+    triggers = wf.get(True, wf.get("on"))  # YAML 1.1 reads the key `on` as True
+    assert "pull_request" in triggers
+    job = wf["jobs"]["gate"]
+    stacks = job["strategy"]["matrix"]["stack"]
+    assert sorted(stacks) == sorted(
+        p.name[len("Pulumi.") : -len(".yaml")] for p in (REPO / "stacks").glob("Pulumi.*.yaml")
+    )
+    assert wf["permissions"]["security-events"] == "write"
+    steps = {s.get("name") or s.get("uses"): s for s in job["steps"]}
+    assert any(s.get("run") == "make venv" for s in job["steps"])
+    upload = next(
+        s for s in job["steps"] if str(s.get("uses", "")).startswith("github/codeql-action/upload-sarif@")
+    )
+    assert upload["with"]["category"] == "secure-scoring/${{ matrix.stack }}"
+    gate_step = steps["Policy gate (${{ matrix.stack }})"]
+    # the gate command in the workflow parses with the real CLI parser, for each stack
+    logical = gate_step["run"].replace("\\\n", " ").splitlines()  # join continuation lines
+    [cmd] = [line for line in logical if "secure-scoring check" in line and "--format sarif" in line]
+    for stack in stacks:
+        argv = shlex.split(cmd.replace("${{ matrix.stack }}", stack))
+        assert argv[0].endswith("secure-scoring")
+        args = build_parser().parse_args(argv[1:])
+        assert (args.command, args.stack, args.format, args.output) == (
+            "check",
+            stack,
+            "sarif",
+            f"policy-gate-{stack}.sarif",
+        )
+    fail = steps["Fail on violations"]
+    assert fail["if"] == "steps.gate.outputs.rc != '0'"
