@@ -823,3 +823,14 @@ def test_secure_key_in_config_is_unknown_to_the_program_not_a_broken_pem(tmp_pat
     )
     assert "unknown-value" in kinds
     assert all("could not judge: could not judge" not in n.message for n in report.notes)
+
+
+def test_duplicate_resource_names_fail_like_the_engine(tmp_path, capsys, pack_spy):
+    root = write_program(
+        tmp_path / "p",
+        "import pulumi_tls as tls\n\nfor algorithm in ('RSA', 'ECDSA'):\n"
+        "    tls.PrivateKey('key', algorithm=algorithm)\n",
+    )
+    assert cli_main(["check", str(root), "--stack", "dev"]) == 2
+    err = capsys.readouterr().err
+    assert "__main__.py:4: ResourceError: Duplicate resource URN" in err and "::key'" in err

@@ -624,6 +624,16 @@ def run_program(project: Project, config: StackConfig, *, preview: bool = True):
             raise _program_error(exc, project, config) from None
         except Exception as exc:  # the user's program failed: report it as theirs
             raise _program_error(_unwrap(exc), project, config) from None
+    seen: set[str] = set()
+    for res in recording.resources:  # the engine refuses these; the mock monitor does not
+        if res.urn in seen:
+            raise ProgramError(
+                f"Duplicate resource URN '{res.urn}'; try giving it a unique name",
+                resource_location(res, project),
+                "ResourceError",
+                "two resources of the same type have the same name under the same parent",
+            )
+        seen.add(res.urn)
     errors = [msg for level, msg in recording.logs if level == "error"]
     if errors:
         raise ProgramError(
