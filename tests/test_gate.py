@@ -388,7 +388,7 @@ def test_json_report_schema(failing_report):
         "rule": "tls-required",
         "level": "mandatory",
         "severity": "critical",
-        "urn": "urn:pulumi:dev::demo::pulumi:pulumi:Stack$azure-native:containerinstance:ContainerGroup::web",
+        "urn": "urn:pulumi:dev::demo::azure-native:containerinstance:ContainerGroup::web",  # the engine form
         "resourceType": "azure-native:containerinstance:ContainerGroup",
         "resourceName": "web",
         "message": "public port 80 is exposed; only HTTPS on 443 is allowed.",

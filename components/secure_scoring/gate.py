@@ -840,6 +840,21 @@ def check(
     return build_report(project, config, recording, diagnostics, preview, t1 - t0, t2 - t1, policy_config)
 
 
+_MOCK_STACK_PREFIX = "::pulumi:pulumi:Stack$"
+
+
+def engine_urn(urn: str | None) -> str | None:
+    """The URN the Pulumi engine gives the resource. Pulumi's mock monitor puts
+    ``pulumi:pulumi:Stack$`` into the type chain of top-level resources
+    (``urn:pulumi:dev::proj::pulumi:pulumi:Stack$azure-native:dns:RecordSet::api``); the engine does
+    not (``urn:pulumi:dev::proj::azure-native:dns:RecordSet::api``). Reports and fingerprints use the
+    engine's form, so they match ``pulumi stack export`` and stay stable if the mocks change."""
+    if not urn or _MOCK_STACK_PREFIX not in urn:
+        return urn
+    head, _, rest = urn.partition(_MOCK_STACK_PREFIX)
+    return f"{head}::{rest}" if head.count("::") == 1 else urn
+
+
 def _strip_fix(message: str, remediation: str) -> str:
     """The pack ends each message with ``. Fix: <remediation>``; reports show the fix separately."""
     message = message.strip()
@@ -861,7 +876,8 @@ def build_report(
     by_urn = {r.urn: r for r in recording.resources}
     locations = {r.urn: resource_location(r, project) for r in recording.resources}
     resources = [
-        ResourceInfo(r.urn, r.type, r.name, r.parent, r.custom, locations[r.urn]) for r in recording.resources
+        ResourceInfo(engine_urn(r.urn), r.type, r.name, engine_urn(r.parent), r.custom, locations[r.urn])
+        for r in recording.resources
     ]
     notes: list[Note] = [Note("environment", n) for n in config.notes]
     for key in config.undecryptable:
@@ -891,14 +907,14 @@ def build_report(
         message = _strip_fix(str(_get(d, "message", default="") or ""), remediation)
         if _get(d, "judged", default=True) is False:
             text = message if message.lower().startswith("could not judge") else f"could not judge: {message}"
-            notes.append(Note("unknown-value", f"{rule}: {text}", urn=urn or None))
+            notes.append(Note("unknown-value", f"{rule}: {text}", urn=engine_urn(urn) or None))
             continue
         findings.append(
             Finding(
                 rule=rule,
                 level=level,
                 severity=_severity(_get(d, "severity", default=None) or (info.severity if info else None)),
-                urn=urn,
+                urn=engine_urn(urn),
                 resource_type=str(
                     _get(d, "resource_type", default="") or (res.type if res else "pulumi:pulumi:Stack")
                 ),
