@@ -834,3 +834,33 @@ def test_duplicate_resource_names_fail_like_the_engine(tmp_path, capsys, pack_sp
     assert cli_main(["check", str(root), "--stack", "dev"]) == 2
     err = capsys.readouterr().err
     assert "__main__.py:4: ResourceError: Duplicate resource URN" in err and "::key'" in err
+
+
+def test_reports_use_the_engines_urns(tmp_path, pack_spy):
+    # the engine's URN: the parent's whole type chain, no `pulumi:pulumi:Stack` (the mock differs)
+    root = write_program(
+        tmp_path / "p",
+        "import pulumi\nimport pulumi_tls as tls\n\n"
+        "class Inner(pulumi.ComponentResource):\n"
+        "    def __init__(self, name, opts=None):\n"
+        "        super().__init__('x:index:Inner', name, {}, opts)\n"
+        "        tls.PrivateKey(f'{name}-key', algorithm='ECDSA', ecdsa_curve='P256',\n"
+        "                       opts=pulumi.ResourceOptions(parent=self))\n\n"
+        "class Outer(pulumi.ComponentResource):\n"
+        "    def __init__(self, name):\n"
+        "        super().__init__('x:index:Outer', name, {}, None)\n"
+        "        Inner(f'{name}-inner', pulumi.ResourceOptions(parent=self))\n\n"
+        "Outer('o')\n",
+    )
+    report = gate.check(root, "dev")
+    assert [(r.urn, r.parent) for r in report.resources] == [
+        ("urn:pulumi:dev::demo::x:index:Outer::o", "urn:pulumi:dev::demo::pulumi:pulumi:Stack::demo-dev"),
+        (
+            "urn:pulumi:dev::demo::x:index:Outer$x:index:Inner::o-inner",
+            "urn:pulumi:dev::demo::x:index:Outer::o",
+        ),
+        (
+            "urn:pulumi:dev::demo::x:index:Outer$x:index:Inner$tls:index/privateKey:PrivateKey::o-inner-key",
+            "urn:pulumi:dev::demo::x:index:Outer$x:index:Inner::o-inner",
+        ),
+    ]

@@ -840,19 +840,31 @@ def check(
     return build_report(project, config, recording, diagnostics, preview, t1 - t0, t2 - t1, policy_config)
 
 
-_MOCK_STACK_PREFIX = "::pulumi:pulumi:Stack$"
+def engine_urns(resources: Sequence[Any]) -> dict[str, str]:
+    """Map each recorded (mock) URN to the URN the Pulumi engine gives the resource.
 
-
-def engine_urn(urn: str | None) -> str | None:
-    """The URN the Pulumi engine gives the resource. Pulumi's mock monitor puts
-    ``pulumi:pulumi:Stack$`` into the type chain of top-level resources
-    (``urn:pulumi:dev::proj::pulumi:pulumi:Stack$azure-native:dns:RecordSet::api``); the engine does
-    not (``urn:pulumi:dev::proj::azure-native:dns:RecordSet::api``). Reports and fingerprints use the
+    Pulumi's mock monitor builds a child's type from its parent's *last* type only, and puts
+    ``pulumi:pulumi:Stack`` in front of top-level types
+    (``urn:pulumi:dev::proj::pulumi:pulumi:Stack$azure-native:dns:RecordSet::api``). The engine uses
+    the parent's whole type chain and leaves the stack out (``urn:pulumi:dev::proj::azure-native:dns:RecordSet::api``;
+    ``A$B$C`` for a child of a child of a component). Reports and SARIF fingerprints use the
     engine's form, so they match ``pulumi stack export`` and stay stable if the mocks change."""
-    if not urn or _MOCK_STACK_PREFIX not in urn:
-        return urn
-    head, _, rest = urn.partition(_MOCK_STACK_PREFIX)
-    return f"{head}::{rest}" if head.count("::") == 1 else urn
+    by_urn = {r.urn: r for r in resources}
+    chains: dict[str, str] = {}
+
+    def chain(urn: str) -> str:
+        if urn in chains:
+            return chains[urn]
+        res = by_urn[urn]
+        parent = res.parent if res.parent in by_urn else None
+        chains[urn] = f"{chain(parent)}${res.type}" if parent else res.type
+        return chains[urn]
+
+    out = {}
+    for r in resources:
+        head = "::".join(r.urn.split("::")[:2])  # urn:pulumi:<stack>::<project>
+        out[r.urn] = f"{head}::{chain(r.urn)}::{r.name}"
+    return out
 
 
 def _strip_fix(message: str, remediation: str) -> str:
@@ -874,9 +886,12 @@ def build_report(
     policy_config: Mapping[str, Any] | None = None,
 ) -> Report:
     by_urn = {r.urn: r for r in recording.resources}
+    urns = engine_urns(recording.resources)
     locations = {r.urn: resource_location(r, project) for r in recording.resources}
     resources = [
-        ResourceInfo(engine_urn(r.urn), r.type, r.name, engine_urn(r.parent), r.custom, locations[r.urn])
+        ResourceInfo(
+            urns[r.urn], r.type, r.name, urns.get(r.parent or "", r.parent), r.custom, locations[r.urn]
+        )
         for r in recording.resources
     ]
     notes: list[Note] = [Note("environment", n) for n in config.notes]
@@ -907,14 +922,14 @@ def build_report(
         message = _strip_fix(str(_get(d, "message", default="") or ""), remediation)
         if _get(d, "judged", default=True) is False:
             text = message if message.lower().startswith("could not judge") else f"could not judge: {message}"
-            notes.append(Note("unknown-value", f"{rule}: {text}", urn=engine_urn(urn) or None))
+            notes.append(Note("unknown-value", f"{rule}: {text}", urn=urns.get(urn, urn) or None))
             continue
         findings.append(
             Finding(
                 rule=rule,
                 level=level,
                 severity=_severity(_get(d, "severity", default=None) or (info.severity if info else None)),
-                urn=engine_urn(urn),
+                urn=urns.get(urn, urn),
                 resource_type=str(
                     _get(d, "resource_type", default="") or (res.type if res else "pulumi:pulumi:Stack")
                 ),
