@@ -25,10 +25,18 @@ from pathlib import Path
 
 import pulumi
 
-from secure_scoring.aci import SecureAciService, SecureAciServiceArgs
-from secure_scoring.aks import AksDnsArgs, AksEndpointArgs, SecureAksCluster, SecureAksClusterArgs
-from secure_scoring.certificates import CertificateBundle, CertificateBundleArgs
-from secure_scoring.dns import DnsRecordBinding, DnsRecordBindingArgs
+from secure_scoring import (
+    AksDnsArgs,
+    AksEndpointArgs,
+    CertificateBundle,
+    CertificateBundleArgs,
+    DnsRecordBinding,
+    DnsRecordBindingArgs,
+    SecureAciService,
+    SecureAciServiceArgs,
+    SecureAksCluster,
+    SecureAksClusterArgs,
+)
 
 HERE = Path(__file__).resolve().parent
 

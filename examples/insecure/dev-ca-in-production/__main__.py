@@ -5,8 +5,7 @@ it runs in; the policy pack does.
 
 The fix: CertificateBundle.from_files(..., environment="production") with a CA-issued chain."""
 
-from secure_scoring.aci import SecureAciService, SecureAciServiceArgs
-from secure_scoring.certificates import CertificateBundle, CertificateBundleArgs
+from secure_scoring import CertificateBundle, CertificateBundleArgs, SecureAciService, SecureAciServiceArgs
 
 certificate = CertificateBundle(
     "tls",

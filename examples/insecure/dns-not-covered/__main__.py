@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pulumi_azure_native.dns as dns
 
-from secure_scoring.aci import SecureAciService, SecureAciServiceArgs
-from secure_scoring.certificates import CertificateBundle
+from secure_scoring import CertificateBundle, SecureAciService, SecureAciServiceArgs
 
 CERTS = Path(__file__).resolve().parents[3] / "stacks" / "certs"  # example material
 

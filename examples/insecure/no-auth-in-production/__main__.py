@@ -6,8 +6,7 @@ The fix: auth="key" (primary/secondary keys, `Authorization: Bearer <key>`)."""
 
 from pathlib import Path
 
-from secure_scoring.aci import SecureAciService, SecureAciServiceArgs
-from secure_scoring.certificates import CertificateBundle
+from secure_scoring import CertificateBundle, SecureAciService, SecureAciServiceArgs
 
 CERTS = Path(__file__).resolve().parents[3] / "stacks" / "certs"  # example material
 
