@@ -180,16 +180,17 @@ def _read_port(proc: subprocess.Popen, timeout: float = 60.0) -> int:
     return int(line.strip())
 
 
-@pytest.fixture(scope="module")
-def pack(request) -> PackProcess:
+def start_pack(request, stack: str | None, config: dict[str, str]) -> PackProcess:
+    """Start the pack as the language host does; stopped by a finalizer of ``request``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
     env.update(
-        PULUMI_STACK=STACK,
         PULUMI_PROJECT=PROJECT,
         PULUMI_ORGANIZATION="organization",
         PULUMI_DRY_RUN="true",
-        PULUMI_CONFIG=json.dumps(STACK_CONFIG),
+        PULUMI_CONFIG=json.dumps(config),
     )
+    if stack is not None:  # the language host leaves out empty values
+        env["PULUMI_STACK"] = stack
     # exactly the language host's command line: python -u -m pulumi.policy <engine> <pack dir>, cwd = pack dir
     proc = subprocess.Popen(
         [str(pack_python()), "-u", "-m", "pulumi.policy", "127.0.0.1:1", str(PACK_DIR)],
@@ -212,6 +213,11 @@ def pack(request) -> PackProcess:
 
     request.addfinalizer(stop)
     return PackProcess(proc, _read_port(proc))
+
+
+@pytest.fixture(scope="module")
+def pack(request) -> PackProcess:
+    return start_pack(request, STACK, STACK_CONFIG)
 
 
 @pytest.fixture(scope="module")
@@ -307,15 +313,17 @@ def test_grpc_equals_in_process_evaluate(grpc_diagnostics, recording):
     assert sorted(d.message for d in diags) == sorted(d.message for d in local)
 
 
-def test_grpc_equals_the_offline_gate(grpc_diagnostics, program_dir):
+def test_grpc_equals_the_offline_gate(grpc_diagnostics, program_dir, recording):
     gate = pytest.importorskip("secure_scoring.gate")
     try:
         report = gate.check(program_dir, STACK, policy_config=POLICY_CONFIG)
     except TypeError as exc:  # the gate's API is still moving; say so instead of passing silently
         pytest.fail(f"secure_scoring.gate.check API changed: {exc}")
     _, diags = grpc_diagnostics
+    # the gate reports the engine's URNs (no mock `pulumi:pulumi:Stack$` prefix): map ours the same way
+    engine = gate.engine_urns(recording.resources) if hasattr(gate, "engine_urns") else {}
     gate_set = {(f.rule, f.urn, f.level) for f in report.findings}
-    grpc_set = {(d.rule, d.urn, d.enforcement) for d in diags if d.judged}
+    grpc_set = {(d.rule, engine.get(d.urn, d.urn), d.enforcement) for d in diags if d.judged}
     assert gate_set == grpc_set
     assert report.exit_code == 1
 
@@ -329,3 +337,32 @@ def test_unknown_values_over_grpc_are_advisory(stub):
     diags = stub.Analyze(req).diagnostics
     assert [(d.policyName, d.enforcementLevel) for d in diags] == [("tls-required", pb.ADVISORY)]
     assert diags[0].message.endswith("during preview: could not judge: ipAddress is not known yet")
+
+
+@pytest.mark.parametrize(
+    ("stack", "config", "expected"),
+    [
+        ("dev", {}, pb.ADVISORY),
+        ("dev", {"secure-scoring:environment": "production"}, pb.MANDATORY),
+        (None, {}, pb.MANDATORY),  # no stack name: production-only rules fail closed
+    ],
+)
+def test_levels_come_from_the_stack_the_cli_passes(request, stack, config, expected):
+    pack = start_pack(request, stack, config)
+    channel = grpc.insecure_channel(f"127.0.0.1:{pack.port}")
+    request.addfinalizer(channel.close)
+    grpc.channel_ready_future(channel).result(timeout=30)
+    client = pb_grpc.AnalyzerStub(channel)
+    info = client.GetAnalyzerInfo(empty_pb2.Empty())
+    client.Configure(policy_pack.configure_request(info))
+    req = pb.AnalyzeRequest(
+        type="tls:index/selfSignedCert:SelfSignedCert",
+        properties=policy_pack._struct({"validityPeriodHours": 8760.0}),
+        urn="urn:cert",
+        name="cert",
+    )
+    assert [(d.policyName, d.enforcementLevel) for d in client.Analyze(req).diagnostics] == [
+        ("no-self-signed-in-production", expected)
+    ]
+    levels = {p.name: p.enforcementLevel for p in info.policies}
+    assert levels["auth-required"] == expected and levels["tls-required"] == pb.MANDATORY
