@@ -767,22 +767,21 @@ def rule_catalogue(
     """The pack's rules (name, description, remediation, severity, url) with their level in this
     stack: the pack's default for the stack (production-only rules are advisory outside
     production), then ``--policy-config``. Disabled rules are left out."""
-    from . import policy_pack, rules
+    from . import policy_pack
 
-    defaults = policy_pack.enforcement_levels(stack, dict(config or {}))
     out = []
-    for r in rules.RULES:
-        level = _configured_level(r.name, defaults.get(r.name, r.default_enforcement), policy_config)
+    for r in policy_pack.rule_metadata(stack, dict(config or {})):
+        level = _configured_level(r["name"], r["enforcement"], policy_config)
         if level == "disabled":
             continue
         out.append(
             RuleInfo(
-                name=r.name,
-                description=r.description,
-                remediation=r.remediation,
-                severity=_severity(r.severity),
+                name=r["name"],
+                description=r["description"],
+                remediation=r["remediation"],
+                severity=_severity(r["severity"]),
                 enforcement=_level(level),
-                url=r.url,
+                url=r.get("url"),
             )
         )
     return out
