@@ -84,6 +84,7 @@ def run_wrk(wrk: str, url: str, script: Path, duration: int, connections: int) -
         check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
     p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
@@ -92,10 +93,27 @@ def run_wrk(wrk: str, url: str, script: Path, duration: int, connections: int) -
         raise SystemExit(f"{url}: {bad.group(1)} non-2xx responses; the benchmark is invalid:\n{out}")
     return {
         "rps": rps,
+        "requests": requests,
         "p50_ms": p50,
         "p99_ms": p99,
         "socket_errors": sum(int(g) for g in errors.groups()) if errors else 0,
     }
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """user+system CPU seconds of every live process in process group ``pgid`` (Linux /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid:  # fields after the name: state ppid pgrp ... utime(11) stime(12)
+            total += int(fields[11]) + int(fields[12])
+    return total / _TICK
 
 
 def main() -> int:
@@ -147,7 +165,13 @@ def main() -> int:
                         ("direct_c1", direct_url, direct_lua, 1),
                         ("gateway_c1", gateway_url, gateway_lua, 1),
                     ):
-                        results[target].append(run_wrk(wrk, url, lua, args.duration, conns))
+                        cpu_before = (group_cpu_seconds(scorer.pid), group_cpu_seconds(gateway.pid))
+                        row = run_wrk(wrk, url, lua, args.duration, conns)
+                        cpu_after = (group_cpu_seconds(scorer.pid), group_cpu_seconds(gateway.pid))
+                        # CPU time per request does not depend on how busy the machine is
+                        row["scorer_cpu_us"] = (cpu_after[0] - cpu_before[0]) / row["requests"] * 1e6
+                        row["gateway_cpu_us"] = (cpu_after[1] - cpu_before[1]) / row["requests"] * 1e6
+                        results[target].append(row)
 
     summary = {
         target: {k: statistics.median(r[k] for r in runs) for k in ("rps", "p50_ms", "p99_ms")}
@@ -188,6 +212,15 @@ def main() -> int:
     for target, _ in rows:
         rounds = ", ".join(f"{r['rps']:.0f}" for r in results[target])
         print(f"  {target} req/s per round: {rounds}")
+    scorer_cpu = statistics.median(r["scorer_cpu_us"] for r in results["direct"] + results["direct_c1"])
+    gateway_cpu = statistics.median(r["gateway_cpu_us"] for r in results["gateway"] + results["gateway_c1"])
+    scorer_cpu_gw = statistics.median(r["scorer_cpu_us"] for r in results["gateway"] + results["gateway_c1"])
+    print(
+        f"CPU per request (median, load-independent): scorer {scorer_cpu:.0f} us direct / "
+        f"{scorer_cpu_gw:.0f} us behind the gateway; nginx {gateway_cpu:.0f} us "
+        f"(= {gateway_cpu / scorer_cpu:.2f} of the scorer's); one gateway vCPU serves about "
+        f"{1e6 / gateway_cpu:.0f} req/s"
+    )
     print(
         f"throughput ratio gateway/direct (-c{args.connections}, median of paired rounds): {ratio:.3f}  "
         f"(target >= 0.90: {'met' if ratio >= 0.90 else 'MISSED'})"
@@ -200,7 +233,17 @@ def main() -> int:
         f"p99 added under saturation (-c{args.connections}, median of paired rounds): {p99_added_loaded:+.2f} ms"
     )
     if args.json:
-        print(json.dumps({"summary": summary, "rounds": results, "ratio": ratio, "p99_added_ms": p99_added}))
+        print(
+            json.dumps(
+                {
+                    "summary": summary,
+                    "rounds": results,
+                    "ratio": ratio,
+                    "p99_added_ms": p99_added,
+                    "cpu_us_per_request": {"scorer": scorer_cpu, "gateway": gateway_cpu},
+                }
+            )
+        )
     return 0
 
 
