@@ -76,12 +76,16 @@ def _ms(text: str) -> float:
     return float(match.group(1)) * _UNITS[match.group(2)]
 
 
+WRK_CPUS: set[int] | None = None  # --pin: wrk runs on the scorer's CPU
+
+
 def run_wrk(wrk: str, url: str, script: Path, duration: int, connections: int) -> dict[str, float]:
     out = subprocess.run(
         [wrk, "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), url],
         capture_output=True,
         text=True,
         check=True,
+        preexec_fn=(lambda: os.sched_setaffinity(0, WRK_CPUS)) if WRK_CPUS else None,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     requests = int(re.search(r"(\d+) requests in", out).group(1))
@@ -116,12 +120,28 @@ def group_cpu_seconds(pgid: int) -> float:
     return total / _TICK
 
 
+def pin_group(pgid: int, cpus: set[int]) -> None:
+    """Pin every process of group ``pgid`` (nginx master + workers, gunicorn master + workers)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[2]) == pgid:
+                os.sched_setaffinity(int(stat.parent.name), cpus)
+        except (OSError, IndexError, ValueError):
+            continue
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=3, help="seconds per wrk run (default 3)")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per target (default 5)")
     parser.add_argument("--connections", type=int, default=8, help="concurrent connections (default 8)")
     parser.add_argument("--workers", type=int, default=2, help="inference server workers (default 2)")
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="scorer and wrk on CPU 0, nginx on CPU 1: the gateway has its own CPU, as the ACI sidecar "
+        "has its own reservation (needs 2+ CPUs)",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON as well")
     args = parser.parse_args()
 
@@ -148,6 +168,11 @@ def main() -> int:
             with NginxGateway(
                 settings, cert_pem=cert_pem, key_pem=key_pem, primary_key=PRIMARY, secondary_key=SECONDARY
             ) as gateway:
+                if args.pin:
+                    global WRK_CPUS
+                    WRK_CPUS = {0}
+                    pin_group(scorer.pid, {0})
+                    pin_group(gateway.pid, {1})
                 direct_url = f"http://127.0.0.1:{scorer.port}/score"
                 gateway_url = f"https://127.0.0.1:{gateway.port}/score"
                 # warm-up (connections, worker imports, TLS session cache)
@@ -192,7 +217,8 @@ def main() -> int:
     )
     print(
         f"POST /score on loopback, wrk -t1, {args.rounds} rounds x {args.duration} s per row (median shown), "
-        f"inference server workers={args.workers}, nginx worker_processes=1, {os.cpu_count()} CPUs shared"
+        f"inference server workers={args.workers}, nginx worker_processes=1, "
+        + ("pinned: scorer + wrk on CPU 0, nginx on CPU 1" if args.pin else f"{os.cpu_count()} CPUs shared")
     )
     load_after = os.getloadavg()[0]
     print(
