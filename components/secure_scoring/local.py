@@ -187,7 +187,7 @@ def _stop_group(proc: subprocess.Popen | None, first_signal: int, grace_s: float
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pgid, signal.SIGTERM)
             with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=3)
+                proc.wait(timeout=min(3.0, max(grace_s, 0.5)))
     # anything still in the group (workers of a killed master, grandchildren) goes now
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
@@ -386,10 +386,10 @@ class InferenceServer:
             time.sleep(0.05)
         return False
 
-    def stop(self) -> None:
-        """SIGTERM to the gunicorn master (graceful), then SIGKILL to anything left in its group."""
+    def stop(self, grace_s: float = 10.0) -> None:
+        """SIGTERM to the gunicorn master (graceful, up to ``grace_s``), then SIGKILL to its group."""
         proc, self._proc = self._proc, None
-        _stop_group(proc, signal.SIGTERM, 10)
+        _stop_group(proc, signal.SIGTERM, grace_s)
         if self._own_dir is not None:
             shutil.rmtree(self._own_dir, ignore_errors=True)
             self._own_dir = None
@@ -682,10 +682,10 @@ class NginxGateway:
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
 
-    def stop(self) -> None:
-        """Graceful stop (SIGQUIT: finish in-flight requests), then SIGKILL whatever is left."""
+    def stop(self, grace_s: float = 10.0) -> None:
+        """Graceful stop (SIGQUIT: finish in-flight requests, up to ``grace_s``), then SIGKILL the group."""
         proc, self._proc = self._proc, None
-        _stop_group(proc, signal.SIGQUIT, 10)
+        _stop_group(proc, signal.SIGQUIT, grace_s)
         if self._own_workdir and self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self._own_workdir = False
