@@ -47,8 +47,12 @@ def start(args: list[str]) -> tuple[subprocess.Popen, dict[str, str], queue.Queu
         if line.startswith("Press Ctrl-C"):
             break
     if not seen or not seen[-1].startswith("Press Ctrl-C"):
-        proc.kill()
-        proc.wait(timeout=10)
+        proc.terminate()  # SIGTERM: serve-local stops its servers and removes its temp dirs
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
         stderr = proc.stderr.read() if proc.stderr else ""
         pytest.fail(f"serve-local did not start: {seen} {stderr}")
     info = {}
