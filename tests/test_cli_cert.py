@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -134,6 +135,41 @@ def test_json_is_the_design_shape(files, capsys):
     assert code == 0 and json.loads(out)["ok"] is True and json.loads(out)["findings"] == []
 
 
+@pytest.mark.parametrize("host", ["10.0.0.1", "2001:db8::1", "::ffff:127.0.0.1", "[2001:db8::1]"])
+def test_ip_hostname_mismatch_advises_an_ip_san(files, capsys, host):
+    code, out, _ = run_cli(["cert", "check", "--cert", str(files["chain"]), "--hostname", host], capsys)
+    bare = host.strip("[]")
+    assert code == 1
+    assert f"ERROR hostname-mismatch: hostname '{bare}' is not covered" in out
+    assert f"fix: Have the certificate re-issued with IP:{bare} in subjectAltName" in out
+    assert "DNS:" not in out and "wildcard" not in out
+
+
+def test_der_certificate_with_the_right_key_claims_no_key_match(files, capsys):
+    base = ["cert", "check", "--cert", str(files["der"]), "--key", str(files["key"])]
+    code, out, _ = run_cli(base, capsys)
+    assert code == 1
+    assert "summary: no readable certificate; key: not checked against the certificate" in out
+    assert "matches the leaf" not in out
+    code, out, _ = run_cli([*base, "--format", "json"], capsys)
+    doc = json.loads(out)
+    assert doc["certificate"] is None and doc["key_checked"] is False and doc["key_given"] is True
+
+
+def test_expired_days_are_one_figure_in_finding_summary_and_json(files, capsys):
+    base = ["cert", "check", "--cert", str(files["chain"])]
+    code, out, _ = run_cli([*base, "--format", "json"], capsys)
+    not_after = datetime.fromisoformat(json.loads(out)["certificate"]["not_after"])
+    later = (not_after + timedelta(days=3, hours=1)).isoformat()  # 3 days 1 hour after expiry
+    code, out, _ = run_cli([*base, "--now", later], capsys)
+    assert code == 1
+    assert "(days left: -4)" in out.splitlines()[0]  # the cert-expired finding
+    assert "ago" not in out
+    assert f"expired {not_after.strftime('%Y-%m-%d %H:%M UTC')} (days left: -4)" in out.splitlines()[-2]
+    code, out, _ = run_cli([*base, "--now", later, "--format", "json"], capsys)
+    assert json.loads(out)["certificate"]["days_left"] == -4
+
+
 def test_now_option_moves_the_clock(files, capsys):
     code, out, _ = run_cli(
         ["cert", "check", "--cert", str(files["chain"]), "--now", "2031-01-01T00:00:00Z"], capsys
@@ -162,6 +198,22 @@ def test_stdin_dash(files, capsys, monkeypatch):
         (["--cert", "{chain}", "--hostname", "two words"], "--hostname: 'two words' is not a hostname"),
         (["--cert", "{chain}", "--now", "tomorrow"], "--now: 'tomorrow' is not an ISO 8601 date-time"),
         (["--cert", "-", "--key", "-"], "--key: standard input ('-') can be used for only one file"),
+        (
+            ["--cert", "{chain}", "--hostname", "scoring.example.test:443"],
+            "--hostname: 'scoring.example.test:443' includes a port (443). Fix: drop the port: pass "
+            "--hostname scoring.example.test",
+        ),
+        (
+            ["--cert", "{chain}", "--hostname", "[2001:db8::1]:8443"],
+            "includes a port (8443). Fix: drop the port: pass --hostname 2001:db8::1",
+        ),
+        (
+            ["--cert", "{chain}", "--hostname", "*.example.test"],
+            "--hostname: '*.example.test' is a wildcard pattern, not a name clients use. Fix: pass a "
+            "concrete name",
+        ),
+        (["--cert", "{chain}", "--hostname", "https://scoring.example.test"], "is a URL, not a hostname"),
+        (["--cert", "{chain}", "--hostname", "a:b:c"], "is not a hostname or IP address"),
     ],
 )
 def test_usage_errors_exit_2_with_a_clear_message(files, capsys, monkeypatch, argv, message):
@@ -252,3 +304,90 @@ def test_importing_the_inspector_does_not_import_pulumi():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert proc.stdout.strip() == "[]"
+
+
+# ------------------------------------------------------------------------------------------ dispatcher
+def _all_parsers(parser):
+    import argparse
+
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                yield from _all_parsers(child)
+
+
+def test_version(capsys):
+    from importlib import metadata
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out == f"secure-scoring {metadata.version('secure-scoring')}\n"
+
+
+def test_version_falls_back_to_unknown(monkeypatch):
+    from importlib import metadata
+
+    import secure_scoring.cli as cli
+
+    def missing(name):
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", missing)
+    assert cli.version() == "unknown"
+
+
+def test_no_parser_accepts_abbreviated_options(files, capsys):
+    from secure_scoring.cli import build_parser
+
+    parsers = list(_all_parsers(build_parser()))
+    assert {p.prog for p in parsers} >= {
+        "secure-scoring",
+        "secure-scoring cert check",
+        "secure-scoring verify",
+    }
+    assert all(p.allow_abbrev is False for p in parsers), [p.prog for p in parsers if p.allow_abbrev]
+    # '--host' used to be taken as '--hostname'
+    with pytest.raises(SystemExit) as exc:
+        main(["cert", "check", "--cert", str(files["chain"]), "--host", "localhost"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage: secure-scoring cert check" in err
+    assert "secure-scoring cert check: error: unrecognized arguments: --host localhost" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "prog", "extra"),
+    [
+        (
+            ["verify", "https://scoring.example.test", "--check-port80"],
+            "secure-scoring verify",
+            "--check-port80",
+        ),
+        (["verify", "https://scoring.example.test", "--check"], "secure-scoring verify", "--check"),
+        (["cert", "--bogus"], "secure-scoring cert", "--bogus"),
+        (["--bogus"], "secure-scoring", "--bogus"),
+    ],
+)
+def test_a_mistyped_option_shows_the_subcommands_usage(capsys, argv, prog, extra):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: {prog} ")
+    assert err.rstrip().endswith(f"{prog}: error: unrecognized arguments: {extra}")
+
+
+def test_help_texts_do_not_point_at_bare_repository_paths(capsys):
+    for argv in (["cert", "check", "--help"], ["verify", "--help"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        out = " ".join(capsys.readouterr().out.split())  # undo argparse's line wrapping
+        assert "see the project docs (docs/" in out and "in the source)" in out, out
+
+
+def test_version_imports_neither_pulumi_nor_cryptography():
+    code, modules, out = _imported_top_levels(["--version"])
+    assert code == 0 and out.startswith("secure-scoring ")
+    assert not {"pulumi", "pulumi_azure_native", "cryptography"} & modules, sorted(modules)

@@ -17,6 +17,7 @@ from secure_scoring.pem import (
     Report,
     canonical_pem,
     covers,
+    days_left,
     hostname_matches,
     inspect_bundle,
     parse_pem_certificates,
@@ -113,6 +114,8 @@ def check(cert, key, **kw) -> Report:
     report = inspect_bundle(cert, key, **kw)
     assert all(f.code in FINDING_CODES for f in report.findings)
     assert all(f.severity in ("error", "warning") and f.message and f.fix for f in report.findings)
+    pairs = [(f.code, f.message) for f in report.findings]
+    assert len(pairs) == len(set(pairs)), f"identical findings: {pairs}"
     return report
 
 
@@ -281,9 +284,13 @@ def test_key_formats_accepted(pki, bad, fmt):
 
 
 def test_cert_expired(pki, bad):
-    finding = one(check(bad.expired.chain_pem(), bad.expired.key_pem), "cert-expired")
+    report = check(bad.expired.chain_pem(), bad.expired.key_pem)
+    finding = one(report, "cert-expired")
     assert finding.message.startswith("certificate #1 (leaf, CN=expired.example.test) expired on ")
-    assert "(9 days ago)" in finding.message
+    # expired 9 days and a few seconds ago: the floor of the difference is -10, in the message, the
+    # summary and JSON alike (a "9 days ago" next to days_left -10 contradicted it)
+    assert report.days_left() == -10 and report.to_dict()["certificate"]["days_left"] == -10
+    assert "(days left: -10)" in finding.message and "ago" not in finding.message
     inter = check(bad.expired_inter_leaf.chain_pem(), None)
     assert inter.codes == ["cert-expired"]
     assert inter.findings[0].message.startswith("certificate #2 (CN=Expired Intermediate) expired on ")
@@ -294,7 +301,8 @@ def test_cert_expired(pki, bad):
 
 def test_cert_not_yet_valid(pki, bad):
     finding = one(check(bad.future.chain_pem(), bad.future.key_pem), "cert-not-yet-valid")
-    assert "not valid before" in finding.message and "(in 5 days;" in finding.message
+    # 5 days ahead minus the seconds since the certificate was made: 4 whole days and 23 hours
+    assert "not valid before" in finding.message and "(starts in 4 days 23 hours;" in finding.message
     earlier = datetime.now(UTC) - timedelta(days=3)
     assert "cert-not-yet-valid" in check(**good_kwargs(pki), now=earlier).codes
     assert "cert-not-yet-valid" not in check(**good_kwargs(pki)).codes
@@ -326,6 +334,26 @@ def test_hostname_mismatch_names_the_host_and_the_sans(pki):
     assert "exactly one left-most label" in deep.findings[0].message
 
 
+@pytest.mark.parametrize("ip", ["10.0.0.1", "2001:db8::1", "::ffff:127.0.0.1", "[2001:db8::2]"])
+def test_hostname_mismatch_for_an_ip_advises_an_ip_san_and_no_wildcard(pki, bad, ip):
+    bare = ip.strip("[]")
+    for cert in (pki.leaf, pki.wildcard):
+        finding = one(check(cert.chain_pem(), None, hostname=ip), "hostname-mismatch")
+        assert f"re-issued with IP:{bare} in subjectAltName" in finding.fix, finding.fix
+        assert "DNS:" not in finding.fix and "wildcard" not in finding.fix + finding.message
+        assert "covered only by the same IP address" in finding.message
+    cn_only = one(check(bad.cn_only.chain_pem(), None, hostname=ip), "hostname-mismatch")
+    assert f"with IP:{bare} in subjectAltName" in cn_only.fix
+
+
+def test_hostname_mismatch_wildcard_advice_names_the_wildcard(pki):
+    deep = one(check(pki.wildcard.chain_pem(), None, hostname="a.b.example.test"), "hostname-mismatch")
+    assert "DNS:a.b.example.test (or the wildcard DNS:*.b.example.test)" in deep.fix
+    # a two-label name has no parent a wildcard may cover (*.test covers nothing)
+    short = one(check(pki.leaf.chain_pem(), None, hostname="example.test"), "hostname-mismatch")
+    assert "DNS:example.test in subjectAltName" in short.fix and "wildcard" not in short.fix
+
+
 def test_no_san_without_cn_fallback(pki, bad):
     report = check(bad.cn_only.chain_pem(), bad.cn_only.key_pem, hostname="cn.example.test")
     assert report.codes == ["no-san"] and not report.ok
@@ -349,7 +377,25 @@ def test_chain_order(pki, bad):
     )
     duplicate = check(pki.leaf.chain_pem() + pki.inter.cert_pem, None)
     assert duplicate.codes == ["chain-order"] and "duplicate" in duplicate.findings[0].message
+    gap_in_order = check(pki.leaf.cert_pem + pki.root.cert_pem + pki.inter.cert_pem, None).findings[0]
+    assert (
+        "certificate #1 (leaf, CN=scoring.example.test) is followed by certificate #2 (CN=Test Root CA), "
+        "which did not issue it; its issuer is certificate #3 (CN=Test Intermediate CA)"
+    ) in gap_in_order.message
+    assert "certificate certificate" not in gap_in_order.message
     assert check(pki.leaf.full_chain_pem(), pki.leaf.key_pem).findings == []  # the root may be included
+
+
+def test_a_leaf_twice_is_one_duplicate_finding_not_an_order_error_too(pki):
+    twice = check(pki.leaf.cert_pem + pki.leaf.chain_pem(), pki.leaf.key_pem)
+    assert twice.codes == ["chain-order"], [f.message for f in twice.findings]
+    assert twice.findings[0].message == (
+        "certificate #2 (CN=scoring.example.test) is a duplicate of certificate #1"
+    )
+    # a duplicate that also breaks the order is still an order error
+    both = check(pki.inter.cert_pem + pki.leaf.cert_pem + pki.inter.cert_pem, None)
+    assert both.codes == ["chain-order", "chain-order"]
+    assert "duplicate" in both.findings[0].message and "not the first" in both.findings[1].message
 
 
 def test_chain_incomplete(pki, bad):
@@ -375,6 +421,16 @@ def test_weak_key(pki, bad):
         assert check(strong.chain_pem(), strong.key_pem).findings == []
     assert check(bad.p384.chain_pem(), None).leaf.key_description == "EC P-384"
     assert check(bad.rsa.chain_pem(), None).leaf.key_description == "RSA 2048"
+
+
+def test_ed25519_and_p521_are_unsupported_not_weak(pki, bad):
+    """The code stays weak-key (a contract), the words say what is wrong: Azure ML's TLS front end."""
+    for key, name in (("ed25519", "an Ed25519 key"), ("ec:P-521", "an EC key on curve P-521")):
+        leaf = bad.f.leaf(pki.inter, [f"{key.replace(':', '-').lower()}.example.test"], key=key)
+        finding = one(check(leaf.chain_pem(), leaf.key_pem), "weak-key")
+        assert f"has {name}, unsupported by Azure ML's TLS front end" in finding.message, finding.message
+        assert "not RSA ≥ 2048 or EC P-256/P-384" in finding.message
+        assert "weak" not in finding.message and " a Ed" not in finding.message
 
 
 def test_weak_signature(pki, bad):
@@ -473,6 +529,48 @@ def test_prefix_before_begin_line(pki):
         assert report.codes == ["cert-not-pem"] and "does not start a line" in report.findings[0].message
     indented = "".join("    " + line for line in chain.splitlines(keepends=True))
     assert "cert-not-pem" in check(indented, None).codes
+
+
+def test_indented_pem_is_one_finding_about_indentation(pki):
+    chain = pki.leaf.full_chain_pem()
+    indented = "".join("    " + line for line in chain.splitlines(keepends=True))
+    report = check(indented, pki.leaf.key_pem)
+    assert report.codes == ["cert-not-pem"], [f.message for f in report.findings]
+    message = report.findings[0].message
+    assert "the BEGIN lines of certificate blocks #1, #2, #3 do not start a line" in message
+    assert "the PEM is indented" in message and "glued" not in message
+    assert "Remove the indentation" in report.findings[0].fix
+    assert len(report.chain) == 3  # still inspected
+    glued = check(pki.leaf.cert_pem.rstrip("\n") + pki.inter.cert_pem, None).findings[0]
+    assert "block #2 does not start a line: it is glued to the previous END line" in glued.message
+    assert "indented" not in glued.message
+    text = check("subject=CN = x " + chain, None).findings[0]
+    assert "text before '-----BEGIN'" in text.message
+    key = check(chain, "  " + pki.leaf.key_pem)
+    assert key.codes == ["key-not-pem"] and "the PEM is indented" in key.findings[0].message
+
+
+def test_key_is_not_claimed_without_a_readable_certificate(pki, bad, tmp_path):
+    der = bad.f.der(pki.leaf).read_bytes()
+    report = check(der, pki.leaf.key_pem)
+    assert report.codes == ["cert-not-pem"] and report.leaf is None
+    doc = report.to_dict()
+    assert doc["certificate"] is None and doc["key_checked"] is False and doc["key_given"] is True
+    assert check(**good_kwargs(pki)).to_dict()["key_checked"] is True
+    none = check(pki.leaf.chain_pem(), None).to_dict()
+    assert none["key_checked"] is False and none["key_given"] is False
+
+
+def test_days_left_is_the_floor_of_the_exact_difference(pki):
+    end = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
+    assert days_left(end, end - timedelta(days=3, hours=1)) == 3
+    assert days_left(end, end) == 0
+    assert days_left(end, end + timedelta(seconds=1)) == -1
+    assert days_left(end, end + timedelta(days=3, hours=1)) == -4
+    leaf = check(pki.leaf.chain_pem(), None).leaf
+    later = leaf.not_after + timedelta(days=3, hours=1)
+    report = check(pki.leaf.chain_pem(), None, now=later)
+    assert report.days_left() == -4 and "(days left: -4)" in one(report, "cert-expired").message
 
 
 def test_key_file_may_hold_the_certificate_too(pki):

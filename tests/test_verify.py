@@ -230,6 +230,9 @@ def test_ip_literal_url_skips_dns(env):
     assert report.step("dns").status == SKIP
     assert report.ok, report.to_dict()
     assert report.step("certificate-hostname").status == PASS  # the pki leaf has IP SAN 127.0.0.1
+    # no SNI is sent for an IP address (RFC 6066), and the report must not claim one
+    handshake = report.step("tls-handshake").detail
+    assert handshake.endswith(", no SNI (IP address)") and "SNI 127.0.0.1" not in handshake
 
 
 @dataplane
@@ -336,7 +339,10 @@ def test_certificate_for_another_host(secure_dns):
 @dataplane
 def test_expired_certificate(secure_dns):
     report = secure_dns.verify("expired")
-    assert_only_failure(report, "certificate-expiry", "expired on", "3 days ago")
+    # valid for -3 days from 40 days ago: expired 43 days and a few seconds ago, so days left is the
+    # floor, -44, the figure cert check's JSON gives (the old "43 days ago" contradicted it)
+    assert_only_failure(report, "certificate-expiry", "expired on", "(days left: -44)")
+    assert "ago" not in report.step("certificate-expiry").detail
     assert report.step("certificate-chain").status == PASS
     assert report.step("certificate-hostname").status == PASS
     assert report.step("auth-credential").status == SKIP
@@ -364,7 +370,12 @@ def test_tls_1_0_enabled(secure_dns):
 def test_auth_turned_off(secure_dns):
     report = secure_dns.verify("auth-off")
     assert_only_failure(report, "auth-no-credential", "auth turned off", "→ 200")
-    assert report.step("auth-credential").status == PASS  # with a key it works too, of course
+    # a 200 with the key proves nothing when the request without it got a 200 too
+    step = report.step("auth-credential")
+    assert step.status == SKIP, step
+    assert step.detail.startswith(
+        "the endpoint accepts requests without a credential, so the key proves nothing"
+    )
 
 
 @dataplane
@@ -606,6 +617,14 @@ def test_cli_exit_1_text_output_and_the_key_never_printed(secure_dns):
         ),
         (["https://scoring.example.test", "--min-days", "-1"], "--min-days"),
         (["https://scoring.example.test", "--format", "xml"], "--format"),
+        (
+            ["https://127.0.0.1:18443/sc ore"],
+            "URL: 'https://127.0.0.1:18443/sc ore' contains a space, which cannot be sent in an HTTP "
+            "request line. Fix: percent-encode it (a space is %20)",
+        ),
+        (["https://127.0.0.1:18443/sc\tore"], "contains a control character ('\\t')"),
+        (["https://127.0.0.1:18443/score\x7f"], "contains a control character ('\\x7f')"),
+        (["https://scoring.example.test", "--check-port80"], "verify: error: unrecognized arguments"),
     ],
 )
 def test_cli_usage_errors_exit_2_without_traceback(args, needle):
@@ -616,6 +635,21 @@ def test_cli_usage_errors_exit_2_without_traceback(args, needle):
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
     assert time.monotonic() - started < 10  # nothing was contacted
+
+
+@pytest.mark.parametrize("name", ["SECURE_SCORING_KEY", "SECURE_SCORING_TOKEN"])
+@pytest.mark.parametrize("value", ["", "  "])
+def test_cli_empty_credential_in_the_environment_is_a_usage_error(name, value):
+    """Like --key "": an empty variable (a failed secret lookup) must not silently mean 'no key'."""
+    result = cli("https://scoring.example.test", env_vars={name: value})
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"secure-scoring verify: error: {name}: is set but empty. Fix: " in result.stderr
+    assert result.stdout == "" and "Traceback" not in result.stderr
+
+
+def test_cli_credential_with_a_line_break_in_the_environment_names_the_variable():
+    result = cli("https://scoring.example.test", env_vars={"SECURE_SCORING_KEY": "abc\ndef"})
+    assert result.returncode == 2 and "SECURE_SCORING_KEY: contains a line break" in result.stderr
 
 
 def test_cli_both_credentials_in_the_environment_is_a_usage_error():
@@ -898,6 +932,72 @@ def test_hsts_step(header, status):
     step = v._hsts_step(v._Response(401, "Unauthorized", headers, b""))
     assert step.status == status, step
     assert (step.fix is None) == (status == PASS)
+
+
+def test_non_ascii_path_is_percent_encoded():
+    assert parse_url("https://scoring.example.test/modèle/score?q=é").path == ("/mod%C3%A8le/score?q=%C3%A9")
+    assert parse_url("https://scoring.example.test/a%20b/score").path == "/a%20b/score"  # kept as given
+
+
+def test_ipv6_addresses_are_bracketed_and_ip_urls_send_no_sni(monkeypatch):
+    """[::1]:19999, not ::1:19999; no network: the TCP connection is refused by a stand-in."""
+    from secure_scoring import verify as v
+
+    assert v._hostport("::1", 19999) == "[::1]:19999" and v._hostport("10.0.0.1", 443) == "10.0.0.1:443"
+    assert parse_url("https://[::1]:19999/score").sni == "no SNI (IP address)"
+    assert parse_url("https://scoring.example.test/score").sni == "SNI scoring.example.test"
+
+    def refused(address, port, timeout):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(v, "_connect", refused)
+    report = verify("https://[::1]:19999/score", timeout=1)
+    tcp = report.step("tcp").detail
+    assert tcp.startswith("cannot connect to [::1]:19999: "), tcp
+    failure = v._handshake_failure(parse_url("https://[2001:db8::1]:8443/"), OSError("boom"))
+    assert "[2001:db8::1]:8443" in failure.detail
+    step = v._plain_http_step("http-port", parse_url("https://[::1]:19999/"), "::1", 80, 1)
+    assert "[::1]:80: " in step.detail
+
+
+@pytest.mark.parametrize(
+    ("accepted", "needle"),
+    [
+        ({"TLS 1.0"}, "accepts TLS 1.0, which is broken and must be refused"),
+        ({"TLS 1.1"}, "accepts TLS 1.1, which is broken and must be refused"),
+        ({"TLS 1.0", "TLS 1.1"}, "accepts TLS 1.0 and TLS 1.1, which are broken and must be refused"),
+    ],
+)
+def test_old_versions_wording(monkeypatch, accepted, needle):
+    from secure_scoring import verify as v
+
+    names = {
+        ssl.TLSVersion.TLSv1: "TLS 1.0",
+        ssl.TLSVersion.TLSv1_1: "TLS 1.1",
+        ssl.TLSVersion.TLSv1_2: "TLS 1.2",
+        ssl.TLSVersion.TLSv1_3: "TLS 1.3",
+    }
+
+    def probe(address, port, host, version, timeout):
+        ok = names[version] in accepted or version >= ssl.TLSVersion.TLSv1_2
+        return ("accepted", "accepted") if ok else ("refused", "refused")
+
+    monkeypatch.setattr(v, "_probe_version", probe)
+    step = v._versions_step(parse_url("https://scoring.example.test/"), "127.0.0.1", 1)
+    assert step.status == FAIL and needle in step.detail, step.detail
+
+
+def test_expiry_step_uses_the_same_days_as_cert_check():
+    from datetime import UTC, datetime, timedelta
+
+    from secure_scoring import verify as v
+    from secure_scoring.pem import days_left
+
+    now = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+    after = now - timedelta(days=3, hours=1)
+    info = {"not_after": after, "not_before": after - timedelta(days=90), "days_left": days_left(after, now)}
+    step = v._expiry_step(info, 30, None, now)
+    assert step.status == FAIL and step.detail.endswith("(days left: -4)"), step.detail
 
 
 def test_text_report_shape():

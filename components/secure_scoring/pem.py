@@ -56,6 +56,7 @@ __all__ = [
     "Report",
     "canonical_pem",
     "covers",
+    "days_left",
     "hostname_matches",
     "inspect_bundle",
     "parse_pem_certificates",
@@ -153,8 +154,9 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     chain: list[CertificateInfo] = field(default_factory=list)
     leaf_index: int = 0
-    key_checked: bool = False
+    key_checked: bool = False  # a key was given and there was a readable leaf to check it against
     checked_at: datetime | None = None
+    key_given: bool = False  # a key input was given (its format findings are reported either way)
 
     @property
     def leaf(self) -> CertificateInfo | None:
@@ -184,7 +186,7 @@ class Report:
         leaf = self.leaf
         if leaf is None or self.checked_at is None:
             return None
-        return _days_until(leaf.not_after, self.checked_at)
+        return days_left(leaf.not_after, self.checked_at)
 
     def to_dict(self) -> dict[str, Any]:
         leaf = self.leaf
@@ -198,6 +200,7 @@ class Report:
             "findings": [f.to_dict() for f in self.findings],
             "certificate": certificate,
             "chain": [c.to_dict() for c in self.chain],
+            "key_given": self.key_given,
             "key_checked": self.key_checked,
         }
 
@@ -257,6 +260,13 @@ def hostname_matches(pattern: str, hostname: str) -> bool:
         return False
 
 
+def _san_entry(hostname: str) -> str:
+    """The subjectAltName entry that covers ``hostname``, as openssl's -addext writes it."""
+    if _as_ip(hostname) is not None:
+        return f"IP:{hostname.strip().strip('[]').lower()}"
+    return f"DNS:{_normalize_host(hostname)}"
+
+
 def covers(hostnames: Sequence[str], hostname: str) -> bool:
     """True when any of the certificate's ``hostnames`` (SAN entries) covers ``hostname``."""
     return any(hostname_matches(p, hostname) for p in hostnames)
@@ -271,6 +281,9 @@ class _Block:
     headers: dict[str, str]
     error: str | None = None
     at_line_start: bool = True
+    # what precedes the BEGIN line on its line: None (nothing), "indented" (spaces/tabs only),
+    # "glued" (a previous END line) or "text"
+    prefix: str | None = None
 
 
 @dataclass
@@ -316,7 +329,26 @@ def _split_pem(data: bytes) -> _Parsed:
         at_line_start = (
             start == 0 or data[start - 1 : start] in (b"\n", b"\r") or data[:start] == b"\xef\xbb\xbf"
         )
-        block = _Block(label=label, index=len(blocks) + 1, der=None, headers={}, at_line_start=at_line_start)
+        prefix = None
+        if not at_line_start:
+            line_start = max(data.rfind(b"\n", 0, start), data.rfind(b"\r", 0, start)) + 1
+            before = data[line_start:start]
+            if before.startswith(b"\xef\xbb\xbf") and line_start == 0:
+                before = before[3:]
+            if not before.strip(b" \t\v\f"):
+                prefix = "indented"
+            elif before.rstrip(b" \t").endswith(b"-----") and _END_RE.search(before):
+                prefix = "glued"
+            else:
+                prefix = "text"
+        block = _Block(
+            label=label,
+            index=len(blocks) + 1,
+            der=None,
+            headers={},
+            at_line_start=at_line_start,
+            prefix=prefix,
+        )
         blocks.append(block)
         if label != end_label:
             block.error = (
@@ -401,14 +433,27 @@ def _utc(when: datetime) -> datetime:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
-def _days_until(when: datetime, now: datetime) -> int:
-    seconds = (when - now).total_seconds()
-    days = int(seconds // 86400)
-    return days
+def days_left(not_after: datetime, now: datetime) -> int:
+    """Whole days from ``now`` until ``not_after``: the floor of the exact difference, so negative once
+    expired (-1 during the first day after notAfter). Every days figure of the report (finding
+    messages, the summary, JSON ``days_left``, ``secure-scoring verify``) comes from this function."""
+    return int((not_after - now).total_seconds() // 86400)
 
 
 def _fmt_date(when: datetime) -> str:
     return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _expired_for(not_after: datetime, now: datetime) -> str:
+    """'days left: -4', the figure JSON ``days_left`` and the summary show (see :func:`days_left`)."""
+    return f"days left: {days_left(not_after, now)}"
+
+
+def _starts_in(not_before: datetime, now: datetime) -> str:
+    """'starts in 4 days 23 hours': days by :func:`days_left`, then the whole hours that remain."""
+    days = days_left(not_before, now)
+    hours = int((not_before - now - timedelta(days=days)).total_seconds() // 3600)
+    return f"starts in {days} day{'s' if days != 1 else ''} {hours} hour{'s' if hours != 1 else ''}"
 
 
 def _key_description(key: Any) -> str:
@@ -433,10 +478,19 @@ def _key_weakness(key: Any) -> str | None:
     if isinstance(key, ec.EllipticCurvePublicKey):
         if key.curve.name in ACCEPTED_CURVES:
             return None
-        return f"an EC key on curve {_CURVE_NAMES.get(key.curve.name, key.curve.name)} (only P-256 and P-384 are accepted)"
+        return f"an EC key on curve {_CURVE_NAMES.get(key.curve.name, key.curve.name)}, {_UNSUPPORTED_KEY}"
     if isinstance(key, dsa.DSAPublicKey):
-        return f"a DSA key ({key.key_size} bits); DSA is not accepted for TLS server certificates"
-    return f"a {_key_description(key)} key, which Azure ML and common TLS clients do not accept"
+        return f"a DSA key ({key.key_size} bits), {_UNSUPPORTED_KEY}"
+    return f"{_with_article(_key_description(key))} key, {_UNSUPPORTED_KEY}"
+
+
+# not weak cryptography, but not what the endpoints' TLS front end serves (finding code stays weak-key)
+_UNSUPPORTED_KEY = "unsupported by Azure ML's TLS front end (not RSA ≥ 2048 or EC P-256/P-384)"
+
+
+def _with_article(noun: str) -> str:
+    """'an Ed25519', 'an RSA 1024', 'a DSA 2048': the article by the sound of the first letter."""
+    return ("an " if noun[:1].upper() in "AEFHILMNORSX" else "a ") + noun
 
 
 def _public_der(key: Any) -> bytes | None:
@@ -650,6 +704,37 @@ _FIX_WEAK_KEY = (
 )
 
 
+def _misplaced_begin(src: str, what: str, numbers: list[int], kind: str) -> tuple[str, str]:
+    """(message, fix) for BEGIN lines that do not start a line, one finding per cause for the file."""
+    if numbers:
+        plural = len(numbers) > 1
+        blocks = f"{what} block{'s' if plural else ''} " + ", ".join(f"#{n}" for n in numbers)
+        lines = f"the BEGIN line{'s' if plural else ''} of {blocks} {'do' if plural else 'does'}"
+    else:
+        lines = f"the BEGIN line of the {what} block does"
+    skip = "OpenSSL and nginx skip such a block or reject the file ('bad end line')"
+    if kind == "indented":
+        return (
+            f"{src}: {lines} not start a line: the PEM is indented (spaces or tabs before "
+            f"'-----BEGIN', as when it is pasted from YAML or JSON); {skip}",
+            "Remove the indentation so that every line of the PEM starts in column 1, e.g. "
+            "sed 's/^[[:space:]]*//' in.pem > out.pem (in YAML, use a block scalar such as 'cert: |' "
+            "whose content the parser un-indents)",
+        )
+    if kind == "glued":
+        return (
+            f"{src}: {lines} not start a line: it is glued to the previous END line "
+            f"('-----END CERTIFICATE----------BEGIN CERTIFICATE-----', files concatenated without a final "
+            f"newline); {skip}",
+            "Put a newline after every '-----END' line (when concatenating: cat leaf.pem intermediate.pem, "
+            "each file ending in a newline)",
+        )
+    return (
+        f"{src}: {lines} not start a line: there is text before '-----BEGIN' on the same line; {skip}",
+        "Put every '-----BEGIN' and '-----END' line on its own line, starting in column 1",
+    )
+
+
 # --------------------------------------------------------------------------------------------- inspection
 class _Inspector:
     def __init__(
@@ -711,6 +796,7 @@ class _Inspector:
         certs: list[_Cert] = []
         other_labels: list[str] = []
         cert_blocks = 0
+        misplaced: dict[str, list[int]] = {}  # kind of prefix → certificate block numbers
         for block in parsed.blocks:
             if block.label not in _CERT_LABELS:
                 other_labels.append(block.label)
@@ -750,16 +836,10 @@ class _Inspector:
                 )
                 continue
             if not block.at_line_start:
-                self.add(
-                    "cert-not-pem",
-                    f"{src}: the BEGIN line of {position} does not start a line (a previous block glued "
-                    "to it as '-----END CERTIFICATE----------BEGIN CERTIFICATE-----', or text or spaces before "
-                    "it); OpenSSL and nginx skip such a block or reject the file ('bad end line')",
-                    "Put every '-----BEGIN' and '-----END' line on its own line, starting in column 1, with "
-                    "a newline after each END line (when concatenating: cat leaf.pem intermediate.pem, "
-                    "each file ending in a newline)",
-                )
+                misplaced.setdefault(block.prefix or "text", []).append(cert_blocks)
             certs.append(info)
+        for kind, numbers in misplaced.items():
+            self.add("cert-not-pem", *_misplaced_begin(src, "certificate", numbers, kind))
         if not certs:
             if other_labels and not any(f.code == "cert-not-pem" for f in self.findings):
                 found = ", ".join(sorted(set(other_labels)))
@@ -927,12 +1007,7 @@ class _Inspector:
             )
             return None
         if not block.at_line_start:
-            self.add(
-                "key-not-pem",
-                f"{src}: the '-----BEGIN {label}-----' line does not start a line (glued or indented); "
-                "OpenSSL and nginx cannot read it",
-                "Put the BEGIN and END lines on their own lines, starting in column 1",
-            )
+            self.add("key-not-pem", *_misplaced_begin(src, f"'{label}'", [], block.prefix or "text"))
         return key
 
     # ---- checks on parsed certificates
@@ -981,10 +1056,9 @@ class _Inspector:
         for c in certs:
             label = c.label(leaf_index)
             if c.not_after <= self.now:
-                days = _days_until(self.now, c.not_after)
                 self.add(
                     "cert-expired",
-                    f"{label} expired on {_fmt_date(c.not_after)} ({days} days ago)",
+                    f"{label} expired on {_fmt_date(c.not_after)} ({_expired_for(c.not_after, self.now)})",
                     "Renew the certificate with your CA (same hostnames, new validity) and deploy the new chain"
                     if c.index == leaf_index
                     else "Get the current certificate of this CA from your CA and rebuild the chain file",
@@ -993,15 +1067,15 @@ class _Inspector:
                 self.add(
                     "cert-not-yet-valid",
                     f"{label} is not valid before {_fmt_date(c.not_before)} "
-                    f"(in {_days_until(c.not_before, self.now) + 1} days; checked at {_fmt_date(self.now)})",
+                    f"({_starts_in(c.not_before, self.now)}; checked at {_fmt_date(self.now)})",
                     "Deploy it once it is valid, check the clock of the machine that issued it, or have it "
                     "re-issued with a start date in the past",
                 )
             elif c.not_after - self.now < timedelta(days=self.min_days):
-                days = _days_until(c.not_after, self.now)
+                days = days_left(c.not_after, self.now)
                 self.add(
                     "cert-expiring-soon",
-                    f"{label} expires on {_fmt_date(c.not_after)}, in {days} days "
+                    f"{label} expires on {_fmt_date(c.not_after)}, in {days} day{'s' if days != 1 else ''} "
                     f"(the minimum is {self.min_days} days)",
                     "Renew it now and deploy the new chain; Azure ML does not renew custom certificates",
                     WARNING,
@@ -1031,7 +1105,7 @@ class _Inspector:
                     self.add(
                         "hostname-mismatch",
                         f"hostname '{host}' is not in {label}: no subjectAltName, CN={cn or 'none'}",
-                        f"Have the certificate re-issued with DNS:{host} in subjectAltName",
+                        f"Have the certificate re-issued with {_san_entry(host)} in subjectAltName",
                     )
             return
         for host in self.hostnames:
@@ -1039,13 +1113,20 @@ class _Inspector:
                 continue
             sans = ", ".join(leaf.hostnames)
             hint = ""
-            if any(p.startswith("*.") for p in leaf.hostnames):
+            is_ip = _as_ip(host) is not None
+            if is_ip:
+                hint = " (an IP address is covered only by the same IP address SAN entry)"
+            elif any(p.startswith("*.") for p in leaf.hostnames):
                 hint = " (a wildcard covers exactly one left-most label, not the bare domain or deeper names)"
+            wanted = _san_entry(host)
+            labels = _normalize_host(host).split(".")
+            if not is_ip and len(labels) >= 3 and all(labels[1:]):  # *.com would cover nothing
+                wanted += f" (or the wildcard DNS:*.{'.'.join(labels[1:])})"
             self.add(
                 "hostname-mismatch",
                 f"hostname '{host}' is not covered by {label}; its subjectAltName has: {sans}{hint}",
-                f"Have the certificate re-issued with DNS:{host} (or a wildcard for its parent domain) in "
-                f"subjectAltName, or use a hostname it covers ({sans})",
+                f"Have the certificate re-issued with {wanted} in subjectAltName, or use a hostname it "
+                f"covers ({sans})",
             )
 
     def check_chain(self, certs: list[_Cert], leaf_index: int) -> None:
@@ -1077,22 +1158,25 @@ class _Inspector:
             )
         leftovers = [c for c in leftovers if c not in duplicates]
         gap = not cur.self_signed
-        # order of the chain in the file
-        positions = [c.index for c in path]
-        if positions != list(range(len(path))):
-            order = ", ".join(f"#{p + 1}" for p in positions)
-            if positions[0] != 0:
+        # order of the chain in the file; duplicates are reported above and do not count here
+        in_file = [c for c in certs if c not in duplicates]
+        rank = {c.index: r for r, c in enumerate(in_file)}
+        ranks = [rank[c.index] for c in path]
+        if ranks != list(range(len(path))):
+            order = ", ".join(f"#{c.index + 1}" for c in path)
+            if ranks[0] != 0:
                 msg = (
                     f"the leaf {leaf.label(leaf_index)} is not the first certificate of the file "
                     f"(#1 is {certs[0].subject}); servers take the first certificate as the leaf"
                 )
             else:
-                k = next(i for i, p in enumerate(positions) if p != i)
+                k = next(i for i, r in enumerate(ranks) if r != i)
                 child = path[k - 1]
-                nxt = certs[k] if k < len(certs) else None
+                nxt = in_file[k] if k < len(in_file) else None
                 msg = (
-                    f"{child.label(leaf_index)} is not issued by the next certificate "
-                    f"{nxt.label(leaf_index) if nxt else '(none)'}; its issuer is {path[k].label(leaf_index)}"
+                    f"{child.label(leaf_index)} is followed by "
+                    f"{nxt.label(leaf_index) if nxt else 'nothing'}, which did not issue it; its issuer is "
+                    f"{path[k].label(leaf_index)}"
                 )
             self.add("chain-order", f"{msg}. Expected order: {order}", _FIX_CHAIN_ORDER)
         # completeness
@@ -1288,7 +1372,8 @@ def inspect_bundle(
     """Inspect a certificate chain (PEM, leaf first) and its private key. Never raises.
 
     ``key=None`` skips the key checks (``Report.key_checked`` is False); a key input without a private
-    key gives ``no-key``. ``hostname``: one name or several, each must be covered by the leaf's SAN.
+    key gives ``no-key``. ``key_checked`` is also False when no certificate could be read (the key's
+    own format is still checked; ``key_given`` says a key was supplied). ``hostname``: one name or several, each must be covered by the leaf's SAN.
     ``environment`` in ``PRODUCTION_ENVIRONMENTS`` makes ``self-signed`` an error. ``min_days``: the
     ``cert-expiring-soon`` horizon. ``now`` defaults to the current time (naive means UTC).
     ``cert_name``/``key_name`` name the inputs in messages and fix commands (file names in the CLI).
@@ -1310,11 +1395,13 @@ def inspect_bundle(
         cert_name=str(cert_name),
         key_name=str(key_name),
     )
-    report = Report(checked_at=when, key_checked=key is not None)
+    report = Report(checked_at=when, key_given=key is not None)
     try:
         certs = inspector.parse_certificates(cert)
         keys = inspector.parse_key(key) if key is not None else []
         report.chain = [c.info() for c in certs]
+        # without a readable certificate there is no leaf to check the key against: claim nothing
+        report.key_checked = key is not None and bool(certs)
         if certs:
             private_key = _choose_key(keys, certs)
             leaf_index = inspector.pick_leaf(certs, private_key)

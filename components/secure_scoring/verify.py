@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from .errors import UsageError
 
@@ -146,6 +146,16 @@ class Target:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return host if self.port == 443 else f"{host}:{self.port}"
 
+    @property
+    def sni(self) -> str:
+        """What the TLS client sends as server name: nothing for an IP address (RFC 6066 forbids it)."""
+        return "no SNI (IP address)" if self.host_is_ip else f"SNI {self.host}"
+
+
+def _hostport(host: str, port: int) -> str:
+    """``host:port`` with an IPv6 address in brackets: ``[::1]:443``."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
 
 @dataclass(frozen=True)
 class DnsServer:
@@ -165,6 +175,15 @@ def parse_url(url: str) -> Target:
     text = url.strip()
     if "://" not in text:
         raise UsageError("URL", f"{text!r} has no scheme", "start it with https:// (" + fix + ")")
+    bad = next((ch for ch in text if ord(ch) <= 0x20 or 0x7F <= ord(ch) <= 0x9F), None)
+    if bad is not None:
+        what = "a space" if bad == " " else f"a control character ({bad!r})"
+        raise UsageError(
+            "URL",
+            f"{text!r} contains {what}, which cannot be sent in an HTTP request line",
+            "percent-encode it (a space is %20) and quote the URL in the shell, e.g. "
+            "https://scoring.example.com/my%20model/score",
+        )
     try:
         parts = urlsplit(text)
         port = parts.port
@@ -197,6 +216,8 @@ def parse_url(url: str) -> Target:
     path = parts.path if parts.path not in ("", "/") else DEFAULT_SCORING_PATH
     if parts.query:
         path += "?" + parts.query
+    # non-ASCII characters (an IRI) go on the wire percent-encoded as UTF-8, as browsers send them
+    path = quote(path, safe="!#$%&'()*+,/:;=?@[]~")
     return Target(url=text, host=host, port=port or 443, path=path, host_is_ip=host_is_ip)
 
 
@@ -537,9 +558,11 @@ def _describe_cert(der: bytes, now: datetime) -> dict[str, Any]:
         has_san = True
     except x509.ExtensionNotFound:
         names, has_san = [], False
+    from .pem import days_left as _days_left
+
     not_before = cert.not_valid_before_utc
     not_after = cert.not_valid_after_utc
-    days_left = int((not_after - now).total_seconds() // 86400)
+    days_left = _days_left(not_after, now)  # the same figure as cert check's days_left
     return {
         "subject": cert.subject.rfc4514_string() or "(empty)",
         "issuer": cert.issuer.rfc4514_string() or "(empty)",
@@ -596,7 +619,7 @@ def _tls_steps(
         assert cert_der is not None
         info = _describe_cert(cert_der, now)
         steps = [
-            Step("tls-handshake", PASS, f"{version}, {cipher}, SNI {host}"),
+            Step("tls-handshake", PASS, f"{version}, {cipher}, {target.sni}"),
             Step("certificate-chain", PASS, f"issued by {info['issuer']}, verified with {trust}"),
             Step(
                 "certificate-hostname",
@@ -631,7 +654,7 @@ def _tls_steps(
                 [_handshake_failure(target, exc), *_skipped_cert_steps("no TLS handshake")], None, False
             )
     info = _describe_cert(cert_der, now)
-    steps = [Step("tls-handshake", PASS, f"{version}, {cipher}, SNI {host}")]
+    steps = [Step("tls-handshake", PASS, f"{version}, {cipher}, {target.sni}")]
 
     dates_error = chain_error is not None and chain_error.verify_code in (_X509_EXPIRED, _X509_NOT_YET_VALID)
     if chain_error is None or dates_error:
@@ -685,13 +708,13 @@ def _handshake_failure(target: Target, exc: BaseException) -> Step:
     reason = _ssl_reason(exc)
     lowered = reason.lower().replace("_", " ")
     if "wrong version number" in lowered or "record layer failure" in lowered or "http request" in lowered:
-        detail = f"no TLS on {target.host}:{target.port}: the server answered something else ({reason}), likely plain HTTP"
+        detail = f"no TLS on {_hostport(target.host, target.port)}: the server answered something else ({reason}), likely plain HTTP"
         fix = "serve HTTPS on this port (the gateway listens with TLS only); never expose the scorer's plain HTTP port"
     elif "unsupported protocol" in lowered or "protocol version" in lowered:
         detail = f"no TLS 1.2 or newer handshake: {reason} (the server offers only older versions)"
         fix = "enable TLS 1.2 and 1.3 (gateway min_tls_version '1.2'); TLS 1.0/1.1 are refused by clients"
     else:
-        detail = f"TLS handshake with {target.host}:{target.port} failed: {reason}"
+        detail = f"TLS handshake with {_hostport(target.host, target.port)} failed: {reason}"
         fix = "check that the port serves HTTPS with a certificate and key that match (secure-scoring cert check)"
     return Step("tls-handshake", FAIL, detail, fix)
 
@@ -739,12 +762,11 @@ def _expiry_step(
     days_left = info["days_left"]
     after, before = info["not_after"], info["not_before"]
     renew = "renew it and deploy the new certificate: see docs/runbooks/certificate-renewal.md"
-    if after < now:
-        ago = (now - after).days
+    if after <= now:
         return Step(
             "certificate-expiry",
             FAIL,
-            f"the certificate expired on {_fmt_date(after)} ({ago} day{'s' if ago != 1 else ''} ago)",
+            f"the certificate expired on {_fmt_date(after)} (days left: {days_left})",
             renew,
         )
     if before > now:
@@ -824,7 +846,8 @@ def _versions_step(target: Target, address: str, timeout: float, *, handshake_fa
         return Step(
             "tls-versions",
             FAIL,
-            f"the server accepts {' and '.join(old_accepted)}, which are broken and must be refused: {detail}",
+            f"the server accepts {' and '.join(old_accepted)}, "
+            f"{'which are' if len(old_accepted) > 1 else 'which is'} broken and must be refused: {detail}",
             "allow only TLS 1.2 and 1.3 (gateway min_tls_version '1.2', nginx 'ssl_protocols TLSv1.2 "
             "TLSv1.3'); on AKS the inference router enforces 1.2",
         )
@@ -960,7 +983,7 @@ def _plain_http_step(name: str, target: Target, address: str, port: int, timeout
     host = f"[{target.host}]" if ":" in target.host else target.host
     host_header = host if port == 80 else f"{host}:{port}"
     verdict, detail = _plain_http_probe(address, port, host_header, timeout)
-    where = f"{address}:{port}"
+    where = _hostport(address, port)
     if verdict == "served":
         return Step(
             name,
@@ -1022,6 +1045,7 @@ def _auth_steps(
     headers = {"Content-Type": "application/json"}
     steps: list[Step] = []
     response: _Response | None = None
+    auth_off = False  # the request without a credential was served
     assert tls.http_context is not None
     over = "" if tls.verified else " (sent over a connection whose certificate did not verify)"
     try:
@@ -1053,6 +1077,7 @@ def _auth_steps(
                 )
             )
         elif 200 <= status < 300:
+            auth_off = True
             steps.append(
                 Step(
                     "auth-no-credential",
@@ -1080,6 +1105,17 @@ def _auth_steps(
                 "auth-credential",
                 SKIP,
                 "no key or token given (--key / SECURE_SCORING_KEY, --token / SECURE_SCORING_TOKEN)",
+            )
+        )
+    elif auth_off:
+        steps.append(
+            Step(
+                "auth-credential",
+                SKIP,
+                f"the endpoint accepts requests without a credential, so the {credential_kind} proves "
+                f"nothing (the {credential_kind} was not sent)",
+                "turn authentication on first (see auth-no-credential), then verify again with the "
+                f"{credential_kind}",
             )
         )
     elif not tls.verified:
@@ -1217,8 +1253,8 @@ def verify(
         dns_step = Step(
             "dns",
             SKIP,
-            f"not looked up: checking {address} as given (--connect-to); {target.host} is used for SNI, "
-            "the certificate and Host",
+            f"not looked up: checking {address} as given (--connect-to); {target.host} is used for "
+            + ("the certificate and Host" if target.host_is_ip else "SNI, the certificate and Host"),
         )
     else:
         dns_step, address = _dns_step(target, server, expect_ip, expect_target, timeout)
@@ -1235,7 +1271,7 @@ def verify(
             Step(
                 "tcp",
                 FAIL,
-                f"cannot connect to {address}:{target.port}: {_ssl_reason(exc)}",
+                f"cannot connect to {_hostport(address, target.port)}: {_ssl_reason(exc)}",
                 f"check that the endpoint is running and that port {target.port} is open to you (ACI exposes "
                 "443; on AKS the load balancer and network security group must allow it)",
             )
@@ -1246,7 +1282,7 @@ def verify(
         Step(
             "tcp",
             PASS,
-            f"connected to {address}:{target.port} in {(time.monotonic() - started) * 1000:.0f} ms",
+            f"connected to {_hostport(address, target.port)} in {(time.monotonic() - started) * 1000:.0f} ms",
         )
     )
 

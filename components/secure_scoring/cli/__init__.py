@@ -17,12 +17,62 @@ SUBCOMMANDS = (
 )
 
 
+DISTRIBUTION = "secure-scoring"
+
+
+def version() -> str:
+    """The installed distribution's version, or "unknown" (e.g. run from a source tree not installed)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: looks the version up only when asked (start-up stays fast)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: object) -> None:
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, **kwargs)  # type: ignore[arg-type]
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object, **_kwargs: object) -> None:
+        sys.stdout.write(f"{parser.prog} {version()}\n")
+        parser.exit(0)
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> argparse._SubParsersAction | None:
+    return next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+
+
+def _no_abbreviations(parser: argparse.ArgumentParser) -> None:
+    """``allow_abbrev=False`` on ``parser`` and every (nested) subcommand parser: '--check' must not
+    silently mean '--check-port-80', and options added later cannot change what an abbreviation means."""
+    parser.allow_abbrev = False
+    action = _subparsers(parser)
+    if action is not None:
+        for child in action.choices.values():
+            _no_abbreviations(child)
+
+
+def _chosen_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The innermost subcommand parser selected by ``args`` (``parser`` itself when none was)."""
+    while True:
+        action = _subparsers(parser)
+        name = getattr(args, action.dest, None) if action is not None else None
+        if action is None or name not in action.choices:
+            return parser
+        parser = action.choices[name]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="secure-scoring",
         description="TLS, DNS and authentication for Azure ML scoring endpoints: inspect certificates, "
         "gate Pulumi programs offline, run the gateway locally, verify a live endpoint.",
+        allow_abbrev=False,
     )
+    parser.add_argument("--version", action=_VersionAction, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for _name, module in SUBCOMMANDS:
         try:
@@ -32,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         mod.register(sub)
+    _no_abbreviations(parser)
     return parser
 
 
@@ -39,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     from ..errors import SecureScoringError, UsageError
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:  # report it where it was typed: the subcommand's usage line and name
+        _chosen_parser(parser, args).error(f"unrecognized arguments: {' '.join(extras)}")
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)

@@ -32,7 +32,7 @@ def register(subparsers: Any) -> None:
             "signature strength, self-signed, CA:TRUE leaf, serverAuth usage. Exit 0 when usable "
             "(warnings allowed), 1 when any error is found, 2 on a usage error."
         ),
-        epilog="Finding codes and fixes: docs/cert-check.md",
+        epilog="Finding codes and fixes: see the project docs (docs/cert-check.md in the source).",
     )
     check.add_argument(
         "--cert", required=True, metavar="FILE", help="certificate chain, PEM, leaf first ('-' = stdin)"
@@ -143,17 +143,57 @@ def _parse_now(text: str | None):
 
 
 def _check_hostnames(hostnames: list[str]) -> list[str]:
+    import ipaddress
+
     from ..errors import UsageError
 
+    example = "e.g. --hostname scoring.example.com"
     out: list[str] = []
     for host in hostnames:
         name = host.strip()
+        if "://" in name:
+            raise UsageError(
+                "--hostname", f"{host!r} is a URL, not a hostname", f"pass only the host part, {example}"
+            )
         if not name or any(ch.isspace() for ch in name) or "/" in name or len(name) > 253:
             raise UsageError(
                 "--hostname",
                 f"{host!r} is not a hostname",
-                "pass the DNS name or IP address clients use, e.g. --hostname scoring.example.com",
+                f"pass the DNS name or IP address clients use, {example}",
             )
+        if "*" in name:
+            raise UsageError(
+                "--hostname",
+                f"{host!r} is a wildcard pattern, not a name clients use",
+                "pass a concrete name clients connect to (e.g. --hostname api.example.org); the check "
+                "tells whether the certificate's wildcard covers it",
+            )
+        bracketed = name.startswith("[")
+        if bracketed:
+            inner, _, rest = name[1:].partition("]")
+            if rest:
+                raise UsageError(
+                    "--hostname",
+                    f"{host!r} includes a port ({rest.lstrip(':')})",
+                    f"drop the port: pass --hostname {inner} (a certificate covers names, not ports)",
+                )
+            name = inner
+        if ":" in name:
+            try:
+                ipaddress.ip_address(name)  # an IPv6 address
+            except ValueError:
+                if not bracketed and name.count(":") == 1:
+                    bare, port = name.split(":")
+                    raise UsageError(
+                        "--hostname",
+                        f"{host!r} includes a port ({port})",
+                        f"drop the port: pass --hostname {bare} (a certificate covers names, not ports)",
+                    ) from None
+                raise UsageError(
+                    "--hostname",
+                    f"{host!r} is not a hostname or IP address",
+                    f"pass the DNS name or IP address clients use, {example}",
+                ) from None
         out.append(name)
     return out
 
@@ -205,14 +245,26 @@ def render_text(report: Any, *, hostnames: list[str], environment: str) -> str:
             f"chain of {count} certificate{'s' if count != 1 else ''})"
         )
         parts.append(f"SANs: {', '.join(leaf.hostnames) or 'none'}")
-        parts.append(
-            f"expires {leaf.not_after.strftime('%Y-%m-%d %H:%M UTC')} ({report.days_left()} days left)"
-        )
+        days = report.days_left()
+        when = leaf.not_after.strftime("%Y-%m-%d %H:%M UTC")
+        if days is not None and leaf.not_after <= (report.checked_at or leaf.not_after):
+            parts.append(f"expired {when} (days left: {days})")
+        else:
+            parts.append(f"expires {when} ({days} days left)")
     else:
         parts.append("no readable certificate")
-    if not report.key_checked:
+    key_problem = any(
+        f.code in ("no-key", "key-not-pem", "key-encrypted", "key-mismatch") for f in report.findings
+    )
+    if not report.key_given:
         parts.append("key: not checked (no --key given)")
-    elif any(f.code in ("no-key", "key-not-pem", "key-encrypted", "key-mismatch") for f in report.findings):
+    elif not report.key_checked:
+        parts.append(
+            "key: not usable (see the findings above)"
+            if key_problem
+            else "key: not checked against the certificate (no readable certificate)"
+        )
+    elif key_problem:
         parts.append("key: not usable (see the findings above)")
     else:
         parts.append("key: matches the leaf")

@@ -30,7 +30,8 @@ def register(subparsers: Any) -> None:
         ),
         epilog=(
             f"Keys stay out of shell history when passed through the environment: {KEY_ENV} "
-            f"(or {TOKEN_ENV}). Steps, JSON shape and fixes: docs/verify.md"
+            f"(or {TOKEN_ENV}). Steps, JSON shape and fixes: see the project docs (docs/verify.md in "
+            "the source)."
         ),
     )
     parser.add_argument(
@@ -130,7 +131,18 @@ def _credential(args: argparse.Namespace) -> tuple[str | None, str | None]:
 
     if args.key is not None or args.token is not None:
         return args.key, args.token
-    key, token = os.environ.get(KEY_ENV) or None, os.environ.get(TOKEN_ENV) or None
+    key, token = os.environ.get(KEY_ENV), os.environ.get(TOKEN_ENV)
+    for name, value in ((KEY_ENV, key), (TOKEN_ENV, token)):
+        if value is not None and not value.strip():
+            # like --key "": an empty credential is a mistake (a failed secret lookup), not "no key"
+            raise UsageError(
+                name,
+                "is set but empty",
+                f"put the {'key' if name == KEY_ENV else 'token'} in it, or unset it "
+                f"(unset {name}) to check without a credential",
+            )
+        if value is not None and any(c in value for c in "\r\n\0"):
+            raise UsageError(name, "contains a line break", "set it to the credential exactly as issued")
     if key is not None and token is not None:
         raise UsageError(
             f"{KEY_ENV}/{TOKEN_ENV}",
