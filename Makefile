@@ -27,7 +27,7 @@ $(UV_TOOL)/bin/uv:
 uv: $(if $(HAVE_UV),,$(UV_TOOL)/bin/uv)
 
 $(BIN)/secure-scoring: pyproject.toml requirements/main.txt | uv
-	$(UV) venv -q --allow-existing --python $$($(PYTHON) -c 'import sys; print(sys.executable)') $(VENV)
+	$(UV) venv -q --seed --allow-existing --python $$($(PYTHON) -c 'import sys; print(sys.executable)') $(VENV)
 	$(UV) pip sync -q --python $(BIN)/python requirements/main.txt
 	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
 	@touch $@
