@@ -22,7 +22,8 @@ Finding codes (``FINDING_CODES``; severity ``error`` unless noted):
 ``no-san``                    the leaf has no subjectAltName (clients ignore the CN)
 ``chain-order``               the file is not leaf first, each certificate issued by the next
 ``chain-incomplete``          an issuer is missing (a leaf alone, or a gap in the chain)
-``weak-key``                  RSA < 2048, EC other than P-256/P-384, DSA, or an unsupported type
+``weak-key``                  RSA < 2048 (weak); EC other than P-256/P-384, DSA, Ed25519/Ed448 or
+                              another type (unsupported by Azure ML's TLS front end)
 ``weak-signature``            SHA-1 or MD5 signature (self-signed roots excepted)
 ``self-signed``               self-signed leaf (error in production, warning elsewhere)
 ``ca-as-leaf``                the leaf has basicConstraints CA:TRUE

@@ -10,7 +10,7 @@ Steps (names are stable; automation keys on them):
                           (dnspython, the system resolver is never read) or the system resolver;
                           compared with ``expect_ip`` / ``expect_target``.
 ``tcp``                   a TCP connection to the resolved address on the URL's port (443).
-``tls-handshake``         a TLS handshake (TLS 1.2 or newer) with SNI = the URL's host.
+``tls-handshake``         a TLS handshake (TLS 1.2 or newer) with SNI = the URL's host (no SNI for an IP).
 ``certificate-chain``     the chain verifies against ``ca_bundle`` (or the system's trust store).
 ``certificate-hostname``  the certificate's subjectAltName covers the URL's host (RFC 6125).
 ``certificate-expiry``    valid now; days left (``warn`` under ``min_days``).
@@ -18,7 +18,8 @@ Steps (names are stable; automation keys on them):
 ``plain-http``            plain HTTP on the same port gets no normal HTTP answer.
 ``http-port``             optional (``http_port``, e.g. 80): that port serves no plain HTTP either.
 ``auth-no-credential``    ``POST <path>`` without credential is refused with 401.
-``auth-credential``       the same request with ``Authorization: Bearer <key or token>`` is not refused.
+``auth-credential``       the same request with ``Authorization: Bearer <key or token>`` is not refused
+                          (skipped, the credential unsent, when the request without one was served).
 ``hsts``                  HTTPS responses carry ``Strict-Transport-Security`` with a max-age.
 
 Safety rules: every connection goes to the one address DNS gave (or the URL's IP literal); when DNS
