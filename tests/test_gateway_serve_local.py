@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -237,6 +239,9 @@ def test_hostname_not_covered_is_refused(bundle) -> None:
         (["--model-dir", "/nonexistent/model"], "--model-dir"),
         (["--max-body-size", "10m;"], "--max-body-size"),
         (["--port", "70000"], "expected 0..65535"),
+        # a wildcard is no name a client connects to: ask for a concrete one
+        (["--hostname", "*.example.test"], "e.g. --hostname a.example.test"),
+        (["--hostname", "."], "--hostname"),
     ],
 )
 def test_usage_errors_exit_2_with_the_option_named(bundle, extra, words) -> None:
@@ -254,3 +259,175 @@ def test_missing_cert_file_is_a_usage_error() -> None:
     )
     assert result.returncode == 2
     assert "--cert" in result.stderr and "does not exist" in result.stderr
+
+
+def test_a_port_in_use_is_refused_before_anything_starts(bundle) -> None:
+    chain, key = bundle
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        result = run_cli(
+            "--entry-script",
+            str(SCORING_APP / "score.py"),
+            "--cert",
+            str(chain),
+            "--key",
+            str(key),
+            "--port",
+            str(port),
+        )
+    assert result.returncode == 2, result.stderr
+    assert f"--port: 127.0.0.1:{port} is already in use" in result.stderr
+    assert "use --port 0" in result.stderr
+    assert result.stdout == ""  # no banner, no keys
+    assert "starting the inference server" not in result.stderr
+
+
+def _children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def test_sigterm_during_a_slow_init_stops_at_once(bundle, tmp_path) -> None:
+    from support.requirements import inference_python, require_binary
+
+    require_binary("nginx")
+    inference_python()
+    chain, key = bundle
+    script = tmp_path / "slow_init_score.py"
+    script.write_text("import time\n\ndef init():\n    time.sleep(60)\n\ndef run(raw):\n    return 1\n")
+    proc = subprocess.Popen(
+        cli("--entry-script", str(script), "--cert", str(chain), "--key", str(key), "--port", "0"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        assert proc.stderr.readline().startswith("starting the inference server")
+        deadline = time.monotonic() + 30
+        scorer = []
+        while not scorer and time.monotonic() < deadline:  # the server runs (its worker is in init())
+            scorer = _children(proc.pid)
+            time.sleep(0.1)
+        assert scorer
+        time.sleep(1.5)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        elapsed = time.monotonic() - started
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, proc.stderr.read()
+    assert elapsed < 4, f"took {elapsed:.1f} s to stop"
+    for pgid in scorer:  # the scorer's process group (gunicorn and the worker in init()) is gone
+        assert _group_members(pgid) == [], pgid
+
+
+def _group_members(pgid: int, settle_s: float = 3.0) -> list[int]:
+    """Processes of group ``pgid`` still running (not zombies) after up to ``settle_s``."""
+    deadline = time.monotonic() + settle_s
+    while True:
+        members = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                members.append(int(stat.parent.name))
+        if not members or time.monotonic() >= deadline:
+            return members
+        time.sleep(0.05)
+
+
+def test_a_killed_scorer_is_reported_with_its_log(pki, bundle) -> None:
+    from support.requirements import inference_python, require_binary
+
+    require_binary("nginx")
+    inference_python()
+    chain, key = bundle
+    proc, info, _ = start(
+        [
+            "--entry-script",
+            str(SCORING_APP / "score.py"),
+            "--cert",
+            str(chain),
+            "--key",
+            str(key),
+            "--port",
+            "0",
+        ]
+    )
+    scorer_log = Path(info["logs"].split("scorer ", 1)[1].split(";")[0])
+    gateway_dir = Path(info["logs"].split("gateway ", 1)[1]).parent
+    try:
+        (scorer,) = [
+            p for p in _children(proc.pid) if b"amlserver" in Path(f"/proc/{p}/cmdline").read_bytes()
+        ]
+        os.kill(scorer, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    err = proc.stderr.read() if proc.stderr else ""
+    assert proc.returncode == 1, err
+    assert err.startswith("starting the inference server ...\n")
+    lines = err.rstrip("\n").splitlines()[1:]
+    assert lines[0].startswith("secure-scoring serve-local: error: ")
+    assert lines[0].endswith(
+        f"inference server: it stopped unexpectedly (killed by SIGKILL); last lines of its log {scorer_log} (kept):"
+    )
+    quoted = [line for line in lines if line.startswith("  | ")]
+    assert 5 <= len(quoted) <= 20 and any("gunicorn" in line for line in quoted)
+    # the fix on a line of its own, no stray "." line
+    assert lines[-1].startswith("Fix: ") and not any(line.startswith(".") for line in lines)
+    assert "Traceback" not in err
+    # the log it names is still there; the gateway's directory (the key copy) is gone
+    assert scorer_log.exists() and "Listening at" in scorer_log.read_text()
+    assert not gateway_dir.exists()
+    shutil.rmtree(scorer_log.parent)
+
+
+def test_trailing_dot_and_internationalized_hostnames(pki, cert_factory, tmp_path) -> None:
+    from support.requirements import inference_python, require_binary
+
+    require_binary("nginx")
+    inference_python()
+    leaf = cert_factory.leaf(pki.inter, ["a.example.test", "xn--bcher-kva.example.test"])
+    chain = leaf.write_chain(tmp_path / "chain.pem")
+    proc, info, _ = start(
+        [
+            "--entry-script",
+            str(SCORING_APP / "score.py"),
+            "--cert",
+            str(chain),
+            "--key",
+            str(leaf.key_path),
+            "--hostname",
+            "A.Example.Test.",
+            "--hostname",
+            "bücher.example.test",
+            "--auth",
+            "none",
+            "--port",
+            "0",
+        ]
+    )
+    try:
+        port = port_of(info)
+        assert info["scoring URL"] == f"https://a.example.test:{port}/score"
+        for name in ("a.example.test", "xn--bcher-kva.example.test"):
+            resp = https_request(port, "GET", "/", ca_bundle=pki.ca_bundle_path, hostname=name)
+            assert resp.status == 200, name
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    err = proc.stderr.read() if proc.stderr else ""
+    assert proc.returncode == 0, err
+    # --auth none is announced as what it is
+    assert "warning: --auth none: the endpoint is UNAUTHENTICATED" in err
+    assert "auth-required" in err

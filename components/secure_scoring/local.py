@@ -24,6 +24,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -36,15 +37,45 @@ from .gateway import GatewaySettings, render_keys_map, render_secret_files
 
 __all__ = [
     "InferenceServer",
+    "LocalServerError",
     "NginxGateway",
+    "PortInUseError",
     "find_inference_python",
     "find_nginx",
     "free_port",
     "listening_addresses",
+    "port_available",
+    "remove_stale_temp_dirs",
 ]
 
 LOCALHOST = "127.0.0.1"
 _REPO_ROOT = Path(__file__).resolve().parents[2]
+TEMP_PREFIXES = ("secure-scoring-gateway-", "secure-scoring-scorer-")
+OWNER_FILE = "owner.pid"  # "<pid> <start time>" of the process that made a temporary directory
+LOG_LINES = 20  # lines of a server log quoted in an error
+
+
+class LocalServerError(SecureScoringError):
+    """A :class:`SecureScoringError` whose problem may quote a log: the fix goes on its own line."""
+
+    def render(self) -> str:
+        if "\n" not in self.problem:
+            return super().render()
+        text = f"{self.input_name}: {self.problem.rstrip()}"
+        if self.fix:
+            text += f"\nFix: {self.fix}"
+        return text
+
+
+class PortInUseError(SecureScoringError):
+    """The requested port is taken by another program (``address`` is ``host:port``)."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__(
+            "port", f"{address} is already in use", "pick another port, or let a free one be picked"
+        )
+
 
 # Runs inside the inference venv: the stock azmlinfsrv CLI with its bind host set to argv[1].
 _INFERENCE_LAUNCHER = """
@@ -70,9 +101,21 @@ def free_port(host: str = LOCALHOST) -> int:
         return int(sock.getsockname()[1])
 
 
-def listening_addresses(port: int) -> set[str]:
-    """Local addresses with a TCP socket listening on ``port`` (Linux ``/proc/net/tcp*``), e.g. ``{"127.0.0.1"}``."""
-    found: set[str] = set()
+def port_available(port: int, host: str = LOCALHOST) -> bool:
+    """True if nginx could bind ``host:port`` now (no other socket listens there; same test as nginx's bind)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as nginx: TIME_WAIT is no conflict
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _listeners(port: int) -> list[tuple[str, int]]:
+    """(address, socket inode) of every TCP socket listening on ``port`` (Linux ``/proc/net/tcp*``)."""
+    found: list[tuple[str, int]] = []
     for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
         try:
             lines = Path(table).read_text().splitlines()[1:]
@@ -80,18 +123,147 @@ def listening_addresses(port: int) -> set[str]:
             continue
         for line in lines:
             parts = line.split()
-            if len(parts) < 4 or parts[3] != "0A":  # 0A = LISTEN
+            if len(parts) < 10 or parts[3] != "0A":  # 0A = LISTEN
                 continue
             address, _, port_hex = parts[1].partition(":")
             if int(port_hex, 16) != port or len(address) != width:
                 continue
             raw = bytes.fromhex(address)
             if width == 8:
-                found.add(socket.inet_ntop(socket.AF_INET, raw[::-1]))
+                text = socket.inet_ntop(socket.AF_INET, raw[::-1])
             else:
                 words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
-                found.add(socket.inet_ntop(socket.AF_INET6, words))
+                text = socket.inet_ntop(socket.AF_INET6, words)
+            found.append((text, int(parts[9])))
     return found
+
+
+def listening_addresses(port: int) -> set[str]:
+    """Local addresses with a TCP socket listening on ``port`` (Linux ``/proc/net/tcp*``), e.g. ``{"127.0.0.1"}``."""
+    return {address for address, _ in _listeners(port)}
+
+
+def _group_pids(pgid: int) -> list[int]:
+    """The processes of process group ``pgid`` (the leader first)."""
+    pids = [pgid]
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            pid = int(entry.parent.name)
+            if pid != pgid and int(entry.read_text().rsplit(")", 1)[1].split()[2]) == pgid:
+                pids.append(pid)
+    return pids
+
+
+def _group_listens(pgid: int, port: int, address: str | None = None) -> bool:
+    """True if a process of group ``pgid`` holds a socket listening on ``port`` (at ``address``).
+
+    Proves the listener is ours, not another program's that took the port. Without ``/proc`` (not
+    Linux) it cannot be proven and any listener counts.
+    """
+    if not Path("/proc/net/tcp").exists():
+        return True
+    inodes = {f"socket:[{inode}]" for addr, inode in _listeners(port) if address in (None, addr)}
+    if not inodes:
+        return False
+    for pid in _group_pids(pgid):
+        fd_dir = Path(f"/proc/{pid}/fd")
+        try:
+            fds = os.listdir(fd_dir)
+        except OSError:
+            continue
+        for fd in fds:
+            with contextlib.suppress(OSError):
+                if os.readlink(fd_dir / fd) in inodes:
+                    return True
+    return False
+
+
+def _start_time(pid: int) -> str | None:
+    """The start time of ``pid`` (clock ticks since boot), or None if it does not exist."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        if Path("/proc/self/stat").exists():
+            return None
+    try:  # no /proc: only whether the pid exists
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except OSError:
+        pass
+    return "?"
+
+
+def _owner_alive(directory: Path, st: os.stat_result) -> bool:
+    try:
+        fields = (directory / OWNER_FILE).read_text().split()
+    except FileNotFoundError:
+        # made by a version without owner files (or just now): in use while a process holds a file in it
+        return time.time() - st.st_mtime < 60 or _referenced(directory)
+    except OSError:
+        return True
+    try:
+        pid = int(fields[0])
+    except (IndexError, ValueError):
+        return time.time() - st.st_mtime < 60
+    started = _start_time(pid)
+    if started is None:
+        return False
+    return started == "?" or len(fields) < 2 or fields[1] == started  # a reused pid is another process
+
+
+def _referenced(directory: Path) -> bool:
+    """True if a process has a file in ``directory`` open, runs in it, or names it on its command line."""
+    prefix = str(directory) + "/"
+    marker = str(directory).encode()
+    for proc in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            if marker in (proc / "cmdline").read_bytes():
+                return True
+        with contextlib.suppress(OSError):
+            if (os.readlink(proc / "cwd") + "/").startswith(prefix):
+                return True
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(proc / "fd"):
+                with contextlib.suppress(OSError):
+                    if os.readlink(proc / "fd" / fd).startswith(prefix):
+                        return True
+    return False
+
+
+def remove_stale_temp_dirs(root: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Remove ``secure-scoring-gateway-*``/``secure-scoring-scorer-*`` temporary directories left behind.
+
+    A directory is stale when it belongs to this user and the process that made it (its
+    ``owner.pid``) no longer runs, e.g. a launcher killed with SIGKILL: that removes the copies of
+    private keys and keys it held. Directories of running owners are left alone. Returns what was removed.
+    """
+    base = Path(root) if root is not None else Path(tempfile.gettempdir())
+    removed: list[Path] = []
+    try:
+        entries = list(base.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith(TEMP_PREFIXES):
+            continue
+        try:
+            st = entry.lstat()
+        except OSError:
+            continue
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or _owner_alive(entry, st):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+    return removed
+
+
+def _private_temp_dir(prefix: str) -> Path:
+    """A new ``0700`` temporary directory owned by this process (after removing stale ones)."""
+    remove_stale_temp_dirs()
+    directory = Path(tempfile.mkdtemp(prefix=prefix))
+    (directory / OWNER_FILE).write_text(f"{os.getpid()} {_start_time(os.getpid()) or '?'}\n")
+    return directory
 
 
 def find_nginx() -> str:
@@ -165,12 +337,26 @@ def _die_with_parent(sig: int) -> Callable[[], None] | None:
     return preexec
 
 
-def _tail(path: Path, lines: int = 25) -> str:
+def _tail(path: Path | None, lines: int = LOG_LINES) -> str:
+    if path is None:
+        return "(no log)"
     try:
         text = path.read_text(errors="replace")
     except OSError:
         return "(no log)"
-    return "\n".join(text.splitlines()[-lines:]) or "(empty log)"
+    return "\n".join("  | " + line for line in text.splitlines()[-lines:]) or "  (empty log)"
+
+
+def exit_reason(returncode: int | None) -> str:
+    """``exit status 3`` / ``killed by SIGKILL`` / ``still running``."""
+    if returncode is None:
+        return "still running"
+    if returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exit status {returncode}"
 
 
 def _stop_group(proc: subprocess.Popen | None, first_signal: int, grace_s: float) -> None:
@@ -195,15 +381,21 @@ def _stop_group(proc: subprocess.Popen | None, first_signal: int, grace_s: float
         proc.wait(timeout=5)
 
 
-def _wait_tcp(host: str, port: int, proc: subprocess.Popen, timeout: float) -> bool:
+def _wait_listening(host: str, port: int, proc: subprocess.Popen, timeout: float) -> bool:
+    """Wait until ``proc``'s process group listens on ``host:port`` (not merely: something answers there)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             return False
-        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
-            return True
+        if _group_listens(proc.pid, port, host):
+            with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
+                return proc.poll() is None
         time.sleep(0.02)
     return False
+
+
+def _port_taken(log: str) -> bool:
+    return "Address already in use" in log or "Connection in use" in log
 
 
 class InferenceServer:
@@ -216,7 +408,8 @@ class InferenceServer:
         worker_count: gunicorn sync workers (each serves one request at a time).
         python: the inference venv's python (default: :func:`find_inference_python`).
         log_path: where the server's output (including the gunicorn access log) goes; default: a
-            temporary file removed by :meth:`stop`.
+            file in a private temporary directory removed by :meth:`stop` (kept, with only the log,
+            when start-up fails or ``stop(keep_log=True)``).
         env: extra environment variables for the server.
         startup_timeout: seconds to wait for ``GET /`` to answer 200.
     """
@@ -267,6 +460,15 @@ class InferenceServer:
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
+    @property
+    def returncode(self) -> int | None:
+        """The launcher's exit status once it has exited (negative: killed by that signal), else None."""
+        return self._proc.poll() if self._proc else None
+
+    def log_tail(self, lines: int = LOG_LINES) -> str:
+        """The last ``lines`` lines of the server's log, indented (for error messages)."""
+        return _tail(self.log_path, lines)
+
     def log_text(self) -> str:
         """Everything the server printed so far (settings, gunicorn access log lines, errors)."""
         if self.log_path is None or not self.log_path.exists():
@@ -287,8 +489,10 @@ class InferenceServer:
                 "model_dir", f"{self.model_dir} is not a directory", "pass the directory holding the model"
             )
         python = self.python or find_inference_python()
+        if self._requested_port and not port_available(self._requested_port):
+            raise PortInUseError(f"{LOCALHOST}:{self._requested_port}")
         if self._log_arg is None:
-            self._own_dir = Path(tempfile.mkdtemp(prefix="secure-scoring-scorer-"))
+            self._own_dir = _private_temp_dir("secure-scoring-scorer-")
             self.log_path = self._own_dir / "inference-server.log"
         else:
             self.log_path = self._log_arg
@@ -299,8 +503,10 @@ class InferenceServer:
                 self.port = self._requested_port or free_port()
                 if self._launch(python, final=attempt == attempts - 1):
                     return self
-        except BaseException:
-            self.stop()
+        except BaseException as exc:
+            # nothing is in flight during start-up: no graceful wait (Ctrl-C during a slow init()
+            # must stop at once); keep the log when it explains a failure
+            self.stop(grace_s=0.5, keep_log=isinstance(exc, SecureScoringError))
             raise
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -343,32 +549,35 @@ class InferenceServer:
         if self._wait_healthy():
             addresses = listening_addresses(self.port)
             if addresses and addresses != {LOCALHOST}:
-                self.stop()
                 raise SecureScoringError(
                     "inference server",
                     f"it listens on {', '.join(sorted(addresses))}, not only on {LOCALHOST}",
                     "use an azureml-inference-server-http version whose CLI keeps DEFAULT_HOST (1.x)",
                 )
             return True
-        exited = self._proc.poll() is not None
-        _stop_group(self._proc, signal.SIGTERM, 5)
+        returncode = self._proc.poll()
+        _stop_group(self._proc, signal.SIGTERM, 0.5)
         self._proc = None
         log = _tail(self.log_path)
-        if exited and "Address already in use" in log and not final:
-            return False  # the free port was taken in between: try another one
-        raise SecureScoringError(
+        if returncode is not None and _port_taken(log):
+            if not self._requested_port and not final:
+                return False  # the free port was taken in between: try another one
+            raise PortInUseError(f"{LOCALHOST}:{self.port}")
+        raise LocalServerError(
             "inference server",
             (
-                "it exited during start-up"
-                if exited
+                f"it exited during start-up ({exit_reason(returncode)})"
+                if returncode is not None
                 else f"no healthy answer within {self.startup_timeout:.0f} s"
             )
-            + f" (entry script {self.entry_script}); last lines of {self.log_path}:\n{log}\n",
-            "fix the error above (init() of the entry script, missing packages in the inference venv, "
-            "or a port in use)",
+            + f" (entry script {self.entry_script}); last lines of its log {self.log_path}"
+            + (" (kept)" if self._own_dir is not None else "")
+            + f":\n{log}",
+            "fix the error in the log (init() of the entry script, missing packages in the inference venv)",
         )
 
     def _wait_healthy(self) -> bool:
+        """Wait until ``GET /`` answers 200 from a socket of our own process group."""
         assert self._proc is not None
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
@@ -377,7 +586,7 @@ class InferenceServer:
             conn = http.client.HTTPConnection(LOCALHOST, self.port, timeout=2)
             try:
                 conn.request("GET", "/")
-                if conn.getresponse().status == 200:
+                if conn.getresponse().status == 200 and _group_listens(self._proc.pid, self.port):
                     return True
             except OSError:
                 pass
@@ -386,12 +595,17 @@ class InferenceServer:
             time.sleep(0.05)
         return False
 
-    def stop(self, grace_s: float = 10.0) -> None:
-        """SIGTERM to the gunicorn master (graceful, up to ``grace_s``), then SIGKILL to its group."""
+    def stop(self, grace_s: float = 10.0, *, keep_log: bool = False) -> None:
+        """SIGTERM to the gunicorn master (graceful, up to ``grace_s``), then SIGKILL to its group.
+
+        The temporary directory is removed, unless ``keep_log``: then only the log stays (for the
+        user to read; the next start-up of a launcher removes it).
+        """
         proc, self._proc = self._proc, None
         _stop_group(proc, signal.SIGTERM, grace_s)
         if self._own_dir is not None:
-            shutil.rmtree(self._own_dir, ignore_errors=True)
+            if not keep_log:
+                shutil.rmtree(self._own_dir, ignore_errors=True)
             self._own_dir = None
 
     def __enter__(self) -> InferenceServer:
@@ -423,7 +637,8 @@ class NginxGateway:
         primary_key, secondary_key: required when ``settings.auth_mode == "key"``.
         port: the HTTPS port (default: a free one). listen_address: default 127.0.0.1.
         workdir: directory for config, runtime files and logs (default: a private temporary
-            directory removed by :meth:`stop`).
+            directory removed by :meth:`stop`; when start-up fails only its logs are kept, and the
+            next start-up of a launcher removes them).
     """
 
     def __init__(
@@ -487,6 +702,15 @@ class NginxGateway:
         return self._proc is not None and self._proc.poll() is None
 
     @property
+    def returncode(self) -> int | None:
+        """nginx's exit status once it has exited (negative: killed by that signal), else None."""
+        return self._proc.poll() if self._proc else None
+
+    def log_tail(self, lines: int = LOG_LINES) -> str:
+        """The last ``lines`` lines of the error log, indented (for error messages)."""
+        return _tail(self.error_log_path, lines) if self.workdir is not None else "(no log)"
+
+    @property
     def hostname(self) -> str:
         return self.base_settings.hostnames[0]
 
@@ -513,9 +737,9 @@ class NginxGateway:
         )
         if result.returncode != 0:
             detail = (result.stderr or result.stdout).strip()
-            raise SecureScoringError(
+            raise LocalServerError(
                 "gateway configuration",
-                f"nginx -t rejected it:\n{detail}\n",
+                f"nginx -t rejected it:\n{detail}",
                 "check that the certificate and key match and are PEM (secure-scoring cert check), "
                 "and that the settings are valid",
             )
@@ -524,8 +748,10 @@ class NginxGateway:
         if self._proc is not None:
             raise RuntimeError("NginxGateway already started")
         self.nginx = self.nginx or find_nginx()
+        if self._requested_port and not port_available(self._requested_port, self.listen_address):
+            raise PortInUseError(_join_host_port(self.listen_address, self._requested_port))
         if self._workdir_arg is None:
-            self.workdir = Path(tempfile.mkdtemp(prefix="secure-scoring-gateway-"))
+            self.workdir = _private_temp_dir("secure-scoring-gateway-")
             self._own_workdir = True
         else:
             self.workdir = self._workdir_arg
@@ -543,8 +769,9 @@ class NginxGateway:
                 self.port = self._requested_port or free_port(self.listen_address)
                 if self._launch(final=attempt == attempts - 1):
                     return self
-        except BaseException:
-            self.stop()
+        except BaseException as exc:
+            # nothing is in flight during start-up: no graceful wait; keep the logs of a failure
+            self.stop(grace_s=0.5, keep_logs=isinstance(exc, SecureScoringError))
             raise
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -584,19 +811,27 @@ class NginxGateway:
                 start_new_session=True,
                 preexec_fn=_die_with_parent(signal.SIGQUIT),
             )
-        if _wait_tcp(self.listen_address, self.port, self._proc, self.startup_timeout):
+        if _wait_listening(self.listen_address, self.port, self._proc, self.startup_timeout):
             return True
-        exited = self._proc.poll() is not None
-        _stop_group(self._proc, signal.SIGQUIT, 5)
+        returncode = self._proc.poll()
+        _stop_group(self._proc, signal.SIGQUIT, 0.5)
         self._proc = None
-        log = _tail(self.error_log_path) + "\n" + _tail(out_path)
-        if exited and "Address already in use" in log and not final:
-            return False
-        raise SecureScoringError(
+        log = "\n".join(t for t in (_tail(self.error_log_path), _tail(out_path)) if "| " in t)
+        if returncode is not None and _port_taken(log):
+            if not self._requested_port and not final:
+                return False  # the free port was taken in between: try another one
+            raise PortInUseError(_join_host_port(self.listen_address, self.port))
+        raise LocalServerError(
             "gateway",
-            ("nginx exited during start-up" if exited else "nginx did not open its port in time")
-            + f"; last lines of {self.error_log_path}:\n{log.strip()}\n",
-            "fix the error above (a port in use, unreadable files)",
+            (
+                f"nginx exited during start-up ({exit_reason(returncode)})"
+                if returncode is not None
+                else "nginx did not open its port in time"
+            )
+            + f"; last lines of its log {self.error_log_path}"
+            + (" (kept)" if self._own_workdir else "")
+            + f":\n{log or '  (empty log)'}",
+            "fix the error in the log (unreadable files, a bad setting)",
         )
 
     def _worker_pids(self) -> set[int]:
@@ -606,10 +841,10 @@ class NginxGateway:
         if children.exists():
             return {int(p) for p in children.read_text().split()}
         pids = set()
-        for stat in Path("/proc").glob("[0-9]*/stat"):
+        for stat_file in Path("/proc").glob("[0-9]*/stat"):
             with contextlib.suppress(OSError, IndexError, ValueError):
-                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
-                    pids.add(int(stat.parent.name))
+                if int(stat_file.read_text().rsplit(")", 1)[1].split()[1]) == master:
+                    pids.add(int(stat_file.parent.name))
         return pids
 
     @staticmethod
@@ -668,7 +903,7 @@ class NginxGateway:
             if self._proc.poll() is not None:
                 break
             time.sleep(0.01)
-        raise SecureScoringError(
+        raise LocalServerError(
             "gateway",
             f"nginx did not start new workers after the reload; last lines of {self.error_log_path}:\n"
             + _tail(self.error_log_path),
@@ -682,12 +917,21 @@ class NginxGateway:
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
 
-    def stop(self, grace_s: float = 10.0) -> None:
-        """Graceful stop (SIGQUIT: finish in-flight requests, up to ``grace_s``), then SIGKILL the group."""
+    def stop(self, grace_s: float = 10.0, *, keep_logs: bool = False) -> None:
+        """Graceful stop (SIGQUIT: finish in-flight requests, up to ``grace_s``), then SIGKILL the group.
+
+        The temporary work directory is removed, unless ``keep_logs``: then the configuration (the
+        key copies) and runtime files go and only ``logs/`` stays, for the user to read (the next
+        start-up of a launcher removes it).
+        """
         proc, self._proc = self._proc, None
         _stop_group(proc, signal.SIGQUIT, grace_s)
         if self._own_workdir and self.workdir is not None:
-            shutil.rmtree(self.workdir, ignore_errors=True)
+            if keep_logs:
+                for sub in ("conf", "run"):
+                    shutil.rmtree(self.workdir / sub, ignore_errors=True)
+            else:
+                shutil.rmtree(self.workdir, ignore_errors=True)
             self._own_workdir = False
 
     def __enter__(self) -> NginxGateway:
@@ -695,6 +939,10 @@ class NginxGateway:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _join_host_port(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 @contextlib.contextmanager

@@ -119,7 +119,7 @@ def _inspect(
     cert: str, key: str, hostnames: list[str], args: argparse.Namespace
 ) -> tuple[list[str], bool, list[str]]:
     """Check the bundle with the same inspector as ``cert check``; return (hostnames, private_ca, warnings)."""
-    from ..errors import SecureScoringError
+    from ..local import LocalServerError
 
     try:
         from ..pem import inspect_bundle
@@ -130,9 +130,9 @@ def _inspect(
     )
     if not report.ok:
         lines = "\n".join(f"  {f.code}: {f.message} (fix: {f.fix})" for f in report.errors)
-        raise SecureScoringError(
+        raise LocalServerError(
             "--cert/--key",
-            f"the certificate bundle is not usable:\n{lines}\n",
+            f"the certificate bundle is not usable:\n{lines}",
             "fix the findings above (details: secure-scoring cert check --cert ... --key ...)",
         )
     warnings = [f"{f.code}: {f.message}" for f in report.warnings]
@@ -141,12 +141,57 @@ def _inspect(
         names = [h for h in (leaf.hostnames if leaf else ()) if not h.startswith("*.")]
         hostnames = names[:1] or ["localhost"]
         if not names:
-            raise SecureScoringError(
+            raise LocalServerError(
                 "--hostname",
                 "the certificate names no usable DNS name or IP address (only wildcards or none)",
                 "pass --hostname with a name the certificate covers",
             )
     return hostnames, _private_ca(cert), warnings
+
+
+def _hostnames(values: list[str]) -> list[str]:
+    """``--hostname`` values as nginx and the certificate check take them.
+
+    Lower case, without a trailing dot, internationalized names as A-labels (``bücher.example.org``
+    -> ``xn--bcher-kva.example.org``). A wildcard is refused: clients connect to one concrete name.
+    """
+    import ipaddress
+
+    from ..errors import UsageError
+
+    names: list[str] = []
+    for value in values:
+        name = value.strip().lower()
+        with_brackets = name.startswith("[") and name.endswith("]")
+        try:
+            names.append(str(ipaddress.ip_address(name[1:-1] if with_brackets else name)))
+            continue
+        except ValueError:
+            pass
+        name = name.rstrip(".")
+        if not name:
+            raise UsageError(
+                "--hostname", f"{value!r} is empty", "pass the name clients use, e.g. scoring.example.org"
+            )
+        if "*" in name:
+            example = "a." + name[2:] if name.startswith("*.") and len(name) > 2 else "scoring.example.org"
+            raise UsageError(
+                "--hostname",
+                f"'{value}' is a wildcard; serve-local needs the concrete name clients connect to",
+                f"pass that name, e.g. --hostname {example} (a wildcard certificate covers it)",
+            )
+        if not name.isascii():
+            try:
+                name = name.encode("idna").decode("ascii")
+            except UnicodeError as exc:
+                raise UsageError(
+                    "--hostname",
+                    f"'{value}' is not a valid internationalized domain name ({exc})",
+                    "check the spelling, or pass its A-label form (xn--...)",
+                ) from None
+        if name not in names:
+            names.append(name)
+    return names
 
 
 def _private_ca(cert_pem: str) -> bool:
@@ -169,7 +214,16 @@ def run(args: argparse.Namespace) -> int:
 
     from ..errors import ConfigurationError, SecureScoringError, UsageError
     from ..gateway import GatewaySettings
-    from ..local import InferenceServer, NginxGateway, find_inference_python, find_nginx
+    from ..local import (
+        InferenceServer,
+        LocalServerError,
+        NginxGateway,
+        PortInUseError,
+        exit_reason,
+        find_inference_python,
+        find_nginx,
+        port_available,
+    )
 
     if args.auth == "token":
         raise UsageError(
@@ -185,7 +239,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--model-dir", f"'{args.model_dir}' is not a directory", "pass the model directory")
     cert = _read_text("--cert", args.cert)
     key = _read_text("--key", args.key)
-    hostnames, private_ca, warnings = _inspect(cert, key, [h.strip().lower() for h in args.hostname], args)
+    hostnames, private_ca, warnings = _inspect(cert, key, _hostnames(args.hostname), args)
 
     # fail fast on missing parts, before anything starts
     find_nginx()
@@ -206,6 +260,10 @@ def run(args: argparse.Namespace) -> int:
             "gateway.max_body_size": "--max-body-size",
         }.get(exc.input_name, exc.input_name)
         raise UsageError(option, exc.problem, exc.fix) from None
+    if args.port and not port_available(args.port):
+        raise UsageError(
+            "--port", f"127.0.0.1:{args.port} is already in use", "pick another port or use --port 0"
+        )
 
     primary = secondary = None
     if args.auth == "key":
@@ -225,9 +283,16 @@ def run(args: argparse.Namespace) -> int:
     scorer = InferenceServer(entry, model_dir=args.model_dir, worker_count=args.workers, python=python)
     gateway: NginxGateway | None = None
     out = sys.stdout
+    failed = ""  # "scorer"/"gateway": keep the log of the server that died (key copies go in any case)
     try:
         for warning in warnings:
             print(f"warning: {warning}", file=sys.stderr)
+        if args.auth == "none":
+            print(
+                "warning: --auth none: the endpoint is UNAUTHENTICATED, anyone who can reach it can "
+                "score; production stacks forbid it (policy rule auth-required); use it only to try a client",
+                file=sys.stderr,
+            )
         print("starting the inference server ...", file=sys.stderr, flush=True)
         scorer.start()
         import dataclasses
@@ -240,7 +305,12 @@ def run(args: argparse.Namespace) -> int:
             secondary_key=secondary,
             port=args.port or None,
         )
-        gateway.start()
+        try:
+            gateway.start()
+        except PortInUseError as exc:  # taken after the check above
+            raise SecureScoringError(
+                "--port", f"{exc.address} is already in use", "pick another port or use --port 0"
+            ) from None
         host = hostnames[0]
         url = f"https://{host}:{gateway.port}"
         resolve = "" if host in ("127.0.0.1", "localhost") else f"--resolve {host}:{gateway.port}:127.0.0.1 "
@@ -278,16 +348,20 @@ def run(args: argparse.Namespace) -> int:
                 out.write(f"{which} key rotated: {primary if which == 'primary' else secondary}\n")
                 out.flush()
             if not scorer.running:
-                raise SecureScoringError(
+                failed = "scorer"
+                raise LocalServerError(
                     "inference server",
-                    f"it stopped unexpectedly; see {scorer.log_path}",
-                    "fix the entry script and start serve-local again",
+                    f"it stopped unexpectedly ({exit_reason(scorer.returncode)}); last lines of its log "
+                    f"{scorer.log_path} (kept):\n{scorer.log_tail()}",
+                    "fix the cause in the log (the entry script, memory) and start serve-local again",
                 )
             if not gateway.running:
-                raise SecureScoringError(
+                failed = "gateway"
+                raise LocalServerError(
                     "gateway",
-                    f"nginx stopped unexpectedly; see {gateway.error_log_path}",
-                    "start serve-local again",
+                    f"nginx stopped unexpectedly ({exit_reason(gateway.returncode)}); last lines of its log "
+                    f"{gateway.error_log_path} (kept):\n{gateway.log_tail()}",
+                    "fix the cause in the log and start serve-local again",
                 )
     except KeyboardInterrupt:
         print("stopping ...", file=sys.stderr, flush=True)
@@ -298,8 +372,8 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         try:
             if gateway is not None:
-                gateway.stop()
-            scorer.stop()
+                gateway.stop(keep_logs=failed == "gateway")
+            scorer.stop(keep_log=failed == "scorer")
         finally:
             signal.signal(signal.SIGTERM, previous)
             for sig, handler in previous_usr.items():
