@@ -131,9 +131,13 @@ def test_cli_json_for_an_insecure_example_and_a_usage_error():
     assert proc.returncode == 1
     doc = json.loads(proc.stdout)
     assert [f["rule"] for f in doc["findings"]] == ["token-auth-aks-only"]
-    proc = _cli("examples/insecure/token-on-aci", "--stack", "staging")
+    proc = _cli("examples/insecure/token-on-aci", "--stack", "bad name!", "--format", "json")
     assert proc.returncode == 2
-    assert "no stack config Pulumi.staging.yaml" in proc.stderr and "Traceback" not in proc.stderr
+    assert "invalid stack name 'bad name!'" in proc.stderr and "Traceback" not in proc.stderr
+    # exit 2 still gives the machine-readable reader a document: the error object
+    doc = json.loads(proc.stdout)
+    assert doc["ok"] is False and doc["exitCode"] == 2 and doc["error"]["input"] == "--stack"
+    assert "invalid stack name" in doc["error"]["message"]
 
 
 @pytest.mark.parametrize(

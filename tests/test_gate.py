@@ -171,15 +171,6 @@ def test_stack_config_dir_and_main_are_respected(tmp_path):
             {
                 "Pulumi.yaml": "name: x\nruntime: python\n",
                 "__main__.py": "",
-                "Pulumi.prod.yaml": "config: {}\n",
-            },
-            "dev",
-            "no stack config Pulumi.dev.yaml for stack 'dev' (stack files found: Pulumi.prod.yaml)",
-        ),
-        (
-            {
-                "Pulumi.yaml": "name: x\nruntime: python\n",
-                "__main__.py": "",
                 "Pulumi.dev.yaml": "config: [1]\n",
             },
             "dev",
@@ -864,3 +855,139 @@ def test_reports_use_the_engines_urns(tmp_path, pack_spy):
             "urn:pulumi:dev::demo::x:index:Outer$x:index:Inner::o-inner",
         ),
     ]
+
+
+# ----------------------------------------------------------------------------------------------
+# new-user findings: missing stack file, config keys, failed runs in JSON/SARIF, log.error lines,
+# one finding per dev certificate
+# ----------------------------------------------------------------------------------------------
+def test_missing_stack_file_is_empty_config_like_the_cli(tmp_path, pack_spy):
+    root = write_program(
+        tmp_path / "p",
+        "import pulumi\nassert pulumi.Config().get('region') == 'westeurope'\n",
+        project_yaml="name: demo\nruntime: python\nconfig:\n  region: westeurope\n",
+        stacks={"prod": "config: {}\n"},
+    )
+    project = gate.load_project(root)
+    cfg = gate.load_stack_config(project, "qa")
+    assert cfg.values == {"demo:region": "westeurope"}  # project defaults only
+    assert cfg.notes == [
+        "no Pulumi.qa.yaml: running with project defaults only (the Pulumi CLI treats a missing stack "
+        "config file as empty config); stack files found: Pulumi.prod.yaml (a typo in --stack?)"
+    ]
+    report = gate.check(root, "qa")
+    assert report.ok and [n.kind for n in report.notes] == ["environment"]
+    # an invalid stack name is still a usage error
+    with pytest.raises(UsageError, match="invalid stack name"):
+        gate.load_stack_config(project, "no good")
+
+
+def test_project_namespace_environment_gets_a_note(tmp_path):
+    root = write_program(
+        tmp_path / "p",
+        "",
+        stacks={
+            "dev": "config:\n  demo:environment: production\n",
+            "ok": "config:\n  demo:environment: production\n  secure-scoring:environment: production\n",
+        },
+    )
+    project = gate.load_project(root)
+    assert gate.load_stack_config(project, "dev").notes == [
+        "demo:environment is set but the policy pack reads secure-scoring:environment: the project-namespace "
+        "key is ignored when judging production; set `secure-scoring:environment: ...` in Pulumi.dev.yaml instead"
+    ]
+    assert gate.load_stack_config(project, "ok").notes == []
+
+
+def test_pulumi_log_error_is_located_at_the_call(tmp_path, capsys, pack_spy):
+    root = write_program(tmp_path / "p", "import pulumi\nimport checks\n\nchecks.verify()\n")
+    (root / "checks.py").write_text(
+        "import pulumi\n\n\ndef verify():\n    pulumi.log.warn('fine')\n    pulumi.log.error('no region set')\n"
+    )
+    assert cli_main(["check", str(root), "--stack", "dev"]) == 2
+    err = capsys.readouterr().err
+    assert "checks.py:6: pulumi.log.error: no region set" in err, err
+    import pulumi
+
+    assert pulumi.log.error.__module__ == "pulumi.log"  # the wrapper is removed after the run
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_failed_run_still_writes_a_machine_readable_report(tmp_path, capsys, pack_spy, fmt, monkeypatch):
+    root = write_program(
+        tmp_path / "repo" / "p", "import pulumi\n\nx = pulumi.Config().require('hostname')\n"
+    )
+    monkeypatch.chdir(tmp_path / "repo")
+    # stdout
+    assert cli_main(["check", str(root), "--stack", "dev", "--format", fmt]) == 2
+    captured = capsys.readouterr()
+    assert "the program failed" in captured.err and "p/__main__.py:3" in captured.err  # text as before
+    doc = json.loads(captured.out)
+    # --output: an old report from an earlier run is replaced, never left for CI to upload
+    out = tmp_path / f"report.{fmt}"
+    out.write_text('{"stale": true}')
+    assert cli_main(["check", str(root), "--stack", "dev", "--format", fmt, "--output", str(out)]) == 2
+    assert json.loads(out.read_text()) == doc
+    if fmt == "json":
+        assert doc["ok"] is False and doc["exitCode"] == 2 and doc["stack"] == "dev"
+        err = doc["error"]
+        assert (err["kind"], err["file"], err["line"]) == ("ConfigMissingError", "__main__.py", 3)
+        assert "demo:hostname" in doc["error"]["message"]
+    else:
+        _sarif_conforms(doc, "sarifLog")
+        [run] = doc["runs"]
+        assert run["results"] == []
+        [inv] = run["invocations"]
+        assert inv["executionSuccessful"] is False
+        [note] = inv["toolExecutionNotifications"]
+        assert note["level"] == "error" and "demo:hostname" in note["message"]["text"]
+        loc = note["locations"][0]["physicalLocation"]
+        assert (loc["artifactLocation"]["uri"], loc["region"]["startLine"]) == ("p/__main__.py", 3)
+    # a usage error too (bad stack file): error document, message on stderr
+    (root / "Pulumi.bad.yaml").write_text("config: [1]\n")
+    assert cli_main(["check", str(root), "--stack", "bad", "--format", fmt, "--output", str(out)]) == 2
+    assert "must be a mapping" in capsys.readouterr().err
+    text = out.read_text()
+    assert "must be a mapping" in text
+    if fmt == "json":
+        assert json.loads(text)["error"]["input"] == "Pulumi.bad.yaml: config"
+
+
+DEV_CERT_PROGRAM = """\
+import pulumi
+import pulumi_tls as tls
+from secure_scoring import CertificateBundle, CertificateBundleArgs
+
+bundle = CertificateBundle("dev-cert", CertificateBundleArgs(source="self_signed", hostnames=["a.example.test"]))
+
+
+class Mine(pulumi.ComponentResource):
+    def __init__(self, name):
+        super().__init__("acme:index:Mine", name)
+        k = tls.PrivateKey(f"{name}-key", algorithm="ECDSA", ecdsa_curve="P256", opts=pulumi.ResourceOptions(parent=self))
+        tls.SelfSignedCert(f"{name}-cert", private_key_pem=k.private_key_pem, validity_period_hours=24,
+            allowed_uses=["server_auth"], dns_names=["b.example.test"], opts=pulumi.ResourceOptions(parent=self))
+
+
+Mine("mine")
+raw_key = tls.PrivateKey("raw-key", algorithm="ECDSA", ecdsa_curve="P256")
+tls.SelfSignedCert("raw-cert", private_key_pem=raw_key.private_key_pem, validity_period_hours=24,
+    allowed_uses=["server_auth"], dns_names=["c.example.test"])
+"""
+
+
+def test_one_dev_certificate_is_reported_once_at_our_component(tmp_path, pack_spy):
+    root = write_program(tmp_path / "p", DEV_CERT_PROGRAM, stacks={"production": "config: {}\n"})
+    report = gate.check(root, "production")
+    found = {(f.resource_type, f.resource_name): f for f in report.findings if f.rule == rules.NO_SELF_SIGNED}
+    # the bundle's own SelfSignedCert child is folded into the bundle's finding ...
+    assert set(found) == {
+        (rules.CERTIFICATE_BUNDLE, "dev-cert"),
+        (rules.TLS_SELF_SIGNED, "mine-cert"),  # ... a user's own component is not ours: kept
+        (rules.TLS_SELF_SIGNED, "raw-cert"),  # ... and a hand-written one is always caught
+    }
+    bundle = found[(rules.CERTIFICATE_BUNDLE, "dev-cert")]
+    assert bundle.level == "mandatory"
+    assert bundle.message.endswith("(also found on its children: SelfSignedCert 'dev-cert-cert')")
+    assert all(f.level == "mandatory" for f in found.values())
+    assert not report.ok

@@ -108,7 +108,10 @@ def test_stack_config_decides_production():
     assert {d.enforcement for d in diags} == {"mandatory"}
     diags = evaluate(SAMPLE, stack="live", config={"secure-scoring:productionStacks": '["live"]'})
     assert {d.enforcement for d in diags} == {"mandatory"}
+    # productionStacks adds names: it never turns `production` into a non-production stack
     diags = evaluate(SAMPLE, stack="production", config={"secure-scoring:productionStacks": "live"})
+    assert {d.enforcement for d in diags} == {"mandatory"}
+    diags = evaluate(SAMPLE, stack="staging", config={"secure-scoring:productionStacks": "live"})
     assert {d.rule for d in diags if d.enforcement == "advisory"} == {
         "auth-required",
         "no-self-signed-in-production",

@@ -519,6 +519,135 @@ def test_min_tls_gateway_configuration():
     )
 
 
+@pytest.mark.parametrize(
+    ("conf", "expected"),
+    [
+        # one line: directives end at `;`, not at the end of a line
+        (
+            "events {} http { server { listen 443 ssl; ssl_certificate /etc/tls/tls.crt; "
+            "ssl_certificate_key /etc/tls/tls.key; ssl_protocols TLSv1 TLSv1.2; location / { "
+            "proxy_pass http://127.0.0.1:5001; } } }",
+            ["enables TLSv1 (below TLS 1.2)"],
+        ),
+        # a directive spread over lines, after another one on the same line
+        (
+            "http { server { listen 443 ssl; server_name a.example.test; ssl_protocols\n  TLSv1.1\n  TLSv1.2; } }",
+            ["enables TLSv1.1 (below TLS 1.2)"],
+        ),
+        # comments are not directives; quoted `;`, `{` and `}` do not split or open blocks
+        (
+            "http { # ssl_protocols TLSv1;\n server { listen 443 ssl; ssl_protocols TLSv1.2 TLSv1.3;\n"
+            '  location / { return 401 \'{"error": "x"; }\'; } } }',
+            [],
+        ),
+        # inherited from http: fine
+        ("http { ssl_protocols TLSv1.2 TLSv1.3; server { listen 443 ssl; } }", []),
+        # ssl listener without any ssl_protocols: the build/version default decides
+        (
+            "events {} http { server { listen 443 ssl; ssl_certificate /etc/tls/tls.crt; } }",
+            [
+                "has ssl listeners but no ssl_protocols directive: nginx's default depends on its version and "
+                "build (older ones allow TLSv1 and TLSv1.1); set ssl_protocols TLSv1.2 TLSv1.3"
+            ],
+        ),
+        # the deprecated `ssl on;` makes the server a TLS server too
+        ("http { server { listen 443; ssl on; } }", ["has ssl listeners but no ssl_protocols"]),
+        # no TLS server at all: min-tls has nothing to judge (tls-required judges plain listeners)
+        ("http { server { listen 8080; } }", []),
+    ],
+)
+def test_min_tls_reads_nginx_directives_not_lines(conf, expected):
+    found = judged(check("min-tls-1-2", R.CONTAINER_GROUP, gateway_group(conf=conf)))
+    assert len(found) == len(expected), [f.message for f in found]
+    for f, text in zip(found, expected, strict=True):
+        assert f.message.startswith("gateway configuration nginx.conf (volume 'gateway-config') ")
+        assert text in f.message
+
+
+def test_min_tls_follows_includes_of_files_in_the_secret_volumes():
+    group = gateway_group(
+        conf="events {} http { include /etc/nginx/secure-scoring/tls-*.conf; server { listen 443 ssl; } }"
+    )
+    files = group["volumes"][0]["secret"]
+    files["tls-params.conf"] = b64("ssl_protocols TLSv1.2 TLSv1.3;")
+    assert judged(check("min-tls-1-2", R.CONTAINER_GROUP, group)) == []
+    files["tls-params.conf"] = b64("ssl_protocols TLSv1 TLSv1.2;")
+    [found] = judged(check("min-tls-1-2", R.CONTAINER_GROUP, group))
+    assert (
+        found.message
+        == "gateway configuration tls-params.conf (volume 'gateway-config') enables TLSv1 (below TLS 1.2)"
+    )
+    # an include the volumes do not hold cannot be seen: the TLS server has no ssl_protocols we can read
+    del files["tls-params.conf"]
+    [found] = judged(check("min-tls-1-2", R.CONTAINER_GROUP, group))
+    assert "no ssl_protocols directive" in found.message
+
+
+@pytest.mark.parametrize(
+    ("listens", "bad"),
+    [
+        ("listen 443;", True),
+        ("listen 0.0.0.0:443 default_server;", True),
+        ("listen [::]:443 ssl; listen 443;", True),
+        ("listen 443 ssl;", False),
+        ("listen *:443 ssl http2; listen [::]:443 ssl;", False),
+        ("listen 443; ssl on;", False),
+        ("listen 443 quic reuseport; listen 443 ssl;", False),
+        # other ports are not exposed (ACI exposes only ipAddress.ports): not this check's business
+        ("listen 443 ssl; listen 127.0.0.1:8080;", False),
+    ],
+)
+def test_tls_required_needs_ssl_on_every_listen_of_the_exposed_port(listens, bad):
+    conf = f"events {{}} http {{ ssl_protocols TLSv1.2 TLSv1.3; server {{ {listens} location / {{ proxy_pass http://127.0.0.1:5001; }} }} }}"
+    found = judged(check("tls-required", R.CONTAINER_GROUP, gateway_group(conf=conf)))
+    if bad:
+        [f] = found
+        assert f.message == (
+            "gateway configuration nginx.conf (volume 'gateway-config') of gateway 'gateway' listens on port 443 "
+            "without ssl: the HTTPS port serves plain HTTP (write `listen 443 ssl;`)"
+        )
+    else:
+        assert found == []
+
+
+def test_tls_required_reads_only_the_gateways_own_nginx_configuration():
+    conf = "http { server { listen 443; } }"
+    # an nginx.conf in a volume the gateway does not mount is not its configuration
+    group = gateway_group()
+    group["volumes"].append({"name": "other", "secret": {"nginx.conf": b64(conf)}})
+    assert judged(check("tls-required", R.CONTAINER_GROUP, group)) == []
+    # a gateway that is not nginx: its .conf files are not nginx syntax, so they are not judged
+    assert (
+        judged(
+            check("tls-required", R.CONTAINER_GROUP, gateway_group(image="envoyproxy/envoy:v1.31", conf=conf))
+        )
+        == []
+    )
+
+
+def test_stack_label_says_why_the_stack_is_production():
+    label = R.RuleContext(
+        stack="dev", stack_config={"secure-scoring:environment": "production"}
+    ).stack_label()
+    assert label == "stack 'dev' is a production stack via secure-scoring:environment"
+    label = R.RuleContext(
+        stack="live", stack_config={"secure-scoring:productionStacks": "live"}
+    ).stack_label()
+    assert label == "stack 'live' is a production stack, listed in secure-scoring:productionStacks"
+    assert R.RuleContext(stack="production").stack_label() == "stack 'production' is a production stack"
+    [f] = check(
+        "no-self-signed-in-production",
+        R.TLS_SELF_SIGNED,
+        {},
+        stack="dev",
+        stack_config={"secure-scoring:environment": "production"},
+    )
+    assert (
+        f.message
+        == "pulumi-tls SelfSignedCert is self-signed (stack 'dev' is a production stack via secure-scoring:environment)"
+    )
+
+
 # --------------------------------------------------------------------------------------------- cert-hostname-match (stack)
 def record(name, zone="example.test", cname=None, a=None, rtype=None, token=R.DNS_RECORD_SETS[0]):
     props = {
@@ -694,10 +823,18 @@ def test_cert_expiry_bundle_and_components():
         ),
         (
             "svc",
-            f"the certificate (certificate_not_after) expired on {(NOW - timedelta(days=1)).strftime('%Y-%m-%d %H:%M UTC')}",
+            f"the certificate (certificate_not_after) expired on {(NOW - timedelta(days=1)).strftime('%Y-%m-%d %H:%M UTC')}, 1 day ago",
         ),
     ]
     assert [f.resource_name for f in check_stack("cert-expiry", res, config={"minDays": 5})] == ["svc"]
+    # days in words: "N days ago" / "in N days", never a negative count
+    res2 = [
+        (R.CERTIFICATE_BUNDLE, "old", {"not_after": iso(-2153)}),
+        (R.CERTIFICATE_BUNDLE, "now", {"not_after": iso(0.5)}),
+    ]
+    old, now = check_stack("cert-expiry", res2)
+    assert old.message.endswith(", 2153 days ago") and "-" not in old.message.split("UTC")[1]
+    assert now.message.endswith(", in less than a day (less than minDays 30)")
     assert [f.resource_name for f in check_stack("cert-expiry", res, config={"minDays": 120})] == [
         "soon",
         "fine",
@@ -834,7 +971,10 @@ def test_secrets_are_never_echoed(certs):
         (None, {}, None),
         ("", {}, None),
         ("live", {"secure-scoring:productionStacks": '["live", "prod-eu"]'}, True),
-        ("production", {"secure-scoring:productionStacks": "live,prod-eu"}, False),
+        # the list adds names: `production` and `prod` stay production whatever it says
+        ("production", {"secure-scoring:productionStacks": "live,prod-eu"}, True),
+        ("prod", {"secure-scoring:productionStacks": "[]"}, True),
+        ("dev", {"secure-scoring:productionStacks": "live,prod-eu"}, False),
         ("prod-eu", {"secure-scoring:productionStacks": "live, prod-eu"}, True),
     ],
 )

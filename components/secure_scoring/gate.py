@@ -60,6 +60,8 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 MANDATORY = "mandatory"
 ADVISORY = "advisory"
+SECURE_SCORING_NAMESPACE = "secure-scoring"
+"""The config namespace the policy pack reads (``secure-scoring:environment``, ``:productionStacks``)."""
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 _STACK_RE = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$")
@@ -196,6 +198,8 @@ class ProgramError(Exception):
         self.location = location
         self.kind = kind
         self.hint = hint
+        self.program_dir: Path | None = None
+        """The program directory (set by :func:`check`; report paths are relative to it)."""
         super().__init__(message)
 
     def render(self, base: Path | None = None) -> str:
@@ -404,15 +408,17 @@ def load_stack_config(project: Project, stack: str) -> StackConfig:
             put(key, spec, where)
 
     file = project.stack_file(stack)
-    if not file.is_file():
+    if file.is_file():
+        data = _yaml_load(file, "stack config file") or {}
+    else:
+        # the Pulumi CLI runs a stack that has no config file with the project's config only
+        data = {}
         others = sorted(p.name for p in project.stack_config_dir.glob("Pulumi.*.yaml"))
-        hint = f"stack files found: {', '.join(others)}" if others else "no stack files exist there"
-        raise UsageError(
-            "--stack",
-            f"no stack config {_relative(file, project.root)} for stack {stack!r} ({hint})",
-            f"create {file.name} with a `config:` block, or pick one of the existing stacks",
+        seen = f"; stack files found: {', '.join(others)} (a typo in --stack?)" if others else ""
+        notes.append(
+            f"no {_relative(file, project.root)}: running with project defaults only "
+            f"(the Pulumi CLI treats a missing stack config file as empty config){seen}"
         )
-    data = _yaml_load(file, "stack config file") or {}
     if not isinstance(data, Mapping):
         raise UsageError(str(file), "the stack config file is not a YAML mapping", "start it with `config:`")
     if data.get("environment"):
@@ -425,6 +431,13 @@ def load_stack_config(project: Project, stack: str) -> StackConfig:
         raise UsageError(f"{file.name}: config", "must be a mapping of keys to values", None)
     for key, raw in config.items():
         put(key, raw, f"{file.name}: config.{key}")
+    for key in ("environment", "productionStacks"):
+        ours, theirs = f"{SECURE_SCORING_NAMESPACE}:{key}", f"{project.name}:{key}"
+        if theirs in values and ours not in values and project.name != SECURE_SCORING_NAMESPACE:
+            notes.append(
+                f"{theirs} is set but the policy pack reads {ours}: the project-namespace key is "
+                f"ignored when judging production; set `{ours}: ...` in {file.name} instead"
+            )
     return StackConfig(
         stack=stack,
         file=file,
@@ -602,9 +615,11 @@ def run_program(project: Project, config: StackConfig, *, preview: bool = True):
         target = project.main if project.main.is_dir() else project.main_file
         runpy.run_path(str(target), run_name="__main__")
 
+    error_calls: list[tuple[str, Location | None]] = []
     with (
         _program_context(project),
         _secure_config_as_unknown(bool(config.undecryptable)),
+        _locate_log_errors(project, error_calls),
         contextlib.redirect_stdout(sys.stderr),
     ):
         try:
@@ -636,13 +651,36 @@ def run_program(project: Project, config: StackConfig, *, preview: bool = True):
         seen.add(res.urn)
     errors = [msg for level, msg in recording.logs if level == "error"]
     if errors:
+        located = [loc for msg, loc in error_calls if loc is not None and msg in errors]
         raise ProgramError(
             "; ".join(errors),
-            Location(project.main_file, 1),
+            located[0] if located else Location(project.main_file, 1),
             "pulumi.log.error",
             "a program that logs an error fails `pulumi preview` too",
         )
     return recording
+
+
+@contextlib.contextmanager
+def _locate_log_errors(project: Project, calls: list[tuple[str, Location | None]]) -> Iterator[None]:
+    """Record where the program calls ``pulumi.log.error`` (the engine's log request carries no
+    source position): ``pulumi.log.error`` is wrapped for the run, and the wrapper records the
+    message with the innermost program frame of the call stack."""
+    from pulumi import log as _plog
+
+    original = _plog.error
+
+    @functools.wraps(original)
+    def error(msg: str, *args: Any, **kwargs: Any) -> Any:
+        with contextlib.suppress(Exception):  # locating must never change what the program does
+            calls.append((str(msg), _user_location(traceback.extract_stack()[:-1], project)))
+        return original(msg, *args, **kwargs)
+
+    _plog.error = error  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        _plog.error = original  # type: ignore[assignment]
 
 
 def _unwrap(exc: BaseException) -> BaseException:
@@ -832,7 +870,11 @@ def check(
     project = load_project(program_dir)
     config = load_stack_config(project, stack)
     t0 = time.perf_counter()
-    recording = run_program(project, config, preview=preview)
+    try:
+        recording = run_program(project, config, preview=preview)
+    except ProgramError as exc:
+        exc.program_dir = project.root
+        raise
     t1 = time.perf_counter()
     diagnostics = evaluate(recording, project, config, policy_config, organization)
     t2 = time.perf_counter()
@@ -863,6 +905,70 @@ def engine_urns(resources: Sequence[Any]) -> dict[str, str]:
     for r in resources:
         head = "::".join(r.urn.split("::")[:2])  # urn:pulumi:<stack>::<project>
         out[r.urn] = f"{head}::{chain(r.urn)}::{r.name}"
+    return out
+
+
+FOLDED_RULES = ("no-self-signed-in-production",)
+"""Rules whose findings on a resource are folded into the same finding on one of our components
+that is its ancestor (a dev certificate shows once, at the component that made it)."""
+
+
+def _fold_into_components(
+    findings: list[Finding], resources: Sequence[Any], urns: Mapping[str, str]
+) -> list[Finding]:
+    """Report a :data:`FOLDED_RULES` finding once, at the outermost ancestor that is one of our
+    components (``secure-scoring:index:*``) and has the same rule's finding; the children it
+    replaces are named in its message and its level is the strictest of them. Every resource is
+    still judged: a finding whose ancestors carry no such finding (a raw SelfSignedCert, or one
+    inside the user's own component) stays where it is."""
+    from . import rules
+
+    ours = {rules.ACI_SERVICE, rules.AKS_CLUSTER, rules.CERTIFICATE_BUNDLE, rules.DNS_RECORD_BINDING}
+    parent_of = {
+        urns.get(r.urn, r.urn): urns.get(r.parent, r.parent) if r.parent else None for r in resources
+    }
+    type_of = {urns.get(r.urn, r.urn): r.type for r in resources}
+    by_key = {(f.urn, f.rule): f for f in findings if f.rule in FOLDED_RULES}
+    target: dict[int, Finding] = {}
+    for f in findings:
+        if f.rule not in FOLDED_RULES:
+            continue
+        outer, urn, seen = None, parent_of.get(f.urn), set()
+        while urn and urn not in seen:
+            seen.add(urn)
+            if type_of.get(urn) in ours and (urn, f.rule) in by_key:
+                outer = by_key[(urn, f.rule)]
+            urn = parent_of.get(urn)
+        if outer is not None:
+            target[id(f)] = outer
+    if not target:
+        return findings
+    folded: dict[int, list[Finding]] = {}
+    for f in findings:
+        if id(f) in target:
+            folded.setdefault(id(target[id(f)]), []).append(f)
+    out = []
+    for f in findings:
+        if id(f) in target:
+            continue
+        children = folded.get(id(f))
+        if children:
+            names = ", ".join(
+                sorted({f"{c.resource_type.rsplit(':', 1)[-1]} '{c.resource_name}'" for c in children})
+            )
+            level = MANDATORY if any(c.level == MANDATORY for c in [f, *children]) else f.level
+            f = Finding(
+                rule=f.rule,
+                level=level,
+                severity=f.severity,
+                urn=f.urn,
+                resource_type=f.resource_type,
+                resource_name=f.resource_name,
+                message=f"{f.message.rstrip('.')} (also found on its children: {names})",
+                remediation=f.remediation,
+                location=f.location,
+            )
+        out.append(f)
     return out
 
 
@@ -938,6 +1044,7 @@ def build_report(
                 location=locations.get(urn) or Location(project.main_file, 1),
             )
         )
+    findings = _fold_into_components(findings, recording.resources, urns)
     findings.sort(
         key=lambda f: (0 if f.level == MANDATORY else 1, str(f.location.path), f.location.line, f.urn, f.rule)
     )
@@ -1181,3 +1288,95 @@ def _first_sentence(text: str) -> str:
     text = _one_line(text)
     m = re.match(r"(.+?[.!?])(\s|$)", text)
     return m.group(1) if m else text
+
+
+# --------------------------------------------------------------------------------------------------
+# reports when the gate could not run (exit 2)
+# --------------------------------------------------------------------------------------------------
+def error_details(exc: BaseException) -> dict[str, Any]:
+    """What went wrong, for machine-readable reports: ``kind``, ``message``, ``file``, ``line``
+    (``None`` when unknown), ``hint``; ``input`` for usage errors (the argument or file at fault)."""
+    from .errors import SecureScoringError
+
+    if isinstance(exc, ProgramError):
+        base = exc.program_dir
+        return {
+            "kind": exc.kind,
+            "message": exc.message,
+            "file": _relative(exc.location.path, base) if exc.location else None,
+            "line": exc.location.line if exc.location else None,
+            "hint": exc.hint,
+        }
+    if isinstance(exc, SecureScoringError):
+        return {
+            "kind": "UsageError",
+            "message": exc.render(),
+            "input": exc.input_name,
+            "file": None,
+            "line": None,
+            "hint": exc.fix,
+        }
+    return {"kind": type(exc).__name__, "message": str(exc), "file": None, "line": None, "hint": None}
+
+
+def render_error_json(exc: BaseException, stack: str) -> str:
+    """The JSON report when the program or its configuration failed (exit code 2)."""
+    doc = {
+        "schemaVersion": JSON_SCHEMA_VERSION,
+        "tool": {"name": TOOL_NAME, "version": tool_version()},
+        "stack": stack,
+        "ok": False,
+        "exitCode": 2,
+        "error": error_details(exc),
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def render_error_sarif(exc: BaseException, stack: str) -> str:
+    """A SARIF 2.1.0 run for a failed check: no results, ``executionSuccessful: false`` and the
+    error as a tool execution notification (GitHub code scanning accepts it and shows the run as
+    failed instead of keeping the previous upload's alerts as if nothing happened)."""
+    details = error_details(exc)
+    text = f"{details['kind']}: {details['message']}"
+    if details.get("hint"):
+        text += f" (note: {details['hint']})"
+    notification: dict[str, Any] = {"level": "error", "message": {"text": _one_line(text)}}
+    if details.get("file"):
+        base = exc.program_dir if isinstance(exc, ProgramError) else None
+        path = Path(base or ".") / details["file"]
+        cwd = Path.cwd().resolve()
+        uri = (
+            path.resolve().relative_to(cwd).as_posix()
+            if path.resolve().is_relative_to(cwd)
+            else details["file"]
+        )
+        notification["locations"] = [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": uri},
+                    "region": {"startLine": max(1, int(details["line"] or 1))},
+                }
+            }
+        ]
+    doc = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": TOOL_NAME, "semanticVersion": tool_version(), "rules": []}},
+                "automationDetails": {"id": f"{TOOL_NAME}/{stack}/"},
+                "results": [],
+                "invocations": [
+                    {
+                        "executionSuccessful": False,
+                        "exitCode": 2,
+                        "toolExecutionNotifications": [notification],
+                    }
+                ],
+            }
+        ],
+    }
+    info_uri = information_uri()
+    if info_uri:
+        doc["runs"][0]["tool"]["driver"]["informationUri"] = info_uri
+    return json.dumps(doc, indent=2) + "\n"

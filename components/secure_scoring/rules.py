@@ -18,10 +18,9 @@ Unknown values (the preview sentinels, or a proxy raising ``UnknownValueError``)
 violations. They give a :class:`RuleViolation` with ``judged=False`` whose message starts with
 ``could not judge:``; :mod:`secure_scoring.policy_pack` reports those as advisory.
 
-Production: a stack is production when its name is in the stack config
-``secure-scoring:productionStacks`` (a list, JSON or comma-separated; default
-``["production", "prod"]``), or its config
-sets ``secure-scoring:environment: production``. A stack whose name is unknown (``None``, empty or
+Production: a stack is production when its name is ``production`` or ``prod`` (always), or is
+listed in the stack config ``secure-scoring:productionStacks`` (a list, JSON or comma-separated; it
+*adds* names), or its config sets ``secure-scoring:environment: production``. A stack whose name is unknown (``None``, empty or
 Pulumi's placeholder ``"stack"``) is treated as production (fail closed). A component whose
 ``environment`` is ``production`` is judged as production whatever the stack.
 """
@@ -30,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import fnmatch
 import functools
 import json
 import re
@@ -140,22 +140,29 @@ class RuleContext:
         return self.now if self.now.tzinfo else self.now.replace(tzinfo=UTC)
 
     def production_stacks(self) -> tuple[str, ...]:
-        names = _string_list(self.stack_config.get(f"{CONFIG_NAMESPACE}:productionStacks"))
-        if names is None:
-            return DEFAULT_PRODUCTION_STACKS
-        return tuple(n.strip().lower() for n in names if n.strip())
+        """``production`` and ``prod``, plus the names listed in ``secure-scoring:productionStacks``
+        (the list adds names: it never makes ``production`` a non-production stack)."""
+        names = _string_list(self.stack_config.get(f"{CONFIG_NAMESPACE}:productionStacks")) or []
+        extra = [n.strip().lower() for n in names if n.strip()]
+        return tuple(dict.fromkeys([*DEFAULT_PRODUCTION_STACKS, *extra]))
 
-    def stack_production(self) -> bool | None:
-        """True/False when the stack is known to be production or not; None when it is unknown."""
+    def _environment_production(self) -> bool:
         env = self.stack_config.get(f"{CONFIG_NAMESPACE}:environment")
-        if isinstance(env, str) and env.strip().lower() in ("production", "prod"):
-            return True
+        return isinstance(env, str) and env.strip().lower() in ("production", "prod")
+
+    def _name_production(self) -> bool | None:
         name = (self.stack or "").strip()
         if name.lower() in UNKNOWN_STACK_NAMES:
             return None
         # "org/project/production" style names: judge the last segment
         short = name.rsplit("/", 1)[-1].lower()
         return short in self.production_stacks() or name.lower() in self.production_stacks()
+
+    def stack_production(self) -> bool | None:
+        """True/False when the stack is known to be production or not; None when it is unknown."""
+        if self._environment_production():
+            return True
+        return self._name_production()
 
     def is_production(self, environment: Any = None) -> bool:
         """Production for judging: the stack is (or may be: unknown name) production, or the
@@ -165,10 +172,18 @@ class RuleContext:
         return self.stack_production() is not False
 
     def stack_label(self) -> str:
-        status = self.stack_production()
+        """Why the stack counts as production or not, for messages."""
+        if self._environment_production():
+            return f"stack '{self.stack}' is a production stack via secure-scoring:environment"
+        status = self._name_production()
         if status is None:
             return "the stack name is unknown, so it is treated as production"
-        return f"stack '{self.stack}' is {'a production' if status else 'not a production'} stack"
+        if not status:
+            return f"stack '{self.stack}' is not a production stack"
+        short = (self.stack or "").strip().rsplit("/", 1)[-1].lower()
+        if short in DEFAULT_PRODUCTION_STACKS:
+            return f"stack '{self.stack}' is a production stack"
+        return f"stack '{self.stack}' is a production stack, listed in secure-scoring:productionStacks"
 
 
 Check = Callable[..., list[RuleViolation]]
@@ -426,6 +441,230 @@ def _tls_version(value: Any) -> tuple[int, int] | None:
     return int(m.group(1)), int(m.group(2) or 0)
 
 
+# --------------------------------------------------------------------------------------------- nginx configuration
+@dataclass(frozen=True)
+class NginxDirective:
+    """One nginx directive: its name, its arguments (quotes removed) and its block (``None`` for a
+    simple directive ending in ``;``)."""
+
+    name: str
+    args: tuple[str, ...]
+    block: tuple[NginxDirective, ...] | None = None
+
+
+def _nginx_tokens(text: str) -> list[tuple[str, str]]:
+    """nginx's tokens: ``("word", text)`` and ``("sep", ";" | "{" | "}")``. Directives end at ``;``,
+    ``{`` or ``}`` (never at a line end); ``#`` starts a comment only at the start of a token;
+    quoted strings ("..." or '...', backslash escapes) are single words whatever they contain."""
+    out: list[tuple[str, str]] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isspace():
+            i += 1
+        elif ch == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j + 1
+        elif ch in ";{}":
+            out.append(("sep", ch))
+            i += 1
+        elif ch in "\"'":
+            j, buf = i + 1, []
+            while j < n and text[j] != ch:
+                if text[j] == "\\" and j + 1 < n:
+                    j += 1
+                buf.append(text[j])
+                j += 1
+            out.append(("word", "".join(buf)))
+            i = j + 1
+        else:
+            j, buf = i, []
+            while j < n and not text[j].isspace() and text[j] not in ";{}\"'":
+                if text[j] == "$" and j + 1 < n and text[j + 1] == "{":  # ${var}
+                    k = text.find("}", j)
+                    k = n - 1 if k < 0 else k
+                    buf.append(text[j : k + 1])
+                    j = k + 1
+                    continue
+                if text[j] == "\\" and j + 1 < n:
+                    j += 1
+                buf.append(text[j])
+                j += 1
+            out.append(("word", "".join(buf)))
+            i = j
+    return out
+
+
+def parse_nginx(text: str) -> tuple[NginxDirective, ...]:
+    """The directives of an nginx configuration (tolerant: an unclosed block ends at the end of the
+    text, a stray ``}`` is ignored)."""
+    stack: list[tuple[str, tuple[str, ...], list[NginxDirective]]] = [("", (), [])]
+    words: list[str] = []
+    for kind, value in _nginx_tokens(text):
+        if kind == "word":
+            words.append(value)
+        elif value == ";":
+            if words:
+                stack[-1][2].append(NginxDirective(words[0], tuple(words[1:])))
+            words = []
+        elif value == "{":
+            stack.append((words[0] if words else "", tuple(words[1:]), []))
+            words = []
+        else:  # "}"
+            if words:  # `a b }`: nginx refuses it; keep the words as a directive
+                stack[-1][2].append(NginxDirective(words[0], tuple(words[1:])))
+                words = []
+            if len(stack) > 1:
+                name, args, body = stack.pop()
+                stack[-1][2].append(NginxDirective(name, args, tuple(body)))
+    while len(stack) > 1:
+        name, args, body = stack.pop()
+        stack[-1][2].append(NginxDirective(name, args, tuple(body)))
+    if words:
+        stack[0][2].append(NginxDirective(words[0], tuple(words[1:])))
+    return tuple(stack[0][2])
+
+
+def _walk_nginx(directives: Iterable[NginxDirective]) -> Iterable[NginxDirective]:
+    for d in directives:
+        yield d
+        if d.block is not None:
+            yield from _walk_nginx(d.block)
+
+
+def _listen_port(address: str) -> int | None:
+    """The port of an nginx ``listen`` address (``443``, ``*:443``, ``[::]:443``, ``10.0.0.1``
+    = 80); None for a UNIX socket or an unreadable address."""
+    if address.startswith("unix:"):
+        return None
+    if address.startswith("["):
+        rest = address.partition("]")[2]
+        port_text = rest[1:] if rest.startswith(":") else "80"
+    elif address.isdigit():
+        port_text = address
+    elif ":" in address:
+        port_text = address.rsplit(":", 1)[1]
+    else:
+        port_text = "80"
+    return int(port_text) if port_text.isdigit() else None
+
+
+@dataclass(frozen=True)
+class _NginxServer:
+    listens: tuple[tuple[int | None, bool], ...]  # (port, ssl)
+    protocols: tuple[str, ...] | None  # effective ssl_protocols (own or inherited); None: not set
+
+
+def _nginx_servers(directives: Sequence[NginxDirective]) -> list[_NginxServer]:
+    """Every ``server { }`` block (http and stream) with its listeners and the ssl_protocols that
+    applies to it (its own, else the nearest enclosing block's)."""
+    out: list[_NginxServer] = []
+
+    def protocols_of(block: Sequence[NginxDirective], inherited: tuple[str, ...] | None):
+        own = [d.args for d in block if d.name == "ssl_protocols" and d.block is None]
+        return tuple(own[-1]) if own else inherited
+
+    def visit(block: Sequence[NginxDirective], inherited: tuple[str, ...] | None) -> None:
+        inherited = protocols_of(block, inherited)
+        for d in block:
+            if d.block is None:
+                continue
+            if d.name == "server":
+                ssl_on = any(x.name == "ssl" and x.block is None and x.args[:1] == ("on",) for x in d.block)
+                listens = []
+                for x in d.block:
+                    if x.name == "listen" and x.block is None and x.args:
+                        params = {a.lower() for a in x.args[1:]}
+                        if "quic" in params:
+                            continue  # HTTP/3 is UDP and always TLS 1.3
+                        listens.append((_listen_port(x.args[0]), ssl_on or "ssl" in params))
+                if not listens and not any(x.name == "listen" for x in d.block):
+                    listens.append((80, ssl_on))  # nginx's default listener
+                out.append(_NginxServer(tuple(listens), protocols_of(d.block, inherited)))
+            elif d.name in ("http", "stream", "mail"):
+                visit(d.block, inherited)
+
+    # a file that holds only `server { }` blocks (conf.d/*.conf) is visited the same way
+    visit(directives, None)
+    return out
+
+
+@dataclass(frozen=True)
+class _ConfFile:
+    volume: str
+    name: str
+    directives: tuple[NginxDirective, ...]
+
+    @property
+    def label(self) -> str:
+        return f"gateway configuration {self.name} (volume '{self.volume}')"
+
+
+def _conf_files(
+    props: Mapping[str, Any], volumes_wanted: set[str] | None = None
+) -> tuple[list[_ConfFile], list[str]]:
+    """The ``*.conf`` files of the container group's secret volumes (only ``volumes_wanted`` when
+    given), parsed; and the names of those not known yet."""
+    files_out: list[_ConfFile] = []
+    unknown: list[str] = []
+    volumes = get(props, "volumes", [])
+    if is_unknown(volumes):
+        return [], ["volumes"]
+    for vol in _list(volumes):
+        if not isinstance(vol, Mapping):
+            continue
+        vname = str(get(vol, "name"))
+        if volumes_wanted is not None and vname not in volumes_wanted:
+            continue
+        files = get(vol, "secret")
+        if is_unknown(files):
+            unknown.append(f"secret volume '{vname}'")
+            continue
+        if not isinstance(files, Mapping):
+            continue
+        for fname, content in files.items():
+            if not str(fname).endswith(".conf"):
+                continue
+            if is_unknown(content):
+                unknown.append(f"gateway configuration {fname}")
+                continue
+            text = _maybe_base64(content)
+            if text is not None:
+                files_out.append(_ConfFile(vname, str(fname), parse_nginx(text)))
+    return files_out, unknown
+
+
+def _included(d: NginxDirective, files: Sequence[_ConfFile]) -> list[_ConfFile]:
+    if d.name != "include" or d.block is not None or not d.args:
+        return []
+    pattern = d.args[0].rsplit("/", 1)[-1]
+    return [f for f in files if fnmatch.fnmatchcase(f.name.rsplit("/", 1)[-1], pattern)]
+
+
+def _splice(
+    directives: tuple[NginxDirective, ...], files: Sequence[_ConfFile], depth: int
+) -> tuple[NginxDirective, ...]:
+    out: list[NginxDirective] = []
+    for d in directives:
+        matched = _included(d, files) if depth < 8 else []
+        if matched:
+            for f in matched:
+                out.extend(_splice(f.directives, files, depth + 1))
+        elif d.block is not None:
+            out.append(replace(d, block=_splice(d.block, files, depth)))
+        else:
+            out.append(d)
+    return tuple(out)
+
+
+def _root_confs(files: Sequence[_ConfFile]) -> list[tuple[_ConfFile, tuple[NginxDirective, ...]]]:
+    """The files no other file includes, each with its includes spliced in."""
+    included = {
+        id(f) for c in files for d in _walk_nginx(c.directives) for f in _included(d, files) if f is not c
+    }
+    return [(c, _splice(c.directives, files, 0)) for c in files if id(c) not in included]
+
+
 # --------------------------------------------------------------------------------------------- tls-required
 TLS_REQUIRED = "tls-required"
 _PROXY_IMAGE_RE = re.compile(r"(nginx|envoy|haproxy|caddy|traefik|stunnel|openresty|hitch)", re.IGNORECASE)
@@ -492,6 +731,38 @@ def _gateway_containers(props: Mapping[str, Any], port: float = 443.0) -> tuple[
     return gateways, unknown
 
 
+_NGINX_IMAGE_RE = re.compile(r"(nginx|openresty)", re.IGNORECASE)
+
+
+def _plain_listeners(props: Mapping[str, Any], gateways: Sequence[str], port: float) -> list[RuleViolation]:
+    """Plain-HTTP ``listen`` directives on ``port`` in the nginx configuration that the gateway
+    containers mount from secret volumes (judged only when that configuration is readable: a
+    configuration baked into the image cannot be seen, and a secret not known yet is left alone)."""
+    out: list[RuleViolation] = []
+    for c in _list(get(props, "containers", [])):
+        if not isinstance(c, Mapping) or str(get(c, "name")) not in gateways:
+            continue
+        text = " ".join([str(get(c, "image") or "")] + [str(x) for x in _list(get(c, "command", []))])
+        if not _NGINX_IMAGE_RE.search(text):
+            continue
+        mounted = {str(get(m, "name")) for m in _list(get(c, "volumeMounts", [])) if isinstance(m, Mapping)}
+        files, _unknown = _conf_files(props, mounted)
+        for conf, directives in _root_confs(files):
+            plain_servers = [
+                s for s in _nginx_servers(directives) for p, ssl in s.listens if p == port and not ssl
+            ]
+            if plain_servers:
+                out.append(
+                    RuleViolation(
+                        TLS_REQUIRED,
+                        f"{conf.label} of gateway '{get(c, 'name')}' listens on port {_fmt_port(port)} "
+                        "without ssl: the HTTPS port serves plain HTTP (write `listen "
+                        f"{_fmt_port(port)} ssl;`)",
+                    )
+                )
+    return out
+
+
 def _check_container_group_tls(props: Mapping[str, Any], ctx: RuleContext) -> list[RuleViolation]:
     rule = TLS_REQUIRED
     out: list[RuleViolation] = []
@@ -537,6 +808,7 @@ def _check_container_group_tls(props: Mapping[str, Any], ctx: RuleContext) -> li
     for value in sorted(set(tls_ports)):
         gateways, unknown = _gateway_containers(props, value)
         if gateways:
+            out.extend(_plain_listeners(props, gateways, value))
             continue
         if unknown:
             out.append(
@@ -919,7 +1191,6 @@ def check_token_auth_aks_only(
 
 # --------------------------------------------------------------------------------------------- min-tls-1-2
 MIN_TLS = "min-tls-1-2"
-_SSL_PROTOCOLS_RE = re.compile(r"^\s*ssl_protocols\s+([^;]*);", re.MULTILINE)
 _OLD_PROTOCOLS = {
     "sslv2": (0, 2),
     "sslv3": (0, 3),
@@ -963,36 +1234,31 @@ def check_min_tls(resource_type: str, props: Mapping[str, Any], ctx: RuleContext
             ]
         return []
     if resource_type == CONTAINER_GROUP:
-        volumes = get(props, "volumes", [])
-        if is_unknown(volumes):
-            return [_note(rule, "volumes is not known yet")]
-        out: list[RuleViolation] = []
-        for vol in _list(volumes):
-            files = get(vol, "secret") if isinstance(vol, Mapping) else None
-            if is_unknown(files):
-                out.append(_note(rule, f"secret volume '{get(vol, 'name')}' is not known yet"))
-                continue
-            if not isinstance(files, Mapping):
-                continue
-            for fname, content in files.items():
-                if not str(fname).endswith(".conf"):
+        files, unknown = _conf_files(props)
+        out: list[RuleViolation] = [_note(rule, f"{u} is not known yet") for u in unknown]
+        for conf in files:
+            for d in _walk_nginx(conf.directives):
+                if d.name != "ssl_protocols" or d.block is not None:
                     continue
-                if is_unknown(content):
-                    out.append(_note(rule, f"gateway configuration {fname} is not known yet"))
-                    continue
-                text = _maybe_base64(content)
-                for m in _SSL_PROTOCOLS_RE.finditer(text or ""):
-                    weak = sorted(
-                        {tok for tok in m.group(1).split() if _OLD_PROTOCOLS.get(tok.lower(), (9, 9)) < floor}
-                    )
-                    if weak:
-                        out.append(
-                            RuleViolation(
-                                rule,
-                                f"gateway configuration {fname} (volume '{get(vol, 'name')}') enables "
-                                f"{', '.join(weak)} (below TLS {floor_text})",
-                            )
+                weak = sorted({tok for tok in d.args if _OLD_PROTOCOLS.get(tok.lower(), (9, 9)) < floor})
+                if weak:
+                    out.append(
+                        RuleViolation(
+                            rule, f"{conf.label} enables {', '.join(weak)} (below TLS {floor_text})"
                         )
+                    )
+        for conf, directives in _root_confs(files):
+            if any(
+                s.protocols is None and any(ssl for _p, ssl in s.listens) for s in _nginx_servers(directives)
+            ):
+                out.append(
+                    RuleViolation(
+                        rule,
+                        f"{conf.label} has ssl listeners but no ssl_protocols directive: nginx's default "
+                        "depends on its version and build (older ones allow TLSv1 and TLSv1.1); set "
+                        "ssl_protocols TLSv1.2 TLSv1.3",
+                    )
+                )
         return out
     return []
 
@@ -1317,6 +1583,14 @@ def _not_after_of(r: StackResource, ctx: RuleContext) -> tuple[datetime | None |
     return None, ""
 
 
+def _days_text(days: float) -> str:
+    """Whole days (rounded down) in words: "1 day", "12 days", "less than a day"."""
+    whole = int(days)
+    if whole == 0:
+        return "less than a day"
+    return f"{whole} day{'s' if whole != 1 else ''}"
+
+
 def check_cert_expiry(resources: Sequence[StackResource], ctx: RuleContext) -> list[RuleViolation]:
     rule = CERT_EXPIRY
     try:
@@ -1344,14 +1618,17 @@ def check_cert_expiry(resources: Sequence[StackResource], ctx: RuleContext) -> l
         if days < 0:
             out.append(
                 RuleViolation(
-                    rule, f"the certificate ({what}) expired on {stamp}", urn=r.urn, resource_name=r.name
+                    rule,
+                    f"the certificate ({what}) expired on {stamp}, {_days_text(-days)} ago",
+                    urn=r.urn,
+                    resource_name=r.name,
                 )
             )
         elif days < min_days:
             out.append(
                 RuleViolation(
                     rule,
-                    f"the certificate ({what}) expires on {stamp}, in {int(days)} days "
+                    f"the certificate ({what}) expires on {stamp}, in {_days_text(days)} "
                     f"(less than minDays {int(min_days)})",
                     urn=r.urn,
                     resource_name=r.name,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
 DESCRIPTION = """\
@@ -18,7 +19,9 @@ EPILOG = """\
 exit codes:
   0  no mandatory violation (advisories and notes allowed)
   1  at least one mandatory violation
-  2  usage error, bad Pulumi.yaml / stack file, or the program itself failed (its error is shown)
+  2  usage error, bad Pulumi.yaml / stack file, or the program itself failed (its error is shown
+     on stderr; --format json/sarif still write a report: an error object / a SARIF run with
+     executionSuccessful false, to stdout or --output, which is overwritten)
 
 fidelity gaps versus a real `pulumi preview`:
   - no provider Check: provider-side defaults are missing (defaults the SDK injects are present)
@@ -96,18 +99,49 @@ def _load_policy_config(path: str):
     return data
 
 
+def _write(args: argparse.Namespace, out: str) -> None:
+    from ..errors import UsageError
+
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(out)
+        except OSError as exc:
+            raise UsageError("--output", f"cannot write {args.output}: {exc.strerror or exc}", None) from None
+    else:
+        sys.stdout.write(out)
+
+
+def _report_failure(args: argparse.Namespace, exc: BaseException) -> None:
+    """Exit 2 in JSON/SARIF: an error document (stdout or --output, which is overwritten so CI never
+    uploads a previous run's report); in text with --output, the error text in the file. The
+    human-readable error always goes to stderr (the caller prints it)."""
+    from .. import gate
+
+    if args.format == "json":
+        _write(args, gate.render_error_json(exc, args.stack))
+    elif args.format == "sarif":
+        _write(args, gate.render_error_sarif(exc, args.stack))
+    elif args.output:
+        text = exc.render() if isinstance(exc, gate.ProgramError) else str(exc)
+        _write(args, f"ERROR (exit 2): the check did not run to the end (stack {args.stack}):\n{text}\n")
+
+
 def run(args: argparse.Namespace) -> int:
     from .. import gate
     from ..errors import SecureScoringError, UsageError
 
-    policy_config = _load_policy_config(args.policy_config) if args.policy_config else None
     try:
+        policy_config = _load_policy_config(args.policy_config) if args.policy_config else None
         report = gate.check(args.program_dir, args.stack, policy_config=policy_config)
     except gate.ProgramError as exc:
         print(f"secure-scoring check: the program failed (stack {args.stack}):", file=sys.stderr)
         print("  " + exc.render().replace("\n", "\n  "), file=sys.stderr)
+        _report_failure(args, exc)
         return 2
-    except (UsageError, SecureScoringError):
+    except (UsageError, SecureScoringError) as exc:
+        with contextlib.suppress(UsageError):  # an unwritable --output must not hide the real error
+            _report_failure(args, UsageError(exc.input_name, exc.problem, exc.fix))
         raise
     if args.format == "json":
         out = gate.render_json(report)
@@ -115,14 +149,7 @@ def run(args: argparse.Namespace) -> int:
         out = gate.render_sarif(report)
     else:
         out = gate.render_text(report)
-    if args.output:
-        try:
-            with open(args.output, "w", encoding="utf-8") as fh:
-                fh.write(out)
-        except OSError as exc:
-            raise UsageError("--output", f"cannot write {args.output}: {exc.strerror or exc}", None) from None
-        # people still see the verdict when the report goes to a file
+    _write(args, out)
+    if args.output:  # people still see the verdict when the report goes to a file
         print(gate.summary_line(report), file=sys.stderr)
-    else:
-        sys.stdout.write(out)
     return report.exit_code
