@@ -65,9 +65,9 @@ def deploy(pem_files, cert: str = "pem", expect_error: bool = False, **overrides
     def program():
         if cert == "pem":
             bundle = CertificateBundle.from_files("cert", chain, key, hostnames=[HOST])
-        elif cert == "self_signed":
+        elif cert in ("self_signed", "dev_ca"):
             bundle = CertificateBundle(
-                "cert", CertificateBundleArgs(source="self_signed", hostnames=[HOST], environment="dev")
+                "cert", CertificateBundleArgs(source=cert, hostnames=[HOST], environment="dev")
             )
         else:
             bundle = CertificateBundle(
@@ -263,6 +263,29 @@ def test_none_auth_volume_has_no_key_check(none_run):
     assert files["nginx.conf"] == render_nginx_config(settings_for("none"))
     assert files["keys.conf"] == render_keys_disabled()
     assert "keys.conf" not in files["nginx.conf"].split("# auth_mode none")[0].split("http {")[1]
+
+
+@pytest.mark.parametrize("source", ["self_signed", "dev_ca"])
+def test_generated_certificates_render_the_gateway_with_private_ca(pem_files, source):
+    """self_signed and dev_ca have no public OCSP responder: the gateway gets private_ca=True
+    (stapling off); a PEM certificate keeps stapling on."""
+    rec, svc = deploy(pem_files, cert=source)
+    files = volume_files(rec.one(GROUP))
+    assert files["nginx.conf"] == render_nginx_config(settings_for("key", private_ca=True)) == svc.nginx_conf
+    assert "ssl_stapling off;" in files["nginx.conf"] and "ssl_stapling on;" not in files["nginx.conf"]
+    assert service_record(rec).inputs["certificateSource"] == source
+
+
+def test_pem_certificate_keeps_ocsp_stapling_on(key_run):
+    rec, svc = key_run
+    conf = volume_files(rec.one(GROUP))["nginx.conf"]
+    assert "ssl_stapling on;" in conf and "ssl_stapling_verify on;" in conf
+    assert "ssl_stapling off;" not in conf
+
+
+def test_gateway_options_can_still_set_private_ca(pem_files):
+    rec, _ = deploy(pem_files, gateway_options={"private_ca": True})
+    assert "ssl_stapling off;" in volume_files(rec.one(GROUP))["nginx.conf"]
 
 
 def test_self_signed_certificate_turns_ocsp_stapling_off(pem_files):
