@@ -431,3 +431,37 @@ def test_trailing_dot_and_internationalized_hostnames(pki, cert_factory, tmp_pat
     # --auth none is announced as what it is
     assert "warning: --auth none: the endpoint is UNAUTHENTICATED" in err
     assert "auth-required" in err
+
+
+def test_a_port_taken_after_the_check_is_caught_from_nginx(bundle, monkeypatch, capsys) -> None:
+    """Another program takes the port between the check and nginx's bind: nginx's own bind failure is
+    reported as the port in use (never the ready banner for the other program's listener)."""
+    import secure_scoring.local as local
+    from secure_scoring.cli import main
+    from support.requirements import inference_python, require_binary
+
+    require_binary("nginx")
+    inference_python()
+    chain, key = bundle
+    monkeypatch.setattr(local, "port_available", lambda *args: True, raising=False)
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        code = main(
+            [
+                "serve-local",
+                "--entry-script",
+                str(SCORING_APP / "score.py"),
+                "--cert",
+                str(chain),
+                "--key",
+                str(key),
+                "--port",
+                str(port),
+            ]
+        )
+    out, err = capsys.readouterr()
+    assert code == 1, err
+    assert f"--port: 127.0.0.1:{port} is already in use. Fix: pick another port or use --port 0" in err
+    assert "scoring URL" not in out and "primary key" not in out

@@ -506,7 +506,10 @@ class InferenceServer:
         except BaseException as exc:
             # nothing is in flight during start-up: no graceful wait (Ctrl-C during a slow init()
             # must stop at once); keep the log when it explains a failure
-            self.stop(grace_s=0.5, keep_log=isinstance(exc, SecureScoringError))
+            self.stop(
+                grace_s=0.5,
+                keep_log=isinstance(exc, SecureScoringError) and not isinstance(exc, PortInUseError),
+            )
             raise
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -771,7 +774,10 @@ class NginxGateway:
                     return self
         except BaseException as exc:
             # nothing is in flight during start-up: no graceful wait; keep the logs of a failure
-            self.stop(grace_s=0.5, keep_logs=isinstance(exc, SecureScoringError))
+            self.stop(
+                grace_s=0.5,
+                keep_logs=isinstance(exc, SecureScoringError) and not isinstance(exc, PortInUseError),
+            )
             raise
         raise AssertionError("unreachable")  # pragma: no cover
 
