@@ -991,3 +991,13 @@ def test_one_dev_certificate_is_reported_once_at_our_component(tmp_path, pack_sp
     assert bundle.message.endswith("(also found on its children: SelfSignedCert 'dev-cert-cert')")
     assert all(f.level == "mandatory" for f in found.values())
     assert not report.ok
+
+
+def test_failed_run_with_text_output_replaces_the_old_report(tmp_path, capsys, pack_spy):
+    root = write_program(tmp_path / "p", "import pulumi\n\nx = pulumi.Config().require('hostname')\n")
+    out = tmp_path / "report.txt"
+    out.write_text("PASS: stack dev of demo: an earlier run\n")
+    assert cli_main(["check", str(root), "--stack", "dev", "--output", str(out)]) == 2
+    assert "the program failed" in capsys.readouterr().err
+    text = out.read_text()
+    assert "PASS" not in text and text.startswith("ERROR (exit 2)") and "ConfigMissingError" in text

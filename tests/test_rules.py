@@ -1107,3 +1107,24 @@ def test_stack_rules_never_raise_on_arbitrary_props(resources):
     for name in ("cert-hostname-match", "cert-expiry"):
         found = check_stack(name, resources)
         assert all(isinstance(f, R.RuleViolation) for f in found)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    text=st.lists(
+        st.sampled_from(
+            ["server", "http", "listen", "443", "ssl", "ssl_protocols", "TLSv1", "include", "*.conf", "on"]
+            + list(";{}#'\"\\\n $")
+        ),
+        max_size=40,
+    ).map(" ".join)
+    | st.text(max_size=200)
+)
+def test_nginx_reading_never_fails_on_any_text(text):
+    # a rule that raises fails closed (a false violation): the reader must take any text
+    group = gateway_group(conf=text)
+    group["volumes"][0]["secret"]["extra.conf"] = "include nginx.conf; include extra.conf; " + text
+    for rule in ("min-tls-1-2", "tls-required"):
+        for f in check(rule, R.CONTAINER_GROUP, group):
+            assert "the rule failed" not in f.message
+    R.parse_nginx(text)
