@@ -40,8 +40,8 @@ expect 1 "$SS" cert check --cert "$work/bad.crt" --key "$work/leaf.key" --hostna
 
 step "2. offline policy gate on the example stacks (no cloud credentials)"
 for stack in dev staging production; do
-  echo "\$ secure-scoring check . --stack $stack"
-  expect 0 "$SS" check . --stack "$stack"
+  echo "\$ secure-scoring check stacks --stack $stack"
+  expect 0 "$SS" check stacks --stack "$stack"
   echo
 done
 
