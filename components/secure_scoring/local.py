@@ -56,7 +56,16 @@ LOG_LINES = 20  # lines of a server log quoted in an error
 
 
 class LocalServerError(SecureScoringError):
-    """A :class:`SecureScoringError` whose problem may quote a log: the fix goes on its own line."""
+    """A :class:`SecureScoringError` whose problem may quote a log: the fix goes on its own line.
+
+    ``keep_log``: the message names a log file that the launcher keeps for the user to read.
+    """
+
+    def __init__(
+        self, input_name: str, problem: str, fix: str | None = None, *, keep_log: bool = False
+    ) -> None:
+        self.keep_log = keep_log
+        super().__init__(input_name, problem, fix)
 
     def render(self) -> str:
         if "\n" not in self.problem:
@@ -508,7 +517,7 @@ class InferenceServer:
             # must stop at once); keep the log when it explains a failure
             self.stop(
                 grace_s=0.5,
-                keep_log=isinstance(exc, SecureScoringError) and not isinstance(exc, PortInUseError),
+                keep_log=getattr(exc, "keep_log", False),
             )
             raise
         raise AssertionError("unreachable")  # pragma: no cover
@@ -577,6 +586,7 @@ class InferenceServer:
             + (" (kept)" if self._own_dir is not None else "")
             + f":\n{log}",
             "fix the error in the log (init() of the entry script, missing packages in the inference venv)",
+            keep_log=self._own_dir is not None,
         )
 
     def _wait_healthy(self) -> bool:
@@ -776,7 +786,7 @@ class NginxGateway:
             # nothing is in flight during start-up: no graceful wait; keep the logs of a failure
             self.stop(
                 grace_s=0.5,
-                keep_logs=isinstance(exc, SecureScoringError) and not isinstance(exc, PortInUseError),
+                keep_logs=getattr(exc, "keep_log", False),
             )
             raise
         raise AssertionError("unreachable")  # pragma: no cover
@@ -838,6 +848,7 @@ class NginxGateway:
             + (" (kept)" if self._own_workdir else "")
             + f":\n{log or '  (empty log)'}",
             "fix the error in the log (unreadable files, a bad setting)",
+            keep_log=self._own_workdir,
         )
 
     def _worker_pids(self) -> set[int]:
