@@ -41,3 +41,13 @@ def test_refuses_contradictions(mode, flags, needle):
 def test_token_on_aci_names_the_reason():
     with pytest.raises(ConfigurationError, match="only on AKS"):
         resolve_auth_mode("token", platform="aci")
+
+
+def test_error_rendering_single_and_multi_line():
+    from secure_scoring.errors import SecureScoringError
+
+    assert str(SecureScoringError("--cert", "file not found", "check the path")) == (
+        "--cert: file not found. Fix: check the path"
+    )
+    multi = str(SecureScoringError("certificate", "2 findings:\n  - a\n  - b", "renew it"))
+    assert multi.splitlines() == ["certificate: 2 findings:", "  - a", "  - b", "Fix: renew it"]

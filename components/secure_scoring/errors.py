@@ -13,6 +13,9 @@ class SecureScoringError(Exception):
         super().__init__(self.render())
 
     def render(self) -> str:
+        if "\n" in self.problem:  # a multi-line problem (findings, a log excerpt): the fix on its own line
+            text = f"{self.input_name}: {self.problem}"
+            return text + (f"\nFix: {self.fix}" if self.fix else "")
         text = f"{self.input_name}: {self.problem}."
         if self.fix:
             text += f" Fix: {self.fix}"
