@@ -136,6 +136,40 @@ def test_settings_are_normalised_at_the_boundary() -> None:
         GatewaySettings(hostnames=(HOST,), listen_port=443.5)
 
 
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("a.example.org.", "a.example.org"),
+        ("Scoring.Example.TEST.", "scoring.example.test"),
+        ("*.example.test.", "*.example.test"),
+        ("bücher.example", "xn--bcher-kva.example"),
+        ("BÜCHER.example.", "xn--bcher-kva.example"),
+        ("*.münchen.test", "*.xn--mnchen-3ya.test"),
+        ("xn--bcher-kva.example", "xn--bcher-kva.example"),
+    ],
+)
+def test_hostnames_are_normalized_like_serve_local_and_cert_check(given: str, expected: str) -> None:
+    # serve-local / cert check / verify accept a trailing dot and IDN names; the gateway must too,
+    # and render the form nginx compares with the SNI/Host a client sends (A-labels, no dot)
+    from secure_scoring.cli.serve_local import _hostnames
+    from secure_scoring.pem import _normalize_host
+
+    s = GatewaySettings(hostnames=(given,))
+    assert s.hostnames == (expected,)
+    assert directives(render_nginx_config(s), "server_name") == [expected]
+    assert _normalize_host(given) == expected
+    if "*" not in given:
+        assert _hostnames([given]) == [expected]
+
+
+@pytest.mark.parametrize("given", ["a.example.org..", ".", "exämple..test", "ä" * 64 + ".test"])
+def test_hostnames_that_stay_invalid_after_normalization_are_refused(given: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        GatewaySettings(hostnames=(given,))
+    assert caught.value.input_name == "gateway.hostnames"
+    assert "Fix:" in str(caught.value)
+
+
 def test_validate_settings_rechecks_a_mutated_instance() -> None:
     s = base()
     object.__setattr__(s, "upstream", "127.0.0.1:5001;")

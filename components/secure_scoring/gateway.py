@@ -94,7 +94,8 @@ class GatewaySettings:
 
     Attributes:
         hostnames: the ``server_name`` values: DNS names (``*.`` wildcard allowed as the left-most
-            label) or IP addresses. At least one.
+            label) or IP addresses. At least one. Normalized like serve-local and ``cert check``:
+            lower case, one trailing dot dropped, internationalized names as IDNA A-labels.
         auth_mode: ``"key"`` (Bearer key authentication, the default) or ``"none"``.
         upstream: ``host:port`` of the scorer, on localhost inside the container group.
         listen_address: ``None`` listens on every address (container); ``"127.0.0.1"`` locally.
@@ -144,7 +145,7 @@ class GatewaySettings:
         # an invalid GatewaySettings never exists.
         hostnames = (self.hostnames,) if isinstance(self.hostnames, str) else self.hostnames
         if isinstance(hostnames, (list, tuple)):
-            hostnames = tuple(h.lower() if isinstance(h, str) else h for h in hostnames)
+            hostnames = tuple(_normalize_hostname(h) if isinstance(h, str) else h for h in hostnames)
             object.__setattr__(self, "hostnames", hostnames)
         for f in fields(self):
             value = getattr(self, f.name)
@@ -177,6 +178,23 @@ def _check_int(field: str, value: Any, low: int, high: int) -> None:
         raise _fail(field, f"must be an integer, got {value!r}", f"pass a whole number from {low} to {high}")
     if not low <= value <= high:
         raise _fail(field, f"must be from {low} to {high}, got {value}", f"pass a value from {low} to {high}")
+
+
+def _normalize_hostname(name: str) -> str:
+    """The form serve-local, ``cert check`` and ``verify`` use: lower case, one trailing dot dropped
+    (``a.example.org.`` is the same absolute name), internationalized names as IDNA A-labels
+    (``bücher.example`` → ``xn--bcher-kva.example``). Validation runs on the result, so anything the
+    IDNA mapping produces is checked like a typed name; a name IDNA refuses stays as given and is
+    refused by :func:`validate_settings`."""
+    text = name.lower()
+    if text.endswith(".") and len(text) > 1:
+        text = text[:-1]
+    if not text.isascii():
+        try:
+            text = text.encode("idna").decode("ascii").lower()
+        except UnicodeError:
+            return text
+    return text
 
 
 def _valid_hostname(name: str) -> bool:
@@ -224,6 +242,12 @@ def validate_settings(s: GatewaySettings) -> None:
         raise _fail("hostnames", "at least one hostname is required", "pass the DNS name(s) clients use")
     for name in s.hostnames:
         _check_string("hostnames", name)
+        if not name.isascii():
+            raise _fail(
+                "hostnames",
+                f"{name!r} is not a valid internationalized domain name (IDNA cannot convert it)",
+                "check the spelling, or pass its A-label form (xn--...), e.g. xn--bcher-kva.example for bücher.example",
+            )
         if not _valid_hostname(name):
             raise _fail(
                 "hostnames",
