@@ -364,6 +364,23 @@ def test_bad_dns_label_is_refused(pem_files, label):
     assert str(err).startswith("dns_name_label:")
 
 
+@pytest.mark.parametrize("label", ["abcd", "1scoring", "9-contoso"])
+def test_dns_label_outside_aci_rules_is_refused(pem_files, label):
+    # ACI refuses a DNS name label that is shorter than 5 characters or does not start with a letter
+    # ("It can contain only lowercase letters, numbers and hyphens. The first character must be a
+    # letter. The last character must be a letter or number. The value must be between 5 and 63
+    # characters long."), although it is a valid host name label.
+    _, err = deploy(pem_files, expect_error=True, dns_name_label=label)
+    assert str(err).startswith("dns_name_label:")
+    assert "5-63" in str(err) and "start with a letter" in str(err)
+
+
+def test_upper_case_dns_label_is_sent_lower_case(pem_files):
+    rec, svc = deploy(pem_files, dns_name_label="Contoso-Scoring")
+    assert rec.one(GROUP).wire_inputs["ipAddress"]["dnsNameLabel"] == "contoso-scoring"
+    assert svc.dns_name_label == "contoso-scoring"
+
+
 def test_microsoft_managed_certificate_is_refused_on_aci(pem_files):
     _, err = deploy(pem_files, cert="microsoft_managed", expect_error=True)
     assert str(err).startswith("certificate:") and "only for AKS" in str(err)
@@ -632,7 +649,12 @@ def _judged(pem_files, stack: str, environment: str, **overrides: Any) -> set[tu
 
     def program():
         cert = CertificateBundle.from_files("cert", chain, key, hostnames=[HOST], environment=environment)
-        args = {"resource_group_name": "rg", "certificate": cert, "hostname": HOST, "dns_name_label": "lbl"}
+        args = {
+            "resource_group_name": "rg",
+            "certificate": cert,
+            "hostname": HOST,
+            "dns_name_label": "contoso-lbl",
+        }
         SecureAciService("svc", SecureAciServiceArgs(**{**args, **overrides}))
 
     rec = run_with_mocks(program, stack=stack)

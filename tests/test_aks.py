@@ -122,6 +122,8 @@ def _extension_settings(load_balancer: str, tls: bool = True, router: str = "Loa
         "allowInsecureConnections": "False" if tls else "True",
         "clusterPurpose": "FastProd",
         "cluster_name": CLUSTER_ID,
+        "clusterId": CLUSTER_ID,
+        "prometheus.prometheusSpec.externalLabels.cluster_name": CLUSTER_ID,
         "cluster_name_friendly": "aks-prod",
         "location": "westeurope",
         "jobSchedulerLocation": "westeurope",
@@ -923,3 +925,58 @@ def test_numbers_from_other_languages_arrive_as_floats(pki):
     assert (scale["minInstances"], scale["maxInstances"], scale["targetUtilizationPercentage"]) == (2, 4, 70)
     assert rec.one(ENDPOINT).wire_inputs["properties"]["traffic"] == {"blue": 100}
     assert rec.one("azure-native:dns:RecordSet").wire_inputs["ttl"] == 300
+
+
+# -- what Azure needs beyond the SDK's schema (review against the Azure ML SDK v2 and the CLI) -------
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "capacity"),
+    [
+        ({}, 1),
+        ({"min_instances": 3, "max_instances": 3}, 3),
+        ({"min_instances": 2, "max_instances": 5, "target_utilization_percentage": 70}, 2),
+    ],
+)
+def test_deployment_instance_count_is_the_sku_capacity(pki, endpoint, capacity):
+    # Azure ML reads a Kubernetes deployment's instance count from the resource's sku
+    # (azure-ai-ml sends sku={"name": "Default", "capacity": instance_count}); DefaultScaleSettings
+    # carries no count, so without the sku three fixed instances would be deployed as one.
+    rec, _ = _run(
+        lambda: aks.SecureAksCluster(
+            "scoring", _args(_pem_bundle(pki), endpoints=[aks.AksEndpointArgs(name="fraud", **endpoint)])
+        )
+    )
+    assert rec.one(DEPLOYMENT).wire_inputs["sku"] == {"name": "Default", "capacity": capacity}
+
+
+def test_extension_gets_the_cluster_id_settings_the_cli_derives(pki):
+    # `az k8s-extension create` copies cluster_name into clusterId and
+    # prometheus.prometheusSpec.externalLabels.cluster_name (its reference mapping) before the PUT.
+    rec, _ = _run(lambda: aks.SecureAksCluster("scoring", _args(_pem_bundle(pki))))
+    settings = rec.one(EXT).wire_inputs["configurationSettings"]
+    assert settings["clusterId"] == CLUSTER_ID
+    assert settings["prometheus.prometheusSpec.externalLabels.cluster_name"] == CLUSTER_ID
+    assert settings["cluster_name"] == CLUSTER_ID
+
+
+def test_longest_leaf_domain_label_the_certificate_accepts_is_accepted(pki):
+    # 57 characters + the 6 Azure appends = 63, a full DNS label; CertificateBundle accepts it,
+    # so the cluster must too.
+    label = "a" * 57
+
+    def build():
+        cert = CertificateBundle(
+            "mscert",
+            CertificateBundleArgs(
+                source="microsoft_managed",
+                leaf_domain_label=label,
+                location="westeurope",
+                environment="production",
+            ),
+        )
+        return aks.SecureAksCluster("scoring", _args(cert, mode="v1-attach"))
+
+    rec, _ = _run(build)
+    ssl = rec.one(COMPUTE).wire_inputs["properties"]["properties"]["sslConfiguration"]
+    assert ssl["status"] == "Auto" and ssl["leafDomainLabel"] == label

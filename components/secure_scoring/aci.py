@@ -430,6 +430,15 @@ def _plan(args: SecureAciServiceArgs) -> dict[str, Any]:
             f"use a hostname the certificate lists, or issue a certificate with {hostname} in its subjectAltName",
         )
     label = validate_label(args.dns_name_label, "dns_name_label")
+    # ACI's own rule for ipAddress.dnsNameLabel is stricter than a host name label: it answers
+    # "The first character must be a letter ... between 5 and 63 characters long" at deployment.
+    if len(label) < 5 or not label[0].isalpha():
+        raise ConfigurationError(
+            "dns_name_label",
+            f"{args.dns_name_label!r} is not a container group DNS label: ACI wants 5-63 lower-case "
+            "letters, digits and hyphens that start with a letter and end with a letter or digit",
+            "use e.g. 'contoso-scoring' (5-63 characters, start with a letter)",
+        )
     scope_key = str(args.dns_name_label_scope or "").strip().lower().replace("_", "").replace("-", "")
     if scope_key == "unsecure":
         raise ConfigurationError(

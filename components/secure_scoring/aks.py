@@ -82,7 +82,6 @@ _DEPLOYMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{1,30}[A-Za-z0-9]$")
 _COMPUTE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,15}$")
 _K8S_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
-_LEAF_LABEL = re.compile(r"^[a-z][a-z0-9-]{0,55}$")
 
 
 @dataclass
@@ -404,13 +403,12 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
                     "a hostname was given with a Microsoft-managed certificate, which is issued only for the name Azure generates",
                     "drop hostname (the name is <leaf_domain_label>######.<region>.cloudapp.azure.com) or use your own certificate",
                 )
-            label = getattr(cert, "leaf_domain_label", None)
-            if not isinstance(label, str) or not _LEAF_LABEL.match(label):
-                raise ConfigurationError(
-                    "certificate.leaf_domain_label",
-                    f"{label!r} is not a valid leaf domain label",
-                    "use lower-case letters, digits and hyphens, starting with a letter, without the 6 generated digits",
-                )
+            from .certificates import validate_leaf_domain_label
+
+            # the same rule as CertificateBundle (1-57 characters: Azure appends 6 more)
+            label = validate_leaf_domain_label(
+                getattr(cert, "leaf_domain_label", None), "certificate.leaf_domain_label"
+            )
             cert_location = getattr(cert, "location", None)
             if (
                 isinstance(cert_location, str)
@@ -805,6 +803,9 @@ class SecureAksCluster(pulumi.ComponentResource):
             # What `az k8s-extension create` adds for an AKS cluster after its client-side processing;
             # ARM does not add them, so infrastructure-as-code must.
             "cluster_name": args.cluster_id,
+            # the CLI's reference mapping copies cluster_name into these two
+            "clusterId": args.cluster_id,
+            "prometheus.prometheusSpec.externalLabels.cluster_name": args.cluster_id,
             "cluster_name_friendly": plan.cluster_name,
             "location": args.location.replace(" ", "").lower(),
             "jobSchedulerLocation": args.location.replace(" ", "").lower(),
@@ -916,6 +917,9 @@ class SecureAksCluster(pulumi.ComponentResource):
                     workspace_name=args.workspace_name,
                     location=args.location,
                     tags={**(args.tags or {}), **(ep_args.tags or {})} or None,
+                    # Azure ML reads the instance count from the deployment's sku, as the Azure ML
+                    # SDK v2 sends it (DefaultScaleSettings has no count of its own).
+                    sku=ml.SkuArgs(name="Default", capacity=int(ep_args.min_instances)),
                     properties=ml.KubernetesOnlineDeploymentArgs(
                         endpoint_compute_type="Kubernetes",
                         model=ep_args.model,
