@@ -980,3 +980,52 @@ def test_longest_leaf_domain_label_the_certificate_accepts_is_accepted(pki):
     rec, _ = _run(build)
     ssl = rec.one(COMPUTE).wire_inputs["properties"]["properties"]["sslConfiguration"]
     assert ssl["status"] == "Auto" and ssl["leafDomainLabel"] == label
+
+
+def test_cluster_region_other_than_the_workspace_region(pki):
+    # The CLI writes the *cluster's* region into location/jobSchedulerLocation/domain; the compute's
+    # computeLocation is where the cluster runs, while the ARM resources stay in the workspace region.
+    rec, _ = _run(
+        lambda: aks.SecureAksCluster(
+            "scoring",
+            _args(
+                _pem_bundle(pki),
+                cluster_location="East US",
+                endpoints=[aks.AksEndpointArgs(name="fraud")],
+            ),
+        )
+    )
+    settings = rec.one(EXT).wire_inputs["configurationSettings"]
+    assert (settings["location"], settings["jobSchedulerLocation"], settings["domain"]) == (
+        "eastus",
+        "eastus",
+        "eastus.cloudapp.azure.com",
+    )
+    compute = rec.one(COMPUTE).wire_inputs
+    assert compute["location"] == "westeurope" and compute["properties"]["computeLocation"] == "eastus"
+    assert rec.one(ENDPOINT).wire_inputs["location"] == "westeurope"
+
+
+def test_microsoft_certificate_region_is_the_cluster_region(pki):
+    def build():
+        cert = CertificateBundle(
+            "mscert",
+            CertificateBundleArgs(
+                source="microsoft_managed",
+                leaf_domain_label="contoso",
+                location="eastus",
+                environment="production",
+            ),
+        )
+        return aks.SecureAksCluster("scoring", _args(cert, mode="v1-attach", cluster_location="eastus"))
+
+    rec, cluster = _run(build)
+    assert output_value(cluster.fqdn) == "contoso######.eastus.cloudapp.azure.com"
+    assert rec.one(COMPUTE).wire_inputs["properties"]["computeLocation"] == "eastus"
+
+    err, _ = _refused(
+        lambda: aks.SecureAksCluster(
+            "scoring", _args(_ms_bundle(), mode="v1-attach", cluster_location="eastus")
+        )
+    )
+    assert str(err).startswith("certificate.location:") and "'eastus'" in str(err)

@@ -168,7 +168,12 @@ class SecureAksClusterArgs:
     - ``cluster_id``: ARM id of the existing AKS cluster
       (``/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.ContainerService/managedClusters/<name>``).
     - ``workspace_name`` / ``workspace_resource_group_name``: the Azure ML workspace to attach to.
-    - ``location``: the workspace region (compute, endpoints; the Microsoft certificate's FQDN).
+    - ``location``: the workspace region (the compute and endpoint resources).
+    - ``cluster_location``: the AKS cluster's region, if it differs from the workspace's; default
+      ``location``. It is what ``az k8s-extension create`` writes into the extension's ``location``,
+      ``jobSchedulerLocation`` and ``domain``, the compute's ``computeLocation``, and the region of a
+      Microsoft certificate's ``<label>######.<region>.cloudapp.azure.com`` (the router's public IP
+      lives in the cluster's region).
     - ``mode``: ``"extension"`` (default) or ``"v1-attach"``.
     - ``certificate``: a :class:`~secure_scoring.CertificateBundle`: ``pem`` (from a CA),
       ``dev_ca``/``self_signed`` (development only; the policy pack rejects them in production) or
@@ -199,6 +204,7 @@ class SecureAksClusterArgs:
     workspace_resource_group_name: pulumi.Input[str]
     location: str
     mode: str = "extension"
+    cluster_location: str | None = None
     certificate: CertificateBundle | None = None
     tls_enabled: bool = True
     hostname: str | None = None
@@ -239,6 +245,7 @@ class _Plan:
     dns_private: bool
     dns_relative_name: str | None
     microsoft_fqdn: str | None
+    cluster_region: str = ""
 
 
 def parse_cluster_id(cluster_id: Any) -> tuple[str, str, str]:
@@ -306,6 +313,15 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
         raise ConfigurationError(
             "location", "the workspace region is missing", "pass location, e.g. 'westeurope'"
         )
+    if args.cluster_location is not None and (
+        not isinstance(args.cluster_location, str) or not args.cluster_location.strip()
+    ):
+        raise ConfigurationError(
+            "cluster_location",
+            f"{args.cluster_location!r} is not a region name",
+            "pass the AKS cluster's region, e.g. 'westeurope', or leave it out when it is the workspace's",
+        )
+    cluster_region = (args.cluster_location or args.location).replace(" ", "").lower()
     load_balancer = _choice(args.load_balancer, LOAD_BALANCERS, "load_balancer")
     if isinstance(args.router_service_type, str) and args.router_service_type.lower() == "nodeport":
         raise ConfigurationError(
@@ -410,16 +426,13 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
                 getattr(cert, "leaf_domain_label", None), "certificate.leaf_domain_label"
             )
             cert_location = getattr(cert, "location", None)
-            if (
-                isinstance(cert_location, str)
-                and cert_location.replace(" ", "").lower() != args.location.replace(" ", "").lower()
-            ):
+            if isinstance(cert_location, str) and cert_location.replace(" ", "").lower() != cluster_region:
                 raise ConfigurationError(
                     "certificate.location",
-                    f"the Microsoft certificate is for region {cert_location!r} but the cluster is attached in {args.location!r}",
-                    "create the CertificateBundle with location equal to the cluster's region",
+                    f"the Microsoft certificate is for region {cert_location!r} but the cluster is in {cluster_region!r}",
+                    "create the CertificateBundle with location equal to the cluster's region (cluster_location, default location)",
                 )
-            microsoft_fqdn = microsoft_fqdn_pattern(label, args.location)
+            microsoft_fqdn = microsoft_fqdn_pattern(label, cluster_region)
         else:
             names = [h for h in (getattr(cert, "hostname_list", None) or []) if isinstance(h, str)]
             hostname = args.hostname
@@ -645,6 +658,7 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
         dns_private=dns_private,
         dns_relative_name=dns_relative,
         microsoft_fqdn=microsoft_fqdn,
+        cluster_region=cluster_region,
     )
 
 
@@ -807,9 +821,9 @@ class SecureAksCluster(pulumi.ComponentResource):
             "clusterId": args.cluster_id,
             "prometheus.prometheusSpec.externalLabels.cluster_name": args.cluster_id,
             "cluster_name_friendly": plan.cluster_name,
-            "location": args.location.replace(" ", "").lower(),
-            "jobSchedulerLocation": args.location.replace(" ", "").lower(),
-            "domain": f"{args.location.replace(' ', '').lower()}.{MICROSOFT_FQDN_SUFFIX}",
+            "location": plan.cluster_region,
+            "jobSchedulerLocation": plan.cluster_region,
+            "domain": f"{plan.cluster_region}.{MICROSOFT_FQDN_SUFFIX}",
             "relayserver.enabled": "false",
             "servicebus.enabled": "false",
             "nginxIngress.enabled": "true",
@@ -858,7 +872,7 @@ class SecureAksCluster(pulumi.ComponentResource):
                 properties=ml.KubernetesArgs(
                     compute_type="Kubernetes",
                     resource_id=args.cluster_id,
-                    compute_location=args.location,
+                    compute_location=plan.cluster_region,
                     description=f"AKS cluster {plan.cluster_name} with the Azure ML extension (TLS {'on' if plan.tls_enabled else 'OFF'})",
                     properties=ml.KubernetesPropertiesArgs(namespace=args.namespace),
                 ),
@@ -1013,7 +1027,7 @@ class SecureAksCluster(pulumi.ComponentResource):
                 properties=ml.AKSArgs(
                     compute_type="AKS",
                     resource_id=args.cluster_id,
-                    compute_location=args.location,
+                    compute_location=plan.cluster_region,
                     description=f"AKS cluster {plan.cluster_name} attached for SDK v1 web services (TLS {'on' if plan.tls_enabled else 'OFF'})",
                     properties=ml.AKSSchemaPropertiesArgs(
                         cluster_purpose=plan.cluster_purpose,
