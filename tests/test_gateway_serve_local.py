@@ -21,6 +21,36 @@ from support.fixtures_dataplane import SCORING_APP, https_request
 pytestmark = pytest.mark.dataplane
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _ctrl_c_reaches_serve_local():
+    """These tests press Ctrl-C (SIGINT) as a person at a terminal would. A suite started as a
+    background job of a non-interactive shell (as CI runners may start it) has SIGINT ignored, and an
+    ignored signal stays ignored across exec: serve-local would never see the Ctrl-C. A Python-level
+    handler here makes the children start with the terminal's default disposition."""
+    previous = signal.getsignal(signal.SIGINT)
+    if previous == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    if previous == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def stop_with_ctrl_c(proc: subprocess.Popen) -> None:
+    """SIGINT and wait; if serve-local does not stop, SIGTERM (then SIGKILL) so that its nginx and
+    inference server are not left behind, and fail."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        pytest.fail("serve-local did not stop within 30 s of SIGINT (Ctrl-C)")
+
+
 def cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "secure_scoring", "serve-local", *args]
 
@@ -145,8 +175,7 @@ def test_serve_local_serves_with_generated_keys_and_stops_on_ctrl_c(pki, bundle)
         gateway_dir = Path(info["logs"].split("gateway ", 1)[1]).parent
         assert gateway_dir.exists()
     finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
+        stop_with_ctrl_c(proc)
         err = proc.stderr.read() if proc.stderr else ""
     assert proc.returncode == 0, err
     assert "Traceback" not in err
@@ -424,8 +453,7 @@ def test_trailing_dot_and_internationalized_hostnames(pki, cert_factory, tmp_pat
             resp = https_request(port, "GET", "/", ca_bundle=pki.ca_bundle_path, hostname=name)
             assert resp.status == 200, name
     finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
+        stop_with_ctrl_c(proc)
     err = proc.stderr.read() if proc.stderr else ""
     assert proc.returncode == 0, err
     # --auth none is announced as what it is
