@@ -9,8 +9,10 @@ export UV_PYTHON_DOWNLOADS := never
 # the system packages the data-plane tests and serve-local use
 DEB_PACKAGES := nginx nsd bind9-dnsutils openssl wrk ca-certificates iproute2
 
-# uv from PATH when there is one, else a private copy in .uv-tool (bootstrapped with pip)
-HAVE_UV := $(shell command -v uv 2>/dev/null)
+# uv from PATH when there is one that runs, else a private copy in .uv-tool (bootstrapped with pip).
+# 'uv --version' and not just 'command -v uv': a pyenv shim exists for every command of every
+# installed version and fails ("pyenv: uv: command not found") under a version that lacks uv.
+HAVE_UV := $(shell uv --version >/dev/null 2>&1 && command -v uv)
 UV := $(if $(HAVE_UV),$(HAVE_UV),$(CURDIR)/$(UV_TOOL)/bin/uv)
 
 .PHONY: lock help setup uv venv system inference-venv sslyze-venv lint format test test-fast demo bench clean
