@@ -673,3 +673,50 @@ def test_policy_pack_rejects_auth_none_in_production_and_only_advises_in_dev(pem
     dev = _judged(pem_files, "dev", "dev", auth="none")
     assert {enforcement for _, _, enforcement in dev} <= {"advisory"}
     assert ("auth-required", SERVICE, "advisory") in dev
+
+
+# -- container group name (ARM: 1-63 lower-case letters, digits, hyphens; no edge or double hyphen) ---
+
+
+def _deploy_named(pem_files, name: str, **overrides: Any):
+    chain, key, _, _ = pem_files
+    box: dict[str, Any] = {}
+
+    def program():
+        bundle = CertificateBundle.from_files("cert", chain, key, hostnames=[HOST])
+        args = {
+            "resource_group_name": "rg-scoring",
+            "certificate": bundle,
+            "hostname": HOST,
+            "dns_name_label": "contoso-scoring",
+            **overrides,
+        }
+        try:
+            box["svc"] = SecureAciService(name, SecureAciServiceArgs(**args))
+        except ConfigurationError as exc:
+            box["error"] = exc
+
+    rec = run_with_mocks(program)
+    return rec, box
+
+
+@pytest.mark.parametrize("name", ["Scoring", "scoring_prod", "scoring--prod", "s" * 50])
+def test_component_name_that_auto_names_an_invalid_group_is_refused(pem_files, name):
+    rec, box = _deploy_named(pem_files, name)
+    assert str(box["error"]).startswith("container_group_name:")
+    assert [r for r in rec.resources if r.type in (SERVICE, GROUP)] == []
+
+
+def test_component_name_does_not_matter_with_an_explicit_group_name(pem_files):
+    rec, box = _deploy_named(pem_files, "Scoring_Prod", container_group_name="scoring-prod")
+    assert "error" not in box
+    assert rec.one(GROUP).wire_inputs["containerGroupName"] == "scoring-prod"
+
+
+@pytest.mark.parametrize(
+    "group_name", ["Scoring", "-scoring", "scoring-", "sc--oring", "s" * 64, "scoring.prod"]
+)
+def test_invalid_container_group_name_is_refused(pem_files, group_name):
+    rec, box = _deploy_named(pem_files, "svc", container_group_name=group_name)
+    assert str(box["error"]).startswith("container_group_name:")
+    assert [r for r in rec.resources if r.type in (SERVICE, GROUP)] == []

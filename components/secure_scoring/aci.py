@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import posixpath
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -197,6 +198,7 @@ class SecureAciService(pulumi.ComponentResource):
         self, name: str, args: SecureAciServiceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         plan = _plan(args)
+        _check_group_name(name, args.container_group_name)
         cert = args.certificate
         scoring_uri = f"https://{plan['hostname']}/score"
         facts = SecurityFacts(
@@ -388,6 +390,34 @@ class SecureAciService(pulumi.ComponentResource):
     def dns_target(self) -> tuple[str, pulumi.Output[str]]:
         """What ``DnsRecordBinding(target=service)`` creates: a CNAME to the group's FQDN (its IP may change)."""
         return "CNAME", self.fqdn
+
+
+# ARM's rule for a container group name: 1-63 lower-case letters, digits and hyphens, no hyphen at
+# either end, no two hyphens in a row.
+_GROUP_NAME = re.compile(r"^(?!.*--)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_AUTONAME_SUFFIX = 8  # the random characters Pulumi appends to an auto-named resource
+
+
+def _check_group_name(name: str, group_name: object) -> None:
+    """Refuse a container group name ARM would reject, given or auto-named from ``f"{name}-group"``."""
+    rule = "1-63 lower-case letters, digits and hyphens, no hyphen at either end and none doubled"
+    if group_name is not None:
+        if isinstance(group_name, str) and not _GROUP_NAME.match(group_name):
+            raise ConfigurationError(
+                "container_group_name",
+                f"{group_name!r} is not a container group name: Azure wants {rule}",
+                "use e.g. 'contoso-scoring'",
+            )
+        return
+    stem = f"{name}-group"
+    if not _GROUP_NAME.match(stem) or len(stem) + _AUTONAME_SUFFIX > 63:
+        raise ConfigurationError(
+            "container_group_name",
+            f"not given, so the group would be auto-named from {stem!r} plus {_AUTONAME_SUFFIX} random "
+            f"characters, which Azure refuses: a container group name has {rule}",
+            "give container_group_name='contoso-scoring', or name the component in lower case "
+            f"(at most {63 - _AUTONAME_SUFFIX - len('-group')} characters)",
+        )
 
 
 def _plan(args: SecureAciServiceArgs) -> dict[str, Any]:
