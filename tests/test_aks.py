@@ -221,9 +221,12 @@ def test_extension_mode_with_custom_certificate(pki, load_balancer, auth):
     assert dep.wire_inputs["deploymentName"] == "blue"
     dprops = dep.wire_inputs["properties"]
     assert dprops["endpointComputeType"] == "Kubernetes"
-    assert dprops["model"] == "azureml:fraud:3"
+    # the CLI/SDK short form azureml:<name>:<version> is resolved to the workspace asset's ARM id,
+    # as the Azure ML SDK v2 does before its REST call (the API takes an ARM id or an azureml:// id)
+    ws_id = f"/subscriptions/{SUB}/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ws-prod"
+    assert dprops["model"] == f"{ws_id}/models/fraud/versions/3"
     assert dprops["codeConfiguration"] == {"scoringScript": "score.py", "codeId": "/code/1"}
-    assert dprops["environmentId"] == "azureml:sklearn:7"
+    assert dprops["environmentId"] == f"{ws_id}/environments/sklearn/versions/7"
     assert dprops["instanceType"] == "defaultinstancetype"
     assert dprops["scaleSettings"] == {"scaleType": "Default"}
     assert dprops["containerResourceRequirements"] == {
@@ -1029,3 +1032,43 @@ def test_microsoft_certificate_region_is_the_cluster_region(pki):
         )
     )
     assert str(err).startswith("certificate.location:") and "'eastus'" in str(err)
+
+
+def test_asset_references_in_other_forms_are_sent_as_given(pki):
+    model = "azureml://registries/azureml/models/fraud/versions/2"
+    env = f"/subscriptions/{SUB}/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ws-prod/environments/sk/versions/1"
+    rec, _ = _run(
+        lambda: aks.SecureAksCluster(
+            "scoring",
+            _args(
+                _pem_bundle(pki),
+                endpoints=[
+                    aks.AksEndpointArgs(
+                        name="fraud",
+                        model=model,
+                        environment_id=env,
+                        scoring_script="score.py",
+                        code_id="azureml:code:4",
+                    )
+                ],
+            ),
+        )
+    )
+    props = rec.one(DEPLOYMENT).wire_inputs["properties"]
+    assert props["model"] == model and props["environmentId"] == env
+    assert props["codeConfiguration"]["codeId"].endswith("/workspaces/ws-prod/codes/code/versions/4")
+
+
+@pytest.mark.parametrize(
+    ("field_name", "value"),
+    [("model", "azureml:fraud@latest"), ("model", "azureml:fraud"), ("environment_id", "azureml:sk:1:2")],
+)
+def test_asset_reference_without_a_version_is_refused(pki, field_name, value):
+    err, rec = _refused(
+        lambda: aks.SecureAksCluster(
+            "scoring",
+            _args(_pem_bundle(pki), endpoints=[aks.AksEndpointArgs(name="fraud", **{field_name: value})]),
+        )
+    )
+    assert str(err).startswith(f"endpoints[0].{field_name}:")
+    assert [r for r in rec.resources if r.type in (COMPONENT, EXT, COMPUTE, ENDPOINT, DEPLOYMENT)] == []

@@ -80,6 +80,9 @@ _CLUSTER_ID = re.compile(
 _ENDPOINT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,30}[A-Za-z0-9]$")
 _DEPLOYMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{1,30}[A-Za-z0-9]$")
 _COMPUTE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,15}$")
+# The CLI/SDK short form of a workspace asset: azureml:<name>:<version> (azureml://... ids are full ids)
+_SHORT_ASSET = re.compile(r"^azureml:(?!//)(?P<name>[A-Za-z0-9_.-]+):(?P<version>[A-Za-z0-9_.-]+)$")
+_ASSET_KINDS = {"model": "models", "environment_id": "environments", "code_id": "codes"}
 _K8S_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 
@@ -101,7 +104,12 @@ class AksEndpointArgs:
 
     - ``model``: ARM id of the registered model version (``.../models/<name>/versions/<n>``).
     - ``scoring_script`` + ``code_id``: the entry script and the ARM id of the code asset version.
-    - ``environment_id``: ARM id of the environment version (or an ``azureml:`` reference).
+    - ``environment_id``: ARM id of the environment version.
+    - ``model``, ``code_id`` and ``environment_id`` may also be an ``azureml://`` asset id (sent as
+      given) or the short form ``azureml:<name>:<version>`` of a workspace asset, which is resolved to
+      the asset's ARM id in the workspace (the Azure ML SDK does the same before calling the API,
+      which takes only ARM ids and ``azureml://`` ids). ``azureml:<name>@latest`` needs a look-up and
+      is refused.
     - ``instance_type``: the Kubernetes instance type (default ``"defaultinstancetype"``, the one the
       Azure ML extension creates).
     - ``deployment_name`` (default ``"blue"``), ``min_instances``/``max_instances`` (default 1/1),
@@ -529,6 +537,20 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
                     f"{ep.deployment_name!r} is not a valid deployment name",
                     "use 3-32 letters, digits or hyphens",
                 )
+            for field_name in _ASSET_KINDS:
+                value = getattr(ep, field_name)
+                if (
+                    isinstance(value, str)
+                    and value.startswith("azureml:")
+                    and not value.startswith("azureml://")
+                    and not _SHORT_ASSET.match(value)
+                ):
+                    raise ConfigurationError(
+                        f"{where}.{field_name}",
+                        f"{value!r} is not a versioned asset reference (a label such as @latest, or a missing "
+                        "version, needs a workspace look-up that a deployment cannot make)",
+                        "use azureml:<name>:<version>, the asset version's ARM id, or an azureml:// id",
+                    )
             mins = _whole(ep.min_instances, f"{where}.min_instances", 1)
             maxs = _whole(ep.max_instances, f"{where}.max_instances", 1)
             if ep.target_utilization_percentage is not None:
@@ -660,6 +682,29 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
         microsoft_fqdn=microsoft_fqdn,
         cluster_region=cluster_region,
     )
+
+
+def _asset_id(value: Any, field_name: str, subscription: str, args: SecureAksClusterArgs) -> Any:
+    """``azureml:<name>:<version>`` → the workspace asset's ARM id; anything else unchanged.
+
+    The workspace is in the cluster's subscription: Azure ML does not attach an AKS cluster of
+    another subscription (it has to be connected through Azure Arc instead).
+    """
+    match = _SHORT_ASSET.match(value) if isinstance(value, str) else None
+    if match is None:
+        return value
+    kind = _ASSET_KINDS[field_name]
+
+    def arm_id(rg_ws: list[Any]) -> str:
+        return (
+            f"/subscriptions/{subscription}/resourceGroups/{rg_ws[0]}/providers/"
+            f"Microsoft.MachineLearningServices/workspaces/{rg_ws[1]}/{kind}/{match['name']}/versions/{match['version']}"
+        )
+
+    rg, ws = args.workspace_resource_group_name, args.workspace_name
+    if isinstance(rg, str) and isinstance(ws, str):
+        return arm_id([rg, ws])
+    return pulumi.Output.all(rg, ws).apply(arm_id)
 
 
 def _b64(text: str | None) -> str:
@@ -936,15 +981,18 @@ class SecureAksCluster(pulumi.ComponentResource):
                     sku=ml.SkuArgs(name="Default", capacity=int(ep_args.min_instances)),
                     properties=ml.KubernetesOnlineDeploymentArgs(
                         endpoint_compute_type="Kubernetes",
-                        model=ep_args.model,
+                        model=_asset_id(ep_args.model, "model", plan.subscription_id, args),
                         code_configuration=(
                             ml.CodeConfigurationArgs(
-                                scoring_script=ep_args.scoring_script, code_id=ep_args.code_id
+                                scoring_script=ep_args.scoring_script,
+                                code_id=_asset_id(ep_args.code_id, "code_id", plan.subscription_id, args),
                             )
                             if ep_args.scoring_script is not None
                             else None
                         ),
-                        environment_id=ep_args.environment_id,
+                        environment_id=_asset_id(
+                            ep_args.environment_id, "environment_id", plan.subscription_id, args
+                        ),
                         environment_variables=dict(ep_args.environment_variables)
                         if ep_args.environment_variables
                         else None,
