@@ -210,6 +210,56 @@ def test_scorer_listens_on_localhost_and_gets_no_gateway_files(key_run):
     }
 
 
+def test_scorer_liveness_probe_checks_the_scorer_from_inside(key_run):
+    rec, _ = key_run
+    probe = container(rec.one(GROUP), "scorer")["livenessProbe"]
+    command = probe["exec"]["command"]
+    assert command[:2] == ["python", "-c"] and "http://127.0.0.1:5001/" in command[2]
+    # Azure ML's liveness defaults: 30 failures 10 s apart before a restart (room for init())
+    assert (probe["periodSeconds"], probe["failureThreshold"]) == (10, 30)
+    assert "httpGet" not in probe  # an httpGet probe goes to the container IP, not 127.0.0.1
+
+
+def test_scorer_liveness_probe_is_a_real_check(key_run):
+    # the probe's program exits 0 against a server that answers GET /, non-zero when nothing listens
+    import http.server
+    import socket
+    import subprocess
+    import sys
+    import threading
+
+    rec, _ = key_run
+    code = container(rec.one(GROUP), "scorer")["livenessProbe"]["exec"]["command"][2]
+
+    class Healthy(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"Healthy")
+
+        def log_message(self, *args):
+            pass
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    local = code.replace("127.0.0.1:5001", f"127.0.0.1:{port}")
+    assert subprocess.run([sys.executable, "-c", local], capture_output=True, timeout=30).returncode != 0
+    server = http.server.HTTPServer(("127.0.0.1", port), Healthy)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        assert subprocess.run([sys.executable, "-c", local], capture_output=True, timeout=30).returncode == 0
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_custom_scorer_image_gets_no_scorer_probe(pem_files):
+    rec, _ = deploy(pem_files, image="contoso.azurecr.io/scorer:1")
+    assert "livenessProbe" not in container(rec.one(GROUP), "scorer")
+
+
 def test_gateway_container_runs_nginx_on_the_mounted_config_with_https_probes(key_run):
     rec, _ = key_run
     gw = container(rec.one(GROUP), "gateway")
@@ -219,10 +269,12 @@ def test_gateway_container_runs_nginx_on_the_mounted_config_with_https_probes(ke
     assert gw["volumeMounts"] == [
         {"name": "gateway-config", "mountPath": CONTAINER_CONFIG_DIR, "readOnly": True}
     ]
-    for probe in ("livenessProbe", "readinessProbe"):
-        http = gw[probe]["httpGet"]
-        assert http["scheme"] == "https" and http["port"] == 443.0 and http["path"] == "/"
-        assert http["httpHeaders"] == [{"name": "Host", "value": HOST}]
+    http = gw["readinessProbe"]["httpGet"]
+    assert http["scheme"] == "https" and http["port"] == 443.0 and http["path"] == "/"
+    assert http["httpHeaders"] == [{"name": "Host", "value": HOST}]
+    # GET / is proxied to the scorer: a liveness probe here would restart nginx for a slow or stuck
+    # scorer (and restart-loop the gateway while a large model loads); the scorer has its own.
+    assert "livenessProbe" not in gw
     assert gw["resources"]["requests"] == gw["resources"]["limits"] == {"cpu": 0.25, "memoryInGB": 0.5}
 
 

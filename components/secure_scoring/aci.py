@@ -65,6 +65,9 @@ _INFERENCE_LOCALHOST = (
     "s.DEFAULT_HOST = '127.0.0.1'; sys.argv[0] = 'azmlinfsrv'; s.run()"
 )
 
+# The scorer's liveness check, run inside the scorer container: Azure ML's health route GET /.
+_SCORER_ALIVE = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{SCORER_PORT}/', timeout=4)"
+
 
 @dataclass
 class RegistryCredential:
@@ -273,10 +276,23 @@ class SecureAciService(pulumi.ComponentResource):
             ci.EnvironmentVariableArgs(name=k, secure_value=pulumi.Output.secret(v))
             for k, v in plan["secure_env"].items()
         ]
+        scorer_liveness = None
+        if args.image == DEFAULT_SCORER_IMAGE:
+            # The scorer listens on 127.0.0.1 only, which an httpGet probe (sent to the container's
+            # IP) cannot reach: probe from inside with the image's Python. Azure ML's own liveness
+            # defaults (period 10 s, 30 failures) leave init() five minutes to load the model.
+            scorer_liveness = ci.ContainerProbeArgs(
+                exec_=ci.ContainerExecArgs(command=["python", "-c", _SCORER_ALIVE]),
+                initial_delay_seconds=10,
+                period_seconds=10,
+                failure_threshold=30,
+                timeout_seconds=5,
+            )
         scorer = ci.ContainerArgs(
             name="scorer",
             image=args.image,
             command=plan["scorer_command"],
+            liveness_probe=scorer_liveness,
             environment_variables=env,
             resources=ci.ResourceRequirementsArgs(
                 requests=ci.ResourceRequestsArgs(cpu=plan["cpu"], memory_in_gb=plan["memory_gb"]),
@@ -312,7 +328,9 @@ class SecureAciService(pulumi.ComponentResource):
                 ),
                 limits=ci.ResourceLimitsArgs(cpu=plan["gateway_cpu"], memory_in_gb=plan["gateway_memory_gb"]),
             ),
-            liveness_probe=probe(30, 15, 4),
+            # readiness only: GET / is proxied to the scorer, so a liveness probe here would restart
+            # nginx (not the scorer) whenever the scorer is slow or stuck; nginx exiting ends the
+            # container, which restart_policy Always restarts.
             readiness_probe=probe(10, 10, 3),
         )
 
