@@ -382,6 +382,49 @@ def test_secure_env_and_registry_password_are_secret(pem_files):
     assert "command" not in scorer
 
 
+def test_secret_output_given_as_a_plain_variable_is_sent_as_secure_value(pem_files):
+    # ACI shows a `value` in the portal and in every GET of the group; a Pulumi secret passed in
+    # environment_variables must travel as `secureValue`, a non-secret Output stays a `value`.
+    import pulumi
+
+    def overrides():
+        return {
+            "environment_variables": {
+                "DB_PASSWORD": pulumi.Output.secret("pw-from-config"),
+                "STORAGE_ACCOUNT": pulumi.Output.from_input("contosostore"),
+                "LOG_LEVEL": "info",
+            }
+        }
+
+    chain, key, _, _ = pem_files
+    box: dict[str, Any] = {}
+
+    def program():
+        bundle = CertificateBundle.from_files("cert", chain, key, hostnames=[HOST])
+        box["svc"] = SecureAciService(
+            "svc",
+            SecureAciServiceArgs(
+                resource_group_name="rg-scoring",
+                certificate=bundle,
+                hostname=HOST,
+                dns_name_label="contoso-scoring",
+                **overrides(),
+            ),
+        )
+
+    rec = run_with_mocks(program)
+    group = rec.one(GROUP)
+    env = {}
+    for entry in container(group, "scorer")["environmentVariables"]:
+        entry = unwrap_secrets(entry) if is_secret_envelope(entry) else entry
+        env[entry["name"]] = entry
+    assert "value" not in env["DB_PASSWORD"]
+    assert unwrap_secrets(env["DB_PASSWORD"]["secureValue"]) == "pw-from-config"
+    assert env["STORAGE_ACCOUNT"] == {"name": "STORAGE_ACCOUNT", "value": "contosostore"}
+    assert env["LOG_LEVEL"] == {"name": "LOG_LEVEL", "value": "info"}
+    assert "containers" in group.additional_secret_outputs
+
+
 # -- refusals ------------------------------------------------------------------------------------------
 
 

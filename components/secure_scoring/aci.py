@@ -174,6 +174,25 @@ def _env_name(name: object, input_name: str) -> str:
     return name
 
 
+def _env_var(ci: Any, name: str, value: Any) -> Any:
+    """A plain variable; an Output becomes ``secure_value`` when it is a Pulumi secret.
+
+    ACI returns every ``value`` in the portal and in each GET of the group, so a secret that
+    arrives through ``environment_variables`` (e.g. ``config.require_secret``) must not be one.
+    """
+    if not isinstance(value, pulumi.Output):
+        return ci.EnvironmentVariableArgs(name=name, value=value)
+    flag = pulumi.Output.from_input(value.is_secret())
+
+    def entry(pair: list[Any]) -> Any:
+        text, secret = pair
+        if secret:
+            return ci.EnvironmentVariableArgs(name=name, secure_value=text)
+        return ci.EnvironmentVariableArgs(name=name, value=text)
+
+    return pulumi.Output.all(value, flag).apply(entry)
+
+
 def _b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
@@ -271,7 +290,7 @@ class SecureAciService(pulumi.ComponentResource):
             pulumi.Output.all(cert.cert_pem, cert.key_pem, self.primary_key, self.secondary_key).apply(files)
         )
 
-        env = [ci.EnvironmentVariableArgs(name=k, value=v) for k, v in plan["env"].items()]
+        env: list[Any] = [_env_var(ci, k, v) for k, v in plan["env"].items()]
         env += [
             ci.EnvironmentVariableArgs(name=k, secure_value=pulumi.Output.secret(v))
             for k, v in plan["secure_env"].items()
@@ -359,7 +378,7 @@ class SecureAciService(pulumi.ComponentResource):
                 type=plan["identity_type"], user_assigned_identities=plan["identity_ids"] or None
             )
         secret_outputs = ["volumes"]
-        if plan["secure_env"]:
+        if plan["secure_env"] or any(isinstance(v, pulumi.Output) for v in plan["env"].values()):
             secret_outputs.append("containers")
         if plan["registries"]:
             group_args["image_registry_credentials"] = [
