@@ -1072,3 +1072,22 @@ def test_asset_reference_without_a_version_is_refused(pki, field_name, value):
     )
     assert str(err).startswith(f"endpoints[0].{field_name}:")
     assert [r for r in rec.resources if r.type in (COMPONENT, EXT, COMPUTE, ENDPOINT, DEPLOYMENT)] == []
+
+
+def test_short_asset_reference_resolves_with_output_workspace_names(pki):
+    import pulumi
+
+    rec, _ = _run(
+        lambda: aks.SecureAksCluster(
+            "scoring",
+            _args(
+                _pem_bundle(pki),
+                workspace_name=pulumi.Output.from_input("ws-out"),
+                workspace_resource_group_name=pulumi.Output.from_input("rg-out"),
+                endpoints=[aks.AksEndpointArgs(name="fraud", model="azureml:fraud:3")],
+            ),
+        )
+    )
+    assert rec.one(DEPLOYMENT).wire_inputs["properties"]["model"] == (
+        f"/subscriptions/{SUB}/resourceGroups/rg-out/providers/Microsoft.MachineLearningServices/workspaces/ws-out/models/fraud/versions/3"
+    )
