@@ -662,6 +662,9 @@ def test_deployed_container_group_runs_with_the_real_inference_server_and_nginx(
         command = [python if c == "python" else c for c in scorer["command"]]
         command[command.index("--port") + 1] = str(scorer_port)
         env = {**os.environ, **{e["name"]: e["value"] for e in scorer["environmentVariables"]}}
+        # gunicorn >= 25.1 opens a control socket in $XDG_RUNTIME_DIR or ~/.gunicorn: alone in a
+        # container, but shared by every gunicorn on this machine; keep this one in the test's dir
+        env["XDG_RUNTIME_DIR"] = str(work)
         scorer_log = work / "scorer.log"
         with open(scorer_log, "wb") as out:
             procs.append(
