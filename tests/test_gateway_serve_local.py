@@ -55,8 +55,12 @@ def cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "secure_scoring", "serve-local", *args]
 
 
-def start(args: list[str]) -> tuple[subprocess.Popen, dict[str, str], queue.Queue[str | None]]:
-    proc = subprocess.Popen(cli(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def start(
+    args: list[str], preexec_fn=None
+) -> tuple[subprocess.Popen, dict[str, str], queue.Queue[str | None]]:
+    proc = subprocess.Popen(
+        cli(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=preexec_fn
+    )
     lines: queue.Queue[str | None] = queue.Queue()
 
     def reader() -> None:
@@ -493,3 +497,36 @@ def test_a_port_taken_after_the_check_is_caught_from_nginx(bundle, monkeypatch, 
     assert code == 1, err
     assert f"--port: 127.0.0.1:{port} is already in use. Fix: pick another port or use --port 0" in err
     assert "scoring URL" not in out and "primary key" not in out
+
+
+def test_ctrl_c_stops_serve_local_even_when_started_with_sigint_ignored(bundle) -> None:
+    """A background job of a non-interactive shell inherits SIGINT ignored; serve-local still stops."""
+    from support.requirements import inference_python, require_binary
+
+    require_binary("nginx")
+    inference_python()
+    chain, key = bundle
+
+    def ignore_sigint() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    args = [
+        "--entry-script",
+        str(SCORING_APP / "score.py"),
+        "--cert",
+        str(chain),
+        "--key",
+        str(key),
+        "--port",
+        "0",
+    ]
+    proc, info, _lines = start(args, preexec_fn=ignore_sigint)
+    port = port_of(info)
+    proc.send_signal(signal.SIGINT)
+    try:
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=20)
+    assert closed(port)

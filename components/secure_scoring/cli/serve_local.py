@@ -278,6 +278,9 @@ def run(args: argparse.Namespace) -> int:
         rotate.append("primary" if signum == signal.SIGUSR1 else "secondary")
 
     previous_int = signal.getsignal(signal.SIGINT)
+    # Ctrl-C (SIGINT) always stops serve-local, even when it was started with SIGINT ignored
+    # (a background job of a non-interactive shell, as CI runners start commands)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     previous = signal.signal(signal.SIGTERM, on_sigterm)
     previous_usr = {sig: signal.signal(sig, on_rotate) for sig in (signal.SIGUSR1, signal.SIGUSR2)}
     scorer = InferenceServer(entry, model_dir=args.model_dir, worker_count=args.workers, python=python)
