@@ -812,6 +812,10 @@ def test_refuses_missing_certificate_while_tls_is_on():
             "endpoints[0].target_utilization_percentage",
             "from 1 to 100",
         ),
+        ({"router_ha": "False"}, "router_ha", "True or False"),
+        ({"tags": ["team-ml"]}, "tags", "got list"),
+        ({"endpoints": aks.AksEndpointArgs(name="fraud")}, "endpoints", "got AksEndpointArgs"),
+        ({"endpoints": "fraud"}, "endpoints", "got str"),
     ],
 )
 def test_refusals_with_custom_certificate(pki, kw, input_name, text):
@@ -839,6 +843,49 @@ def test_refusals_with_microsoft_certificate(kw, input_name, text):
     assert err.input_name == input_name, str(err)
     assert text in str(err)
     _assert_nothing_registered(rec)
+
+
+@pytest.mark.parametrize("field_name", ["cluster_id", "location"])
+def test_an_output_where_a_plain_value_is_required_is_refused_by_name(pki, field_name):
+    def build():
+        value = CLUSTER_ID if field_name == "cluster_id" else "westeurope"
+        return aks.SecureAksCluster(
+            "s", _args(_pem_bundle(pki), **{field_name: pulumi.Output.from_input(value)})
+        )
+
+    err, rec = _refused(build)
+    assert err.input_name == field_name, str(err)
+    assert "pulumi Output" in str(err) and "plain string" in str(err)
+    _assert_nothing_registered(rec)
+
+
+def test_endpoints_none_means_no_endpoints(pki):
+    rec, c = _run(lambda: aks.SecureAksCluster("s", _args(_pem_bundle(pki), endpoints=None)))
+    assert rec.by_type("azure-native:machinelearningservices:OnlineEndpoint") == []
+    assert len(rec.by_type("azure-native:kubernetesconfiguration:Extension")) == 1
+
+
+def test_hostname_under_an_internationalised_tld_is_accepted():
+    host = "scoring.xn--e1afmkfd.xn--p1ai"
+
+    def build():
+        cert = CertificateBundle("c", CertificateBundleArgs(source="dev_ca", hostnames=[host.upper() + "."]))
+        return aks.SecureAksCluster(
+            "s",
+            _args(
+                cert,
+                environment="dev",
+                dns=aks.AksDnsArgs(
+                    zone_name="xn--e1afmkfd.xn--p1ai", resource_group_name="rg", router_ip="20.50.1.2"
+                ),
+            ),
+        )
+
+    rec, c = _run(build, stack="dev")
+    assert output_value(c.fqdn) == host
+    (record,) = rec.by_type("azure-native:dns:RecordSet")
+    assert record.inputs["relativeRecordSetName"] == "scoring"
+    assert record.inputs["zoneName"] == "xn--e1afmkfd.xn--p1ai"
 
 
 def test_cluster_id_parsing_and_microsoft_pattern():

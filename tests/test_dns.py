@@ -323,6 +323,18 @@ def test_service_target_with_another_name_is_refused():
             "letters, digits",
         ),
         ({"relative_name": "scoring", "target": "svc.example.net"}, "target", "not a service"),
+        # wrong types get a message about the type, not "empty" or a traceback at serialisation
+        ({"relative_name": "scoring", "target_fqdn": "20.50.1.2"}, "target_fqdn", "target_ip='20.50.1.2'"),
+        ({"relative_name": "scoring", "target_ip": ["20.50.1.2"]}, "target_ip", "got list"),
+        ({"relative_name": "scoring", "target_fqdn": ["a.example.net"]}, "target_fqdn", "got list"),
+        ({"zone_name": 5, "relative_name": "scoring", "target_ip": "20.50.1.2"}, "zone_name", "got int"),
+        ({"relative_name": 5, "target_ip": "20.50.1.2"}, "relative_name", "got int"),
+        ({"fqdn": ["scoring.example.test"], "target_ip": "20.50.1.2"}, "fqdn", "got list"),
+        (
+            {"relative_name": "scoring", "target_ip": "20.50.1.2", "certificate_hostnames": [5]},
+            "certificate_hostnames[0]",
+            "got int",
+        ),
     ],
 )
 def test_refusals_name_the_input_and_register_nothing(kwargs, input_name, fragment):
@@ -331,6 +343,27 @@ def test_refusals_name_the_input_and_register_nothing(kwargs, input_name, fragme
     assert text.startswith(input_name + ":"), text
     assert fragment in text, text
     assert "Fix:" in text or input_name == "target"
+
+
+def test_an_output_where_a_plain_name_is_required_is_named_as_such():
+    seen: dict[str, Any] = {}
+
+    def program():
+        import pulumi
+
+        for field in ("zone_name", "relative_name"):
+            args = {"zone_name": ZONE, "relative_name": "scoring", "target_ip": "20.50.1.2"}
+            args[field] = pulumi.Output.from_input(args[field])
+            try:
+                DnsRecordBinding("rec", DnsRecordBindingArgs(resource_group_name="rg", **args))
+            except ConfigurationError as exc:
+                seen[field] = str(exc)
+
+    rec = run_with_mocks(program)
+    assert rec.by_type(BINDING) == []
+    for field in ("zone_name", "relative_name"):
+        assert seen[field].startswith(field + ":") and "got Output" in seen[field], seen[field]
+        assert "empty" not in seen[field]
 
 
 def test_microsoft_managed_certificate_is_refused():

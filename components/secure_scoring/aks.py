@@ -84,7 +84,9 @@ _COMPUTE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,15}$")
 _SHORT_ASSET = re.compile(r"^azureml:(?!//)(?P<name>[A-Za-z0-9_.-]+):(?P<version>[A-Za-z0-9_.-]+)$")
 _ASSET_KINDS = {"model": "models", "environment_id": "environments", "code_id": "codes"}
 _K8S_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})$"
+)
 
 
 @dataclass
@@ -316,6 +318,17 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
             "pass SecureAksClusterArgs(...)",
         )
     mode = _choice(args.mode, MODES, "mode")
+    for field_name, example in (
+        ("cluster_id", "/subscriptions/<sub>/.../managedClusters/<name>"),
+        ("location", "'westeurope'"),
+    ):
+        if isinstance(getattr(args, field_name), pulumi.Output):
+            raise ConfigurationError(
+                field_name,
+                "is a pulumi Output, but it must be a plain string known at construction (it decides the "
+                "subscription, region and names of the resources, and the checks made before deployment)",
+                f"pass the value itself, e.g. {example} (read it from config with pulumi.Config().require(...))",
+            )
     sub, rg, cluster = parse_cluster_id(args.cluster_id)
     if not isinstance(args.location, str) or not args.location.strip():
         raise ConfigurationError(
@@ -370,6 +383,27 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
             "set load_balancer='internal' or drop load_balancer_subnet",
         )
 
+    if not isinstance(args.router_ha, bool):
+        raise ConfigurationError(
+            "router_ha",
+            f"expected True or False, got {args.router_ha!r}",
+            "pass router_ha=True (three azureml-fe replicas, the default) or router_ha=False",
+        )
+    if args.tags is not None and not isinstance(args.tags, Mapping):
+        raise ConfigurationError(
+            "tags",
+            f"expected a mapping of tag names to values, got {type(args.tags).__name__}",
+            "pass e.g. tags={'owner': 'ml-platform'}",
+        )
+    if args.endpoints is not None and (
+        isinstance(args.endpoints, str | bytes | Mapping | AksEndpointArgs)
+        or not isinstance(args.endpoints, Sequence)
+    ):
+        raise ConfigurationError(
+            "endpoints",
+            f"expected a list of AksEndpointArgs, got {type(args.endpoints).__name__}",
+            "pass a list, e.g. endpoints=[AksEndpointArgs(name='scoring', auth='key')] (an empty list for none)",
+        )
     cert = args.certificate
     tls = args.tls_enabled
     if not isinstance(tls, bool):
@@ -928,7 +962,7 @@ class SecureAksCluster(pulumi.ComponentResource):
         keys: dict[str, pulumi.Output] = {}
         tokens: dict[str, pulumi.Output] = {}
         uris: dict[str, pulumi.Output] = {}
-        for ep_args, ep_auth in zip(args.endpoints, plan.endpoints, strict=True):
+        for ep_args, ep_auth in zip(args.endpoints or [], plan.endpoints, strict=True):
             ep = ml.OnlineEndpoint(
                 f"{name}-{ep_args.name}",
                 ml.OnlineEndpointArgs(

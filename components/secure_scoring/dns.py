@@ -81,7 +81,18 @@ def validate_label(label: str, input_name: str, *, what: str = "DNS label") -> s
 
 def normalize_hostname(name: str, input_name: str, *, what: str = "host name") -> str:
     """Lower-case ``name``, drop one trailing dot, and validate every label (at most 253 characters)."""
-    if not isinstance(name, str) or not name.strip():
+    if not isinstance(name, str):
+        raise ConfigurationError(
+            input_name,
+            f"{what} must be one plain string known at construction, got {type(name).__name__}",
+            f"give the fully qualified {what} as a string such as 'scoring.example.com'"
+            + (
+                " (not a pulumi Output: the name decides the record and its certificate check)"
+                if isinstance(name, pulumi.Output)
+                else ""
+            ),
+        )
+    if not name.strip():
         raise ConfigurationError(input_name, f"{what} is empty", f"give a fully qualified {what}")
     text = name.strip().lower()
     text = text[:-1] if text.endswith(".") else text
@@ -95,7 +106,13 @@ def normalize_hostname(name: str, input_name: str, *, what: str = "host name") -
 
 
 def _relative_name(relative_name: str, zone: str, input_name: str) -> str:
-    if not isinstance(relative_name, str) or not relative_name.strip():
+    if not isinstance(relative_name, str):
+        raise ConfigurationError(
+            input_name,
+            f"the record name must be a plain string known at construction, got {type(relative_name).__name__}",
+            "give the name relative to the zone as a string (e.g. 'scoring'), or '@' for the apex",
+        )
+    if not relative_name.strip():
         raise ConfigurationError(
             input_name,
             "the record name is empty",
@@ -350,10 +367,33 @@ def _plan(args: DnsRecordBindingArgs) -> dict[str, Any]:
         kind = "cname"
         target = args.target_fqdn
         if isinstance(target, str):
+            try:
+                ipaddress.ip_address(target.strip())
+            except ValueError:
+                pass
+            else:
+                raise ConfigurationError(
+                    "target_fqdn",
+                    f"{target!r} is an IP address; a CNAME must point at a host name, and resolvers would look up "
+                    f"the name '{target.strip()}' and find nothing",
+                    f"use target_ip={target.strip()!r} for an A record",
+                )
             target = normalize_hostname(target, "target_fqdn", what="CNAME target")
+        elif not isinstance(target, pulumi.Output):
+            raise ConfigurationError(
+                "target_fqdn",
+                f"must be a host name (a string or a pulumi Output of one), got {type(target).__name__}",
+                "pass e.g. service.fqdn or 'scoring.westeurope.azurecontainer.io'",
+            )
     elif args.target_ip is not None:
         kind = "ip"
         target = args.target_ip
+        if not isinstance(target, str | pulumi.Output):
+            raise ConfigurationError(
+                "target_ip",
+                f"must be one IP address (a string or a pulumi Output of one), got {type(target).__name__}",
+                "pass a single address such as '20.50.1.2'; one DnsRecordBinding makes one record",
+            )
     else:
         kind = "alias"
         target = args.target_resource_id
@@ -432,7 +472,20 @@ def _plan(args: DnsRecordBindingArgs) -> dict[str, Any]:
                 "expected a list of hostnames, got one string",
                 f"use [{args.certificate_hostnames!r}]",
             )
-        cert_hostnames = tuple(str(h).strip().lower().rstrip(".") for h in args.certificate_hostnames)
+        if not isinstance(args.certificate_hostnames, Sequence):
+            raise ConfigurationError(
+                "certificate_hostnames",
+                f"expected a list of hostnames, got {type(args.certificate_hostnames).__name__}",
+                "pass a plain list such as ['scoring.example.com'], or certificate=<CertificateBundle>",
+            )
+        for i, h in enumerate(args.certificate_hostnames):
+            if not isinstance(h, str):
+                raise ConfigurationError(
+                    f"certificate_hostnames[{i}]",
+                    f"must be a plain string, got {type(h).__name__}",
+                    "pass each hostname as a string such as 'scoring.example.com'",
+                )
+        cert_hostnames = tuple(h.strip().lower().rstrip(".") for h in args.certificate_hostnames)
     if cert_hostnames is not None:
         covered = certificate.covers(fqdn) if certificate is not None else _covers(cert_hostnames, fqdn)
         if not covered:
