@@ -506,6 +506,21 @@ def test_microsoft_managed_certificate_is_refused_on_aci(pem_files):
             "image_registry_credentials",
         ),
         ({"hostname": "127.0.0.1"}, "hostname"),
+        # wrong types: a named refusal, not a traceback and not a silently wrong group
+        (
+            {
+                "image_registry_credentials": RegistryCredential(
+                    server="r.example", username="u", password="p"
+                )
+            },
+            "image_registry_credentials",
+        ),
+        ({"environment_variables": [("LOG_LEVEL", "info")]}, "environment_variables"),
+        ({"environment_variables": {"WORKERS": 2}}, "environment_variables['WORKERS']"),
+        ({"secure_environment_variables": {"TOKEN": None}}, "secure_environment_variables['TOKEN']"),
+        ({"scorer_command": "python score.py"}, "scorer_command"),
+        ({"tags": ["team-ml"]}, "tags"),
+        ({"hostname": [HOST]}, "hostname"),
     ],
 )
 def test_bad_arguments_are_refused_naming_the_input(pem_files, overrides, input_name):

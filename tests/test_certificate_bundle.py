@@ -450,6 +450,22 @@ def test_from_files_missing_or_unreadable(pki, tmp_path):
     assert f"'{tmp_path}' is a directory" in str(exc)
 
 
+@pytest.mark.parametrize("bad_path", [None, "", 5])
+def test_from_files_with_no_usable_path_is_a_named_error(pki, bad_path):
+    exc = registers_nothing(lambda: CertificateBundle.from_files("tls", bad_path, pki.leaf.key_path))
+    assert str(exc).startswith("CertificateBundle('tls').cert_file:"), str(exc)
+    assert "path of a PEM file" in str(exc) and "Fix:" in str(exc)
+    exc = registers_nothing(lambda: CertificateBundle.from_files("tls", pki.leaf.cert_path, bad_path))
+    assert str(exc).startswith("CertificateBundle('tls').key_file:"), str(exc)
+
+
+def test_unicode_hostname_is_refused_with_its_punycode_form():
+    args = CertificateBundleArgs(source="self_signed", hostnames=["Bücher.Example.Test"])
+    exc = registers_nothing(lambda: CertificateBundle("dev", args))
+    assert str(exc).startswith("CertificateBundle('dev').hostnames[0]:"), str(exc)
+    assert "'xn--bcher-kva.example.test'" in str(exc)
+
+
 def test_warnings_are_logged_once_each(bad):
     soon = bad["soon"]
     run = build(

@@ -461,6 +461,12 @@ def _plan(args: SecureAciServiceArgs) -> dict[str, Any]:
     """Validate ``args`` and compute everything plain; raises ConfigurationError before registration."""
     if not isinstance(args, SecureAciServiceArgs):
         raise ConfigurationError("args", f"expected SecureAciServiceArgs, got {type(args).__name__}", None)
+    if args.tags is not None and not isinstance(args.tags, Mapping):
+        raise ConfigurationError(
+            "tags",
+            f"expected a mapping of tag names to values, got {type(args.tags).__name__}",
+            "pass e.g. tags={'owner': 'ml-platform'}",
+        )
     cert = args.certificate
     if cert is None:
         raise ConfigurationError(
@@ -568,6 +574,21 @@ def _plan(args: SecureAciServiceArgs) -> dict[str, Any]:
                 "worker_count", f"{args.worker_count!r} is not a worker count", "use 1..32"
             )
         env["WORKER_COUNT"] = str(wc)
+    for field_name in ("environment_variables", "secure_environment_variables"):
+        given = getattr(args, field_name)
+        if given is not None and not isinstance(given, Mapping):
+            raise ConfigurationError(
+                field_name,
+                f"expected a mapping of variable names to values, got {type(given).__name__}",
+                f"pass a dict such as {field_name}={{'LOG_LEVEL': 'info'}}",
+            )
+        for k, v in (given or {}).items():
+            if not isinstance(v, str | pulumi.Output):
+                raise ConfigurationError(
+                    f"{field_name}[{k!r}]",
+                    f"{v!r} is a {type(v).__name__}; Azure accepts only strings as environment values",
+                    f"quote it: {k!r}: {str(v)!r}",
+                )
     for k, v in (args.environment_variables or {}).items():
         env[_env_name(k, "environment_variables")] = v
     secure_env = {
@@ -582,6 +603,17 @@ def _plan(args: SecureAciServiceArgs) -> dict[str, Any]:
             "give each variable once",
         )
     if args.scorer_command is not None:
+        if isinstance(args.scorer_command, str | bytes) or not isinstance(args.scorer_command, Sequence):
+            raise ConfigurationError(
+                "scorer_command",
+                f"expected a list of program and arguments, got {type(args.scorer_command).__name__}"
+                + (
+                    " (a string would be split into single characters)"
+                    if isinstance(args.scorer_command, str)
+                    else ""
+                ),
+                "pass a list such as ['python', 'score.py'] (shlex.split('...') splits a command line)",
+            )
         command = [str(c) for c in args.scorer_command]
         if not command:
             raise ConfigurationError(
@@ -654,6 +686,12 @@ def _plan(args: SecureAciServiceArgs) -> dict[str, Any]:
         identity_type = "SystemAssigned"
     else:
         identity_type = None
+    if isinstance(args.image_registry_credentials, RegistryCredential):
+        raise ConfigurationError(
+            "image_registry_credentials",
+            "expected a list of RegistryCredential, got one RegistryCredential",
+            "wrap it in a list: image_registry_credentials=[RegistryCredential(...)]",
+        )
     registries = list(args.image_registry_credentials or [])
     for r in registries:
         if not isinstance(r, RegistryCredential):

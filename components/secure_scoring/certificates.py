@@ -225,6 +225,17 @@ def _normalize_hostnames(values: Any, where: str) -> tuple[list[str], list[str]]
             if ip not in ips:
                 ips.append(ip)
             continue
+        if not host.isascii():
+            try:
+                ascii_form = host.encode("idna").decode()
+            except UnicodeError:
+                ascii_form = "xn--..."
+            raise ConfigurationError(
+                item,
+                f"{raw!r} contains non-ASCII characters; certificates and DNS carry internationalised "
+                "names in their IDNA (punycode) form",
+                f"use {ascii_form!r}",
+            )
         if len(host) > 253 or not _HOSTNAME_RE.match(host):
             raise ConfigurationError(
                 item,
@@ -314,6 +325,12 @@ def _fingerprint(digest: bytes) -> str:
 
 
 def _read_file(path: str | os.PathLike[str], where: str) -> bytes:
+    if not isinstance(path, str | os.PathLike) or not os.fspath(path):
+        raise ConfigurationError(
+            where,
+            f"must be the path of a PEM file (a string or pathlib.Path), got {path!r}",
+            "pass e.g. 'fullchain.pem' (or pulumi.Config().require('cert_file'))",
+        )
     p = Path(path)
     try:
         return p.read_bytes()
