@@ -151,6 +151,18 @@ def _check_aci_page(rec) -> None:
     cg = rec.one(CG).inputs
     assert cg["ipAddress"]["dnsNameLabel"] == "contoso-scoring"
     assert [p["port"] for p in cg["ipAddress"]["ports"]] == [443]
+    assert (cg["osType"], cg["restartPolicy"], cg["sku"]) == ("Linux", "Always", "Standard")
+    assert [v["name"] for v in cg["volumes"]] == ["gateway-config"]
+    gateway = next(c for c in cg["containers"] if c["name"] == "gateway")
+    assert gateway["volumeMounts"] == [
+        {"name": "gateway-config", "mountPath": "/etc/nginx/secure-scoring", "readOnly": True}
+    ]
+    # "What it creates": <name>-group, <name>-primary-key, <name>-secondary-key (48 [A-Za-z0-9])
+    svc = rec.one("secure-scoring:index:SecureAciService")
+    children = {r.name: r for r in rec.children_of(svc.urn)}
+    assert set(children) == {"scoring-group", "scoring-primary-key", "scoring-secondary-key"}
+    for key in ("scoring-primary-key", "scoring-secondary-key"):
+        assert (children[key].inputs["length"], children[key].inputs["special"]) == (48, False)
     rs = _records(rec)["scoring"]
     assert rs["recordType"] == "CNAME"
     assert rs["cnameRecord"]["cname"] == "contoso-scoring.westeurope.azurecontainer.io"
@@ -158,6 +170,9 @@ def _check_aci_page(rec) -> None:
 
 def _check_dns_page(rec) -> None:
     # ACI: CNAME to the container group's FQDN; AKS static IP: alias A record to the public IP
+    # "One child named <name>-record"
+    for binding in rec.by_type("secure-scoring:index:DnsRecordBinding"):
+        assert [r.name for r in rec.children_of(binding.urn)] == [f"{binding.name}-record"]
     rs = _records(rec)
     assert rs["scoring"]["recordType"] == "CNAME"
     assert rs["scoring"]["cnameRecord"]["cname"].endswith(".azurecontainer.io")
@@ -166,7 +181,17 @@ def _check_dns_page(rec) -> None:
 
 
 def _check_aks_page(rec) -> None:
-    # extension mode: one online endpoint with key auth, an A record for the router IP
+    # extension mode: Extension (inference on, TLS settings, protected PEM) -> Compute -> one
+    # OnlineEndpoint (Key) + one OnlineDeployment per endpoint; an A record for the router IP
+    ext = rec.one("azure-native:kubernetesconfiguration:Extension")
+    assert ext.inputs["extensionType"] == "microsoft.azureml.kubernetes"
+    settings = ext.inputs["configurationSettings"]
+    assert (settings["enableInference"], settings["allowInsecureConnections"]) == ("True", "False")
+    assert settings["sslCname"] == "scoring.contoso.com"
+    assert ext.is_secret("configurationProtectedSettings")
+    assert set(ext.inputs["configurationProtectedSettings"]) == {"scoringFe.sslCert", "scoringFe.sslKey"}
+    assert rec.one("azure-native:machinelearningservices:Compute").name == "scoring-compute"
+    assert rec.one("azure-native:machinelearningservices:OnlineDeployment").name == "scoring-fraud-score-blue"
     endpoints = rec.by_type("azure-native:machinelearningservices:OnlineEndpoint")
     assert [e.inputs["properties"]["authMode"] for e in endpoints] == ["Key"]
     rs = _records(rec)["scoring"]
