@@ -859,6 +859,39 @@ def test_an_output_where_a_plain_value_is_required_is_refused_by_name(pki, field
     _assert_nothing_registered(rec)
 
 
+@pytest.mark.parametrize("mode", ["extension", "v1-attach"])
+def test_region_display_names_are_sent_as_azure_region_names(pki, mode):
+    rec, c = _run(
+        lambda: aks.SecureAksCluster(
+            "s",
+            _args(
+                _pem_bundle(pki),
+                mode=mode,
+                location="West Europe",
+                cluster_location="North Europe",
+                endpoints=[aks.AksEndpointArgs(name="fraud", model="azureml:fraud:1")],
+            ),
+        )
+    )
+    located = [r for r in rec.resources if r.custom and "location" in r.wire_inputs]
+    assert {r.type.split(":")[-1] for r in located} >= {"Compute"}
+    if mode == "extension":
+        assert {r.type.split(":")[-1] for r in located} >= {"OnlineEndpoint", "OnlineDeployment"}
+    assert {r.wire_inputs["location"] for r in located} == {"westeurope"}
+    (compute,) = rec.by_type("azure-native:machinelearningservices:Compute")
+    assert compute.wire_inputs["properties"]["computeLocation"] == "northeurope"
+
+
+@pytest.mark.parametrize(
+    ("field_name", "value"), [("location", "West_Europe"), ("cluster_location", "eu-west")]
+)
+def test_a_malformed_region_is_refused(pki, field_name, value):
+    err, rec = _refused(lambda: aks.SecureAksCluster("s", _args(_pem_bundle(pki), **{field_name: value})))
+    assert err.input_name == field_name, str(err)
+    assert "not an Azure region name" in str(err)
+    _assert_nothing_registered(rec)
+
+
 def test_endpoints_none_means_no_endpoints(pki):
     rec, c = _run(lambda: aks.SecureAksCluster("s", _args(_pem_bundle(pki), endpoints=None)))
     assert rec.by_type("azure-native:machinelearningservices:OnlineEndpoint") == []

@@ -83,6 +83,7 @@ _COMPUTE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,15}$")
 # The CLI/SDK short form of a workspace asset: azureml:<name>:<version> (azureml://... ids are full ids)
 _SHORT_ASSET = re.compile(r"^azureml:(?!//)(?P<name>[A-Za-z0-9_.-]+):(?P<version>[A-Za-z0-9_.-]+)$")
 _ASSET_KINDS = {"model": "models", "environment_id": "environments", "code_id": "codes"}
+_REGION = re.compile(r"^[a-z][a-z0-9]*$")
 _K8S_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})$"
@@ -256,6 +257,7 @@ class _Plan:
     dns_relative_name: str | None
     microsoft_fqdn: str | None
     cluster_region: str = ""
+    workspace_region: str = ""
 
 
 def parse_cluster_id(cluster_id: Any) -> tuple[str, str, str]:
@@ -342,7 +344,17 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
             f"{args.cluster_location!r} is not a region name",
             "pass the AKS cluster's region, e.g. 'westeurope', or leave it out when it is the workspace's",
         )
+    # Azure reports regions as 'westeurope'; a display name ('West Europe') sent as is would differ
+    # from what Azure reads back. Same normalisation as CertificateBundle(location=...).
+    workspace_region = args.location.replace(" ", "").lower()
     cluster_region = (args.cluster_location or args.location).replace(" ", "").lower()
+    for field_name, region in (("location", workspace_region), ("cluster_location", cluster_region)):
+        if not _REGION.match(region):
+            raise ConfigurationError(
+                field_name,
+                f"{region!r} is not an Azure region name",
+                "use a region name such as 'westeurope' (`az account list-locations -o table`)",
+            )
     load_balancer = _choice(args.load_balancer, LOAD_BALANCERS, "load_balancer")
     if isinstance(args.router_service_type, str) and args.router_service_type.lower() == "nodeport":
         raise ConfigurationError(
@@ -715,6 +727,7 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
         dns_relative_name=dns_relative,
         microsoft_fqdn=microsoft_fqdn,
         cluster_region=cluster_region,
+        workspace_region=workspace_region,
     )
 
 
@@ -946,7 +959,7 @@ class SecureAksCluster(pulumi.ComponentResource):
                 resource_group_name=args.workspace_resource_group_name,
                 workspace_name=args.workspace_name,
                 compute_name=plan.compute_name,
-                location=args.location,
+                location=plan.workspace_region,
                 tags=args.tags,
                 properties=ml.KubernetesArgs(
                     compute_type="Kubernetes",
@@ -969,7 +982,7 @@ class SecureAksCluster(pulumi.ComponentResource):
                     endpoint_name=ep_args.name,
                     resource_group_name=args.workspace_resource_group_name,
                     workspace_name=args.workspace_name,
-                    location=args.location,
+                    location=plan.workspace_region,
                     tags={**(args.tags or {}), **(ep_args.tags or {})} or None,
                     properties=ml.OnlineEndpointPropertiesArgs(
                         auth_mode=_auth.AZURE_AUTH_MODE[ep_auth.auth_mode],
@@ -1008,7 +1021,7 @@ class SecureAksCluster(pulumi.ComponentResource):
                     deployment_name=ep_args.deployment_name,
                     resource_group_name=args.workspace_resource_group_name,
                     workspace_name=args.workspace_name,
-                    location=args.location,
+                    location=plan.workspace_region,
                     tags={**(args.tags or {}), **(ep_args.tags or {})} or None,
                     # Azure ML reads the instance count from the deployment's sku, as the Azure ML
                     # SDK v2 sends it (DefaultScaleSettings has no count of its own).
@@ -1104,7 +1117,7 @@ class SecureAksCluster(pulumi.ComponentResource):
                 resource_group_name=args.workspace_resource_group_name,
                 workspace_name=args.workspace_name,
                 compute_name=plan.compute_name,
-                location=args.location,
+                location=plan.workspace_region,
                 tags=args.tags,
                 properties=ml.AKSArgs(
                     compute_type="AKS",
