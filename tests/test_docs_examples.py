@@ -1,10 +1,19 @@
-"""Every complete program in docs/ runs under mocks and registers what its page says.
+"""Every program in docs/ runs under mocks and registers what its page says.
 
-A fenced ``python`` block is a program when it imports from ``secure_scoring`` and declares one of
-our components. Fragments that cannot run on their own are marked ``<!-- fragment -->`` on the line
-before the block (keep that list short). Certificates for ``CertificateBundle.from_files`` are made
-with openssl (``support.certs``) for the hostnames the example names and written to the paths it
-uses, in a temporary working directory; ``cfg.require("key")`` values come from ``CONFIG`` below.
+Which blocks run (fenced ``python`` blocks in docs/*.md and docs/runbooks/*.md):
+
+- a block that imports from ``secure_scoring`` and declares one of our components is a program;
+- a block that declares a component without importing runs after the page's *header*: the page's
+  first python block when it declares no component (its imports and setup, e.g. ``cfg``);
+- a block preceded by ``<!-- fragment -->`` on the line before is skipped (keep that list short).
+
+Certificates for ``CertificateBundle.from_files`` are made with openssl (``support.certs``) for the
+hostnames the example names and written to the paths it uses, in a temporary working directory; a
+``CertificateBundleArgs(source="pem", cert_pem=cfg.require(K1), key_pem=cfg.require_secret(K2))``
+gets such a chain and key as config values; other ``cfg.require("key")`` values come from
+``CONFIG``. A block runs in the ``production`` stack when it says ``environment="production"`` (or
+``environment=pulumi.get_stack()``), otherwise in ``dev``; then the policy pack must find no
+mandatory violation.
 """
 
 from __future__ import annotations
@@ -44,8 +53,24 @@ class Block:
     fragment: bool
 
     @property
+    def page(self) -> str:
+        return str(self.path.relative_to(ROOT))
+
+    @property
     def id(self) -> str:
-        return f"{self.path.relative_to(ROOT)}:{self.line}"
+        return f"{self.page}:{self.line}"
+
+
+@dataclass
+class Runnable:
+    block: Block
+    code: str  # the block, after the page header when it has no imports of its own
+    key: str  # "<page>#<n>": the n-th runnable block of the page, from 1
+
+    @property
+    def stack(self) -> str:
+        production = re.search(r'environment=("production"|pulumi\.get_stack\(\))', self.block.code)
+        return "production" if production else "dev"
 
 
 def _python_blocks() -> list[Block]:
@@ -60,15 +85,37 @@ def _python_blocks() -> list[Block]:
     return blocks
 
 
-def _is_program(code: str) -> bool:
-    imports_ours = re.search(r"^\s*(from secure_scoring\b|import secure_scoring\b)", code, flags=re.M)
+def _imports_ours(code: str) -> bool:
+    return bool(re.search(r"^\s*(from secure_scoring\b|import secure_scoring\b)", code, flags=re.M))
+
+
+def _declares(code: str) -> bool:
     names = "|".join(COMPONENTS)
-    declares = re.search(rf"\b({names})(\(|\.from_files\()", code)
-    return bool(imports_ours and declares)
+    return bool(re.search(rf"\b({names})(\(|\.from_files\()", code))
+
+
+def _runnables(blocks: list[Block]) -> list[Runnable]:
+    out: list[Runnable] = []
+    headers: dict[str, str] = {}
+    for block in blocks:
+        if block.page not in headers:
+            first = block.code if not _declares(block.code) and not block.fragment else ""
+            headers[block.page] = first
+        if block.fragment or not _declares(block.code):
+            continue
+        if _imports_ours(block.code):
+            code = block.code
+        elif headers[block.page]:
+            code = headers[block.page] + "\n" + block.code
+        else:
+            continue  # a snippet on a page without a header: not runnable on its own
+        n = sum(1 for r in out if r.block.page == block.page) + 1
+        out.append(Runnable(block, code, f"{block.page}#{n}"))
+    return out
 
 
 BLOCKS = _python_blocks()
-PROGRAMS = [b for b in BLOCKS if _is_program(b.code) and not b.fragment]
+RUNNABLE = _runnables(BLOCKS)
 
 
 def _calls(tree: ast.AST) -> list[ast.Call]:
@@ -85,6 +132,19 @@ def _func_name(call: ast.Call) -> str:
     return "?"
 
 
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def _config_key(node: ast.expr | None) -> str | None:
+    """``K`` for ``cfg.require("K")`` / ``cfg.require_secret("K")``."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args):
+        return None
+    if node.func.attr in ("require", "require_secret") and isinstance(node.args[0], ast.Constant):
+        return node.args[0].value
+    return None
+
+
 def _declared(tree: ast.AST) -> list[tuple[str, str]]:
     """(component type, resource name) for every component the program declares with a literal name."""
     out = []
@@ -96,44 +156,59 @@ def _declared(tree: ast.AST) -> list[tuple[str, str]]:
     return out
 
 
-def _write_certificates(tree: ast.AST, cert_factory, workdir: Path) -> None:
-    """openssl-made chain + key at the paths of every ``CertificateBundle.from_files`` call."""
+def _certificates(tree: ast.AST, cert_factory, workdir: Path) -> dict[str, str]:
+    """openssl-made chains + keys where the program reads them; returns config values it reads."""
     root = cert_factory.ca("Docs Root CA")
     inter = cert_factory.intermediate(root, "Docs Intermediate CA")
-    for call in _calls(tree):
-        if _func_name(call) != "CertificateBundle.from_files":
-            continue
-        cert_path, key_path = (ast.literal_eval(a) for a in call.args[1:3])
-        hostnames = next((ast.literal_eval(k.value) for k in call.keywords if k.arg == "hostnames"), [])
-        assert hostnames, "a from_files example must name its hostnames"
-        leaf = cert_factory.leaf(inter, list(hostnames))
-        for p in (cert_path, key_path):
-            (workdir / p).parent.mkdir(parents=True, exist_ok=True)
-        leaf.write_chain(workdir / cert_path)
-        shutil.copy(leaf.key_path, workdir / key_path)
-
-
-def _config(tree: ast.AST, block: Block) -> dict[str, str]:
     config = {}
     for call in _calls(tree):
-        if isinstance(call.func, ast.Attribute) and call.func.attr in ("require", "require_secret"):
-            key = ast.literal_eval(call.args[0])
-            if key not in CONFIG:
-                pytest.fail(f"{block.id}: add a value for config key {key!r} to CONFIG in this test")
-            config[f"{PROJECT}:{key}"] = CONFIG[key]
+        name = _func_name(call)
+        hostnames = _keyword(call, "hostnames")
+        if name == "CertificateBundle.from_files":
+            cert_path, key_path = (ast.literal_eval(a) for a in call.args[1:3])
+            assert hostnames is not None, "a from_files example must name its hostnames"
+            leaf = cert_factory.leaf(inter, list(ast.literal_eval(hostnames)))
+            for p in (cert_path, key_path):
+                (workdir / p).parent.mkdir(parents=True, exist_ok=True)
+            leaf.write_chain(workdir / cert_path)
+            shutil.copy(leaf.key_path, workdir / key_path)
+        elif name == "CertificateBundleArgs":
+            cert_key, key_key = (
+                _config_key(_keyword(call, "cert_pem")),
+                _config_key(_keyword(call, "key_pem")),
+            )
+            if cert_key and key_key and hostnames is not None:
+                leaf = cert_factory.leaf(inter, list(ast.literal_eval(hostnames)))
+                config[cert_key], config[key_key] = leaf.chain_pem(), Path(leaf.key_path).read_text()
     return config
 
 
-def _run(block: Block, cert_factory, tmp_path: Path, monkeypatch):
-    tree = ast.parse(block.code, filename=block.id)
-    _write_certificates(tree, cert_factory, tmp_path)
+def _config(tree: ast.AST, item: Runnable, pem_config: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    config, secret_keys = {}, []
+    for call in _calls(tree):
+        key = _config_key(call)
+        if key is None:
+            continue
+        values = {**CONFIG, **pem_config}
+        if key not in values:
+            pytest.fail(f"{item.block.id}: add a value for config key {key!r} to CONFIG in this test")
+        config[f"{PROJECT}:{key}"] = values[key]
+        if call.func.attr == "require_secret":
+            secret_keys.append(f"{PROJECT}:{key}")
+    return config, secret_keys
+
+
+def _run(item: Runnable, cert_factory, tmp_path: Path, monkeypatch):
+    tree = ast.parse(item.code, filename=item.block.id)
+    pem_config = _certificates(tree, cert_factory, tmp_path)
+    config, secret_keys = _config(tree, item, pem_config)
     monkeypatch.chdir(tmp_path)
-    code = compile(block.code, block.id, "exec")
+    code = compile(item.code, item.block.id, "exec")
 
     def program() -> None:
         exec(code, {"__name__": "__main__"})  # noqa: S102 - runs our own documentation
 
-    rec = run_with_mocks(program, project=PROJECT, stack="production", config=_config(tree, block))
+    rec = run_with_mocks(program, project=PROJECT, stack=item.stack, config=config, secret_keys=secret_keys)
     return tree, rec
 
 
@@ -199,17 +274,75 @@ def _check_aks_page(rec) -> None:
     assert rs["aRecords"] == [{"ipv4Address": CONFIG["azuremlFeIp"]}]
 
 
-# What each page's program says it builds, checked beyond "every declared component registered".
-PAGE_CHECKS = {
-    "docs/secure-aci-service.md": _check_aci_page,
-    "docs/dns-record-binding.md": _check_dns_page,
-    "docs/secure-aks-cluster.md": _check_aks_page,
+def _check_aks_v1_microsoft_cert(rec) -> None:
+    # v1-attach: compute with sslConfiguration Auto + leafDomainLabel; no DnsRecordBinding, no
+    # ARM endpoints (SDK v1 web services are not ARM resources)
+    compute = rec.one("azure-native:machinelearningservices:Compute").inputs["properties"]
+    assert compute["computeType"] == "AKS"
+    assert compute["properties"]["sslConfiguration"] == {
+        "status": "Auto",
+        "leafDomainLabel": "contoso-scoring",
+        "overwriteExistingDomain": False,
+    }
+    assert rec.by_type("secure-scoring:index:DnsRecordBinding") == []
+    assert rec.by_type("azure-native:machinelearningservices:OnlineEndpoint") == []
+
+
+def _check_aks_internal(rec) -> None:
+    # internal load balancer: internalLoadBalancerProvider=azure; private zone A record to 10.20.0.50
+    settings = rec.one("azure-native:kubernetesconfiguration:Extension").inputs["configurationSettings"]
+    assert settings["internalLoadBalancerProvider"] == "azure"
+    assert settings["scoringFe.serviceType.internalLoadBalancer"] == "True"
+    record = rec.one("azure-native:privatedns:PrivateRecordSet").inputs
+    assert (record["recordType"], record["relativeRecordSetName"]) == ("A", "scoring")
+    assert record["aRecords"] == [{"ipv4Address": "10.20.0.50"}]
+    endpoint = rec.one("azure-native:machinelearningservices:OnlineEndpoint")
+    assert endpoint.inputs["properties"]["authMode"] == "AMLToken"
+
+
+def _bundle_source(source: str, children: dict[str, str]):
+    """The bundle's ``source`` output and its children as the page's tables list them (name suffix -> type)."""
+
+    def check(rec) -> None:
+        bundle = rec.one("secure-scoring:index:CertificateBundle")
+        assert bundle.outputs["source"] == source
+        found = {r.name.removeprefix(f"{bundle.name}-"): r.type for r in rec.children_of(bundle.urn)}
+        assert found == children
+
+    return check
+
+
+TLS = "tls:index/"
+KEY, SELF_SIGNED = f"{TLS}privateKey:PrivateKey", f"{TLS}selfSignedCert:SelfSignedCert"
+# What each page's programs say they build, beyond "every declared component is registered".
+# Keys: "<page>#<n>", the n-th runnable block of the page.
+CHECKS = {
+    "docs/secure-aci-service.md#1": _check_aci_page,
+    "docs/dns-record-binding.md#1": _check_dns_page,
+    "docs/secure-aks-cluster.md#1": _check_aks_page,
+    "docs/secure-aks-cluster.md#2": _check_aks_v1_microsoft_cert,
+    "docs/secure-aks-cluster.md#3": _check_aks_internal,
+    "docs/certificate-bundle.md#1": _bundle_source("pem", {}),
+    "docs/certificate-bundle.md#2": _bundle_source("pem", {}),
+    "docs/certificate-bundle.md#3": _bundle_source("self_signed", {"key": KEY, "cert": SELF_SIGNED}),
+    "docs/certificate-bundle.md#4": _bundle_source(
+        "dev_ca",
+        {
+            "ca-key": KEY,
+            "ca-cert": SELF_SIGNED,
+            "key": KEY,
+            "csr": f"{TLS}certRequest:CertRequest",
+            "cert": f"{TLS}locallySignedCert:LocallySignedCert",
+        },
+    ),
+    "docs/certificate-bundle.md#5": _bundle_source("microsoft_managed", {}),
 }
 
 
 def test_discovery_finds_the_component_examples():
-    pages = {str(b.path.relative_to(ROOT)) for b in PROGRAMS}
-    assert set(PAGE_CHECKS) <= pages, f"program blocks found only in {sorted(pages)}"
+    found = {r.key for r in RUNNABLE}
+    assert set(CHECKS) <= found, f"runnable blocks found: {sorted(found)}"
+    assert found <= set(CHECKS), f"add what the page says to CHECKS for {sorted(found - set(CHECKS))}"
 
 
 def test_fragment_markers_are_few_and_mark_python_blocks():
@@ -222,22 +355,17 @@ def test_fragment_markers_are_few_and_mark_python_blocks():
                 assert i + 1 < len(lines) and lines[i + 1].startswith("```python"), f"{page}:{i + 1}"
 
 
-@pytest.mark.parametrize("block", PROGRAMS, ids=[b.id for b in PROGRAMS])
-def test_doc_program_runs_under_mocks(block, cert_factory, tmp_path, monkeypatch):
-    tree, rec = _run(block, cert_factory, tmp_path, monkeypatch)
+@pytest.mark.parametrize("item", RUNNABLE, ids=[f"{r.key}({r.block.id})" for r in RUNNABLE])
+def test_doc_program_runs_under_mocks(item, cert_factory, tmp_path, monkeypatch):
+    tree, rec = _run(item, cert_factory, tmp_path, monkeypatch)
     registered = {(r.type, r.name) for r in rec.resources}
     for cls, name in _declared(tree):
         assert (f"secure-scoring:index:{cls}", name) in registered, f"{cls}({name!r}) not registered"
-    check = PAGE_CHECKS.get(str(block.path.relative_to(ROOT)))
-    if check is not None:
-        check(rec)
+    CHECKS[item.key](rec)
     from secure_scoring.policy_pack import evaluate
 
-    mandatory = [
-        d
-        for d in evaluate(rec.resources, stack="production", project=PROJECT)
-        if d.enforcement == "mandatory"
-    ]
+    diagnostics = evaluate(rec.resources, stack=item.stack, project=PROJECT)
+    mandatory = [d for d in diagnostics if d.enforcement == "mandatory"]
     assert mandatory == [], [(d.rule, d.name, d.message) for d in mandatory]
 
 
