@@ -369,6 +369,55 @@ def test_doc_program_runs_under_mocks(item, cert_factory, tmp_path, monkeypatch)
     assert mandatory == [], [(d.rule, d.name, d.message) for d in mandatory]
 
 
+def _api_problems(block: Block) -> list[str]:
+    """Names imported from secure_scoring, module attributes used, and call arguments that do not exist."""
+    import importlib
+    import inspect
+    import textwrap
+    import types
+
+    tree = ast.parse(textwrap.dedent(block.code))
+    bound: dict[str, object] = {}
+    problems = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "secure_scoring":
+            module = importlib.import_module(node.module)
+            for alias in node.names:
+                try:
+                    bound[alias.asname or alias.name] = getattr(module, alias.name)
+                except AttributeError:
+                    try:
+                        bound[alias.asname or alias.name] = importlib.import_module(
+                            f"{node.module}.{alias.name}"
+                        )
+                    except ImportError:
+                        problems.append(f"{node.module} has no {alias.name}")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            target = bound.get(node.value.id)
+            if isinstance(target, types.ModuleType) and not hasattr(target, node.attr):
+                problems.append(f"{node.value.id} has no {node.attr}")
+        if isinstance(node, ast.Call):
+            func = None
+            if isinstance(node.func, ast.Name):
+                func = bound.get(node.func.id)
+            elif isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
+                func = getattr(bound.get(node.func.value.id), node.func.attr, None)
+            if func is None or not callable(func) or any(isinstance(a, ast.Starred) for a in node.args):
+                continue
+            try:
+                inspect.signature(func).bind(*node.args, **{k.arg: k.value for k in node.keywords if k.arg})
+            except TypeError as exc:
+                problems.append(f"line {node.lineno}: {ast.unparse(node.func)}(...): {exc}")
+    return problems
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=[b.id for b in BLOCKS])
+def test_documented_python_api_exists(block):
+    """Every python block: what it imports from secure_scoring exists and its calls bind."""
+    assert _api_problems(block) == []
+
+
 # --- `secure-scoring ...` commands shown in the docs and the README ---------------------------------
 
 
