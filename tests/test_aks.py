@@ -504,7 +504,9 @@ def test_v1_attach_with_microsoft_certificate(auth, overwrite):
     assert inner["loadBalancerType"] == "PublicIp"
     pattern = "contoso######.westeurope.cloudapp.azure.com"
     assert output_value(c.fqdn) == pattern
-    assert output_value(c.scoring_uri) == f"https://{pattern}/api/v1/service/fraud/score"
+    # no URI with the '######' placeholder: '#' starts a fragment, so clients would go to host 'contoso'
+    assert output_value(c.scoring_uri) is None
+    assert {k: output_value(v) for k, v in c.scoring_uris.items()} == {"fraud": None}
     wp = comp.wire_inputs
     assert (wp["certificateSource"], wp["selfSigned"], wp["hostname"], wp["certificateHostnames"]) == (
         "microsoft_managed",
@@ -813,6 +815,16 @@ def test_refuses_missing_certificate_while_tls_is_on():
             "from 1 to 100",
         ),
         ({"router_ha": "False"}, "router_ha", "True or False"),
+        (
+            {"endpoints": [aks.AksEndpointArgs(name="fraud", environment_variables={"WORKERS": 2})]},
+            "endpoints[0].environment_variables['WORKERS']",
+            "only string",
+        ),
+        (
+            {"endpoints": [aks.AksEndpointArgs(name="fraud", tags=["team-ml"])]},
+            "endpoints[0].tags",
+            "got list",
+        ),
         ({"tags": ["team-ml"]}, "tags", "got list"),
         ({"endpoints": aks.AksEndpointArgs(name="fraud")}, "endpoints", "got AksEndpointArgs"),
         ({"endpoints": "fraud"}, "endpoints", "got str"),

@@ -554,6 +554,21 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
                 "give every endpoint its own name",
             )
         seen.add(ep.name.lower())
+        for field_name in ("environment_variables", "tags"):
+            given = getattr(ep, field_name)
+            if given is not None and not isinstance(given, Mapping):
+                raise ConfigurationError(
+                    f"{where}.{field_name}",
+                    f"expected a mapping of names to values, got {type(given).__name__}",
+                    f"pass a dict such as {field_name}={{'LOG_LEVEL': 'info'}}",
+                )
+        for key, value in (ep.environment_variables or {}).items():
+            if not isinstance(key, str) or not isinstance(value, str | pulumi.Output):
+                raise ConfigurationError(
+                    f"{where}.environment_variables[{key!r}]",
+                    f"{value!r} is a {type(value).__name__}; Azure ML accepts only string names and values",
+                    f"quote it: {str(key)!r}: {str(value)!r}",
+                )
         key_flag, token_flag = ep.key_auth_enabled, ep.token_auth_enabled
         if ep.auth is not None and (key_flag is None) != (token_flag is None):
             # auth plus one SDK v1 flag: the named mode implies its own flag, so auth='key' with
@@ -771,7 +786,9 @@ class SecureAksCluster(pulumi.ComponentResource):
     - ``online_endpoints`` / ``online_deployments``: plain dicts endpoint name -> resource (extension mode).
     - ``scoring_uris``: endpoint name -> scoring URI; ``scoring_uri``: the first endpoint's.
       Extension mode: the URI Azure reports for the endpoint (its host is the ``sslCname``).
-      v1-attach: ``https://<host>/api/v1/service/<name>/score`` (the SDK v1 pattern).
+      v1-attach: ``https://<host>/api/v1/service/<name>/score`` (the SDK v1 pattern); ``None`` with a
+      Microsoft certificate, whose final host name only Azure knows after the attach
+      (``Webservice.scoring_uri`` in SDK v1).
     - ``fqdn``: the TLS hostname, or the Microsoft certificate's pattern ``<label>######.<region>.cloudapp.azure.com``
       (the six characters are known only after the attach).
     - ``router_ip``: the router IP given in ``dns``; in v1-attach mode otherwise the public IP Azure reports
@@ -1146,7 +1163,12 @@ class SecureAksCluster(pulumi.ComponentResource):
                 "auth_enabled": ep.key_auth_enabled,
                 "token_auth_enabled": ep.token_auth_enabled,
             }
-            if host is not None:
+            if plan.microsoft_cert:
+                # The name is <label>######.<region>...: the six characters are chosen by Azure at
+                # attach time and no ARM property reports them. A URI with the '#' placeholder would
+                # parse as host '<label>' plus a fragment, so there is no URI until SDK v1 reports it.
+                uris[ep.name] = pulumi.Output.from_input(None)
+            elif host is not None:
                 uris[ep.name] = pulumi.Output.from_input(f"{scheme}://{host}/api/v1/service/{ep.name}/score")
             else:  # TLS off: the router's IP, which Azure reports after the attach
                 uris[ep.name] = self.compute.properties.apply(
