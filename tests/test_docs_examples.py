@@ -483,3 +483,91 @@ def test_every_documented_command_and_option_exists():
         if unknown:
             problems.append(f"{where}: {sub} has no option {unknown}: {cmd}")
     assert problems == []
+
+
+# --- JSON shapes the command pages document ------------------------------------------------------
+
+
+def _doc_json(page: str, marker: str) -> dict:
+    """The first ```json block of ``page`` that contains ``marker``, with ``// comments`` removed."""
+    import json
+
+    text = (ROOT / page).read_text()
+    for m in re.finditer(r"^```json\n(.*?)^```", text, flags=re.S | re.M):
+        if marker in m.group(1):
+            return json.loads(re.sub(r"\s//[^\n]*", "", m.group(1)))
+    raise AssertionError(f"no JSON block with {marker!r} in {page}")
+
+
+def _shape_problems(doc, real, where: str = "$") -> list[str]:
+    """Keys the doc shows that the real output lacks, or the reverse; a doc dict with "..." is partial."""
+    if isinstance(doc, dict) and isinstance(real, dict):
+        partial = "..." in doc
+        shown = set(doc) - {"..."}
+        problems = (
+            [f"{where}: documented but not produced: {sorted(shown - set(real))}"]
+            if shown - set(real)
+            else []
+        )
+        if not partial and set(real) - shown:
+            problems.append(f"{where}: produced but not documented: {sorted(set(real) - shown)}")
+        for key in shown & set(real):
+            problems += _shape_problems(doc[key], real[key], f"{where}.{key}")
+        return problems
+    if isinstance(doc, list) and isinstance(real, list) and doc and real:
+        return _shape_problems(doc[0], real[0], f"{where}[0]")
+    return []
+
+
+def _cli_json(argv: list[str], capsys) -> tuple[int, dict]:
+    import json
+
+    from secure_scoring.cli import main
+
+    code = main(argv)
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_cert_check_json_matches_its_page(pki, capsys):
+    code, real = _cli_json(
+        [
+            "cert",
+            "check",
+            "--cert",
+            str(pki.leaf.cert_path),
+            "--key",
+            str(pki.leaf.key_path),
+            "--format",
+            "json",
+        ],
+        capsys,
+    )
+    doc = _doc_json("docs/cert-check.md", '"hostnames_checked"')
+    assert _shape_problems(doc, real) == []
+    assert real["findings"], "the leaf alone (no intermediate) must give a finding to compare"
+    assert code == (0 if real["ok"] else 1)
+
+
+def test_check_json_matches_its_page(capsys):
+    code, real = _cli_json(
+        [
+            "check",
+            str(ROOT / "examples/insecure/aci-public-port-80"),
+            "--stack",
+            "production",
+            "--format",
+            "json",
+        ],
+        capsys,
+    )
+    doc = _doc_json("docs/check.md", '"schemaVersion"')
+    assert _shape_problems(doc, real) == []
+    assert (code, real["exitCode"], real["ok"]) == (1, 1, False)
+
+
+def test_verify_json_matches_its_page():
+    from secure_scoring.verify import Step, VerifyReport
+
+    real = VerifyReport("https://scoring.example.test/score", [Step("dns", "fail", "x", "y")]).to_dict()
+    doc = _doc_json("docs/verify.md", '"steps"')
+    assert _shape_problems(doc, real) == []
