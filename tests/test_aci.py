@@ -528,6 +528,19 @@ def test_bad_arguments_are_refused_naming_the_input(pem_files, overrides, input_
     assert str(err).startswith(input_name + ":"), str(err)
 
 
+@pytest.mark.parametrize("source", ["self_signed", "dev_ca"])
+@pytest.mark.parametrize("environment", ["production", "Production", "PROD"])
+def test_a_development_certificate_is_refused_when_the_service_declares_production(
+    pem_files, source, environment
+):
+    _, err = deploy(pem_files, cert=source, expect_error=True, environment=environment)
+    assert str(err).startswith("certificate:"), str(err)
+    assert f"environment {environment!r} is production" in str(err) and source in str(err)
+    _, err = deploy(pem_files, cert=source, expect_error=True, environment=1)
+    assert str(err).startswith("environment:") and "got int" in str(err)
+    deploy(pem_files, cert=source, environment="staging")  # not production: allowed
+
+
 # -- rotation -------------------------------------------------------------------------------------------
 
 

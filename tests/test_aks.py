@@ -904,6 +904,18 @@ def test_a_malformed_region_is_refused(pki, field_name, value):
     _assert_nothing_registered(rec)
 
 
+@pytest.mark.parametrize("environment", ["production", "Production", "PROD"])
+def test_a_development_certificate_is_refused_when_the_cluster_declares_production(environment):
+    def build():
+        cert = CertificateBundle("c", CertificateBundleArgs(source="dev_ca", hostnames=[HOST]))
+        return aks.SecureAksCluster("s", _args(cert, environment=environment))
+
+    err, rec = _refused(build)
+    assert err.input_name == "certificate", str(err)
+    assert f"environment {environment!r} is production" in str(err) and "'dev_ca'" in str(err)
+    assert not rec.by_type(COMPONENT)
+
+
 def test_endpoints_none_means_no_endpoints(pki):
     rec, c = _run(lambda: aks.SecureAksCluster("s", _args(_pem_bundle(pki), endpoints=None)))
     assert rec.by_type("azure-native:machinelearningservices:OnlineEndpoint") == []

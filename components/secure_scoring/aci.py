@@ -27,6 +27,7 @@ import pulumi
 
 from ._common import SecurityFacts, type_token
 from .auth import KEY, NONE, ScoringKeys, resolve_auth_mode, rotation_version
+from .certificates import refuse_dev_certificate_in_production
 from .dns import normalize_hostname, validate_label
 from .errors import ConfigurationError
 
@@ -712,6 +713,7 @@ def _plan(args: SecureAciServiceArgs) -> dict[str, Any]:
             )
 
     environment = args.environment if args.environment is not None else getattr(cert, "environment", None)
+    refuse_dev_certificate_in_production(environment, cert, "")
     return {
         "hostname": hostname,
         "dns_name_label": label,

@@ -657,6 +657,12 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
     auth_mode = next((m for m in (_auth.TOKEN, _auth.KEY, _auth.NONE) if m in modes), _auth.KEY)
 
     environment = args.environment if args.environment is not None else getattr(cert, "environment", None)
+    if tls and cert is not None:
+        from .certificates import refuse_dev_certificate_in_production
+
+        refuse_dev_certificate_in_production(
+            environment, cert, " or a Microsoft certificate (v1-attach, public load balancer)"
+        )
 
     dns_private = False
     dns_relative: str | None = None

@@ -171,6 +171,29 @@ def is_production(environment: str) -> bool:
     return environment.strip().lower() in {e.lower() for e in pem.PRODUCTION_ENVIRONMENTS}
 
 
+def refuse_dev_certificate_in_production(environment: Any, cert: Any, extra: str) -> None:
+    """The component declares production but its certificate is self-signed or from a dev CA.
+
+    CertificateBundle refuses the same pair when the bundle itself says production; here the
+    component's own ``environment`` says it (e.g. ``"Production"`` or ``"PROD"``)."""
+    if environment is None:
+        return
+    if not isinstance(environment, str):
+        raise ConfigurationError(
+            "environment",
+            f"expected a plain string such as 'dev' or 'production', got {type(environment).__name__}",
+            "pass environment='dev', 'staging' or 'production', or leave it out (the certificate's)",
+        )
+    if is_production(environment) and getattr(cert, "is_self_signed", False):
+        raise ConfigurationError(
+            "certificate",
+            f"environment {environment!r} is production but the certificate is "
+            f"{getattr(cert, 'source', 'self-signed')!r}, which no client trusts",
+            "use a certificate from a trusted CA (CertificateBundle.from_files(name, 'fullchain.pem', "
+            f"'privkey.pem', hostnames=[...])){extra}, or declare a non-production environment",
+        )
+
+
 # ---------------------------------------------------------------------------------------------
 # validation helpers (plain values, run before anything is registered)
 
