@@ -916,6 +916,56 @@ def test_a_development_certificate_is_refused_when_the_cluster_declares_producti
     assert not rec.by_type(COMPONENT)
 
 
+@pytest.mark.parametrize("case", ["extension", "extension-with-dns", "v1-microsoft"])
+def test_binding_a_dns_record_to_the_cluster_never_makes_a_cname_to_itself(pki, case):
+    from secure_scoring.dns import DnsRecordBinding, DnsRecordBindingArgs
+
+    def build():
+        if case == "v1-microsoft":
+            cluster = aks.SecureAksCluster("s", _args(_ms_bundle(), mode="v1-attach"))
+        else:
+            dns = (
+                aks.AksDnsArgs(zone_name="example.test", resource_group_name="rg", router_ip="20.50.1.2")
+                if case == "extension-with-dns"
+                else None
+            )
+            cluster = aks.SecureAksCluster("s", _args(_pem_bundle(pki), dns=dns))
+        DnsRecordBinding(
+            "bind",
+            DnsRecordBindingArgs(
+                zone_name="example.test", resource_group_name="rg", relative_name="scoring", target=cluster
+            ),
+        )
+
+    err, rec = _refused(build)
+    assert err.input_name == "target", str(err)
+    assert not rec.by_type("azure-native:dns:RecordSet") or case == "extension-with-dns"
+    assert [r.name for r in rec.by_type("secure-scoring:index:DnsRecordBinding")] in ([], ["s-dns"])
+
+
+def test_binding_a_dns_record_to_a_v1_cluster_is_an_a_record_to_its_router_ip(pki):
+    from secure_scoring.dns import DnsRecordBinding, DnsRecordBindingArgs
+
+    box: dict[str, Any] = {}
+
+    def build():
+        cluster = aks.SecureAksCluster("s", _args(_pem_bundle(pki), mode="v1-attach"))
+        box["b"] = DnsRecordBinding(
+            "bind",
+            DnsRecordBindingArgs(
+                zone_name="example.test", resource_group_name="rg", relative_name="scoring", target=cluster
+            ),
+        )
+        return cluster
+
+    rec, cluster = _run(build)
+    (record,) = rec.by_type("azure-native:dns:RecordSet")
+    assert record.inputs["recordType"] == "A" and "cnameRecord" not in record.inputs
+    # the address is the router's public IP that Azure reports on the compute after the attach
+    (compute,) = rec.by_type("azure-native:machinelearningservices:Compute")
+    assert compute.urn in record.dependencies
+
+
 def test_endpoints_none_means_no_endpoints(pki):
     rec, c = _run(lambda: aks.SecureAksCluster("s", _args(_pem_bundle(pki), endpoints=None)))
     assert rec.by_type("azure-native:machinelearningservices:OnlineEndpoint") == []

@@ -914,6 +914,39 @@ class SecureAksCluster(pulumi.ComponentResource):
             }
         )
 
+    def dns_target(self) -> tuple[str, pulumi.Output[Any]]:
+        """``("A", router_ip)`` for ``DnsRecordBinding(target=cluster)``; refused where no IP is known.
+
+        Without it a binding would fall back to a CNAME to ``fqdn``, which is the TLS hostname
+        itself: a record pointing at its own name.
+        """
+        plan = self._plan
+        if plan.microsoft_cert:
+            raise ConfigurationError(
+                "target",
+                "the cluster uses a Microsoft-managed certificate, whose DNS name Azure creates and maintains",
+                "drop the DnsRecordBinding (the name is the cluster's fqdn)",
+            )
+        if self.dns_record is not None:
+            raise ConfigurationError(
+                "target",
+                f"the cluster already creates the record for {plan.hostname} (its dns argument)",
+                "drop this DnsRecordBinding, or drop the cluster's dns argument",
+            )
+        if not plan.tls_enabled:
+            raise ConfigurationError(
+                "target", "the cluster has TLS turned off, so no hostname to publish", "turn TLS on"
+            )
+        if plan.mode == "extension":
+            raise ConfigurationError(
+                "target",
+                "the router IP of an extension-mode cluster (the azureml-fe service) is assigned by "
+                "Kubernetes and is not an ARM property, so the binding cannot point at it",
+                "give the cluster dns=AksDnsArgs(zone_name=..., router_ip=...), or bind with target_ip= "
+                "the IP from `kubectl get svc azureml-fe -n azureml`",
+            )
+        return "A", self.router_ip
+
     # -- extension mode ----------------------------------------------------------------------------
     def _build_extension_mode(
         self, name: str, args: SecureAksClusterArgs, child: pulumi.ResourceOptions
