@@ -521,6 +521,9 @@ def test_microsoft_managed_certificate_is_refused_on_aci(pem_files):
         ({"scorer_command": "python score.py"}, "scorer_command"),
         ({"tags": ["team-ml"]}, "tags"),
         ({"hostname": [HOST]}, "hostname"),
+        ({"gateway_options": ["max_body_size"]}, "gateway_options"),
+        ({"system_assigned_identity": "yes"}, "system_assigned_identity"),
+        ({"identity_ids": [5]}, "identity_ids[0]"),
     ],
 )
 def test_bad_arguments_are_refused_naming_the_input(pem_files, overrides, input_name):

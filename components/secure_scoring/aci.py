@@ -645,6 +645,12 @@ def _plan(args: SecureAciServiceArgs) -> dict[str, Any]:
         container_command,
     )
 
+    if args.gateway_options is not None and not isinstance(args.gateway_options, Mapping):
+        raise ConfigurationError(
+            "gateway_options",
+            f"expected a mapping of GatewaySettings fields to values, got {type(args.gateway_options).__name__}",
+            "pass a dict such as gateway_options={'max_body_size': '10m'}",
+        )
     options = dict(args.gateway_options or {})
     # self-signed and dev-CA certificates have no public OCSP responder: stapling off
     options.setdefault("private_ca", cert.source in ("self_signed", "dev_ca"))
@@ -674,11 +680,30 @@ def _plan(args: SecureAciServiceArgs) -> dict[str, Any]:
     gateway_command = container_command(settings)
 
     # identity and registries
-    ids = list(args.identity_ids or [])
-    if isinstance(args.identity_ids, str):
+    if args.identity_ids is not None and (
+        isinstance(args.identity_ids, str | pulumi.Output) or not isinstance(args.identity_ids, Sequence)
+    ):
         raise ConfigurationError(
-            "identity_ids", "expected a list of identity resource ids, got one string", None
+            "identity_ids",
+            "expected a list of identity resource ids, got "
+            + ("one string" if isinstance(args.identity_ids, str) else type(args.identity_ids).__name__),
+            "pass a plain list, e.g. identity_ids=[identity.id] (each id may be a pulumi Output)",
         )
+    ids = list(args.identity_ids or [])
+    if not isinstance(args.system_assigned_identity, bool):
+        raise ConfigurationError(
+            "system_assigned_identity",
+            f"expected True or False, got {args.system_assigned_identity!r}",
+            "pass system_assigned_identity=True to give the group a system-assigned identity",
+        )
+    for i, identity in enumerate(ids):
+        if not isinstance(identity, str | pulumi.Output):
+            raise ConfigurationError(
+                f"identity_ids[{i}]",
+                f"expected the resource id of a user-assigned identity, got {type(identity).__name__}",
+                "pass identity.id or '/subscriptions/<sub>/resourceGroups/<rg>/providers/"
+                "Microsoft.ManagedIdentity/userAssignedIdentities/<name>'",
+            )
     if ids and args.system_assigned_identity:
         identity_type = "SystemAssigned, UserAssigned"
     elif ids:
