@@ -857,17 +857,27 @@ def test_refusals_with_microsoft_certificate(kw, input_name, text):
     _assert_nothing_registered(rec)
 
 
-@pytest.mark.parametrize("field_name", ["cluster_id", "location"])
-def test_an_output_where_a_plain_value_is_required_is_refused_by_name(pki, field_name):
+@pytest.mark.parametrize(
+    ("field_name", "value"),
+    [
+        ("cluster_id", CLUSTER_ID),
+        ("location", "westeurope"),
+        ("hostname", HOST),
+        ("environment", "production"),
+        ("dns.zone_name", "example.test"),
+    ],
+)
+def test_an_output_where_a_plain_value_is_required_is_refused_by_name(pki, field_name, value):
     def build():
-        value = CLUSTER_ID if field_name == "cluster_id" else "westeurope"
-        return aks.SecureAksCluster(
-            "s", _args(_pem_bundle(pki), **{field_name: pulumi.Output.from_input(value)})
-        )
+        out = pulumi.Output.from_input(value)
+        if field_name.startswith("dns."):
+            dns = aks.AksDnsArgs(zone_name=out, resource_group_name="rg", router_ip="20.50.1.2")
+            return aks.SecureAksCluster("s", _args(_pem_bundle(pki), dns=dns))
+        return aks.SecureAksCluster("s", _args(_pem_bundle(pki), **{field_name: out}))
 
     err, rec = _refused(build)
     assert err.input_name == field_name, str(err)
-    assert "pulumi Output" in str(err) and "plain string" in str(err)
+    assert "pulumi Output" in str(err) and "plain value" in str(err) and "object at 0x" not in str(err)
     _assert_nothing_registered(rec)
 
 

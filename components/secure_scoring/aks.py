@@ -320,15 +320,27 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
             "pass SecureAksClusterArgs(...)",
         )
     mode = _choice(args.mode, MODES, "mode")
-    for field_name, example in (
-        ("cluster_id", "/subscriptions/<sub>/.../managedClusters/<name>"),
-        ("location", "'westeurope'"),
-    ):
-        if isinstance(getattr(args, field_name), pulumi.Output):
+    plain_fields: list[tuple[str, Any, str]] = [
+        ("cluster_id", args.cluster_id, "/subscriptions/<sub>/.../managedClusters/<name>"),
+        ("location", args.location, "'westeurope'"),
+        ("cluster_location", args.cluster_location, "'westeurope'"),
+        ("hostname", args.hostname, "'scoring.example.com'"),
+        ("compute_name", args.compute_name, "'aks-scoring'"),
+        ("namespace", args.namespace, "'default'"),
+        ("environment", args.environment, "'production'"),
+    ]
+    if isinstance(args.dns, AksDnsArgs):
+        plain_fields += [
+            ("dns.zone_name", args.dns.zone_name, "'example.com'"),
+            ("dns.relative_name", args.dns.relative_name, "'scoring'"),
+            ("dns.private", args.dns.private, "True"),
+        ]
+    for field_name, value, example in plain_fields:
+        if isinstance(value, pulumi.Output):
             raise ConfigurationError(
                 field_name,
-                "is a pulumi Output, but it must be a plain string known at construction (it decides the "
-                "subscription, region and names of the resources, and the checks made before deployment)",
+                "is a pulumi Output, but it must be a plain value known at construction (it decides the "
+                "resources, their names and settings, and the checks made before deployment)",
                 f"pass the value itself, e.g. {example} (read it from config with pulumi.Config().require(...))",
             )
     sub, rg, cluster = parse_cluster_id(args.cluster_id)
