@@ -531,6 +531,41 @@ def test_bad_arguments_are_refused_naming_the_input(pem_files, overrides, input_
     assert str(err).startswith(input_name + ":"), str(err)
 
 
+@pytest.mark.parametrize(
+    ("field_name", "value"),
+    [
+        ("hostname", HOST),
+        ("dns_name_label", "contoso-scoring"),
+        ("image", DEFAULT_SCORER_IMAGE),
+        ("auth", "key"),
+    ],
+)
+def test_an_output_where_a_plain_value_is_required_is_refused_by_name(pem_files, field_name, value):
+    import pulumi
+
+    box: dict[str, Any] = {}
+    chain, key, _, _ = pem_files
+
+    def program():
+        bundle = CertificateBundle.from_files("cert", chain, key, hostnames=[HOST])
+        args = {
+            "resource_group_name": "rg",
+            "certificate": bundle,
+            "hostname": HOST,
+            "dns_name_label": "contoso-scoring",
+        }
+        args[field_name] = pulumi.Output.from_input(value)  # made inside the program run
+        try:
+            SecureAciService("svc", SecureAciServiceArgs(**args))
+        except ConfigurationError as exc:
+            box["e"] = str(exc)
+
+    rec = run_with_mocks(program)
+    assert box["e"].startswith(field_name + ":"), box["e"]
+    assert "pulumi Output" in box["e"] and "Fix:" in box["e"] and "object at 0x" not in box["e"]
+    assert not rec.by_type(GROUP) and not rec.by_type(SERVICE)
+
+
 @pytest.mark.parametrize("source", ["self_signed", "dev_ca"])
 @pytest.mark.parametrize("environment", ["production", "Production", "PROD"])
 def test_a_development_certificate_is_refused_when_the_service_declares_production(

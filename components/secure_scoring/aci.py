@@ -462,6 +462,33 @@ def _plan(args: SecureAciServiceArgs) -> dict[str, Any]:
     """Validate ``args`` and compute everything plain; raises ConfigurationError before registration."""
     if not isinstance(args, SecureAciServiceArgs):
         raise ConfigurationError("args", f"expected SecureAciServiceArgs, got {type(args).__name__}", None)
+    for field_name in (
+        "hostname",
+        "dns_name_label",
+        "dns_name_label_scope",
+        "auth",
+        "primary_key_version",
+        "secondary_key_version",
+        "image",
+        "entry_script",
+        "model_dir",
+        "gateway_image",
+        "environment",
+        "cpu",
+        "memory_gb",
+        "gateway_cpu",
+        "gateway_memory_gb",
+        "worker_count",
+        "system_assigned_identity",
+    ):
+        if isinstance(getattr(args, field_name), pulumi.Output):
+            raise ConfigurationError(
+                field_name,
+                "is a pulumi Output, but it must be a plain value known at construction (it decides the "
+                "container group's settings and the gateway configuration, and is checked before deployment)",
+                f"pass the value itself (read it with pulumi.Config().require({field_name!r}) rather than "
+                "from another resource's output)",
+            )
     if args.tags is not None and not isinstance(args.tags, Mapping):
         raise ConfigurationError(
             "tags",
