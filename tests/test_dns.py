@@ -325,6 +325,16 @@ def test_service_target_with_another_name_is_refused():
         ({"relative_name": "scoring", "target": "svc.example.net"}, "target", "not a service"),
         # wrong types get a message about the type, not "empty" or a traceback at serialisation
         ({"relative_name": "scoring", "target_fqdn": "20.50.1.2"}, "target_fqdn", "target_ip='20.50.1.2'"),
+        (
+            {"relative_name": "scoring", "target_ip": "20.50.1.2", "metadata": ["owner"]},
+            "metadata",
+            "got list",
+        ),
+        (
+            {"relative_name": "scoring", "target_ip": "20.50.1.2", "resource_group_name": None},
+            "resource_group_name",
+            "required",
+        ),
         ({"relative_name": "scoring", "target_ip": ["20.50.1.2"]}, "target_ip", "got list"),
         ({"relative_name": "scoring", "target_fqdn": ["a.example.net"]}, "target_fqdn", "got list"),
         ({"zone_name": 5, "relative_name": "scoring", "target_ip": "20.50.1.2"}, "zone_name", "got int"),

@@ -318,6 +318,16 @@ def _plan(args: DnsRecordBindingArgs) -> dict[str, Any]:
     if not isinstance(args, DnsRecordBindingArgs):
         raise ConfigurationError("args", f"expected DnsRecordBindingArgs, got {type(args).__name__}", None)
     zone = normalize_hostname(args.zone_name, "zone_name", what="zone name")
+    if args.metadata is not None and not isinstance(args.metadata, Mapping):
+        raise ConfigurationError(
+            "metadata",
+            f"expected a mapping of names to values, got {type(args.metadata).__name__}",
+            "pass a dict such as metadata={'owner': 'ml-platform'}",
+        )
+    if args.resource_group_name is None:
+        raise ConfigurationError(
+            "resource_group_name", "is required", "pass the resource group that holds the DNS zone"
+        )
     if not isinstance(args.private, bool):
         raise ConfigurationError(
             "private", f"{args.private!r} is not True or False", "use private=True for a private zone"
