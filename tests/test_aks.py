@@ -816,6 +816,27 @@ def test_refuses_missing_certificate_while_tls_is_on():
         ),
         ({"router_ha": "False"}, "router_ha", "True or False"),
         (
+            {
+                "dns": aks.AksDnsArgs(
+                    zone_name="example.test",
+                    resource_group_name="rg",
+                    relative_name="scoring.",
+                    router_ip="20.50.1.2",
+                )
+            },
+            "dns.relative_name",
+            "ends with a dot",
+        ),
+        (
+            {
+                "dns": aks.AksDnsArgs(
+                    zone_name="example.test", resource_group_name="rg", relative_name=5, router_ip="20.50.1.2"
+                )
+            },
+            "dns.relative_name",
+            "got int",
+        ),
+        (
             {"endpoints": [aks.AksEndpointArgs(name="fraud", environment_variables={"WORKERS": 2})]},
             "endpoints[0].environment_variables['WORKERS']",
             "only string",

@@ -730,8 +730,11 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
                     "use the zone that contains the hostname, or change hostname",
                 )
         else:
-            dns_relative = dns.relative_name
-            fqdn = zone if dns_relative == "@" else f"{dns_relative}.{zone}".lower()
+            from .dns import _relative_name
+
+            # the same checks (and lower-casing) DnsRecordBinding makes, named as this argument
+            dns_relative = _relative_name(dns.relative_name, zone, "dns.relative_name")
+            fqdn = zone if dns_relative == "@" else f"{dns_relative}.{zone}"
             if fqdn != hostname:
                 raise ConfigurationError(
                     "dns.relative_name",
