@@ -817,6 +817,43 @@ def test_refuses_missing_certificate_while_tls_is_on():
         ({"router_ha": "False"}, "router_ha", "True or False"),
         (
             {
+                "load_balancer": "internal",
+                "dns": aks.AksDnsArgs(
+                    zone_name="example.test", resource_group_name="rg", router_ip="10.0.0.7", private=False
+                ),
+            },
+            "dns.router_ip",
+            "not a public address",
+        ),
+        (
+            {
+                "dns": aks.AksDnsArgs(
+                    zone_name="example.test", resource_group_name="rg", router_ip=["20.50.1.2"]
+                )
+            },
+            "dns.router_ip",
+            "got list",
+        ),
+        (
+            {
+                "dns": aks.AksDnsArgs(
+                    zone_name="example.test", resource_group_name="rg", router_ip="20.50.1.300"
+                )
+            },
+            "dns.router_ip",
+            "not an IP address",
+        ),
+        (
+            {
+                "dns": aks.AksDnsArgs(
+                    zone_name="example.test", resource_group_name="rg", router_ip="20.50.1.2", private="no"
+                )
+            },
+            "dns.private",
+            "True or False",
+        ),
+        (
+            {
                 "dns": aks.AksDnsArgs(
                     zone_name="example.test",
                     resource_group_name="rg",

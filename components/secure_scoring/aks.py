@@ -709,7 +709,42 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
             raise ConfigurationError(
                 "dns.zone_name", f"{dns.zone_name!r} is not a DNS zone name", "pass e.g. 'example.com'"
             )
+        if dns.private is not None and not isinstance(dns.private, bool):
+            raise ConfigurationError(
+                "dns.private",
+                f"expected True or False, got {dns.private!r}",
+                "pass private=True for a private DNS zone, or leave it out (private for an internal load balancer)",
+            )
         dns_private = dns.private if dns.private is not None else load_balancer == "internal"
+        if isinstance(dns.router_ip, str):
+            import ipaddress
+
+            try:
+                router_addr = ipaddress.ip_address(dns.router_ip.strip())
+            except ValueError:
+                raise ConfigurationError(
+                    "dns.router_ip",
+                    f"{dns.router_ip!r} is not an IP address",
+                    "pass the azureml-fe service's IP (`kubectl get svc azureml-fe -n azureml`)",
+                ) from None
+            if not dns_private and (  # the same rule as DnsRecordBinding's target_ip
+                router_addr.is_private
+                or router_addr.is_loopback
+                or router_addr.is_link_local
+                or router_addr.is_unspecified
+            ):
+                raise ConfigurationError(
+                    "dns.router_ip",
+                    f"{router_addr} is not a public address, so a record in the public zone {dns.zone_name!r} cannot reach it"
+                    + (" (the load balancer is internal)" if load_balancer == "internal" else ""),
+                    "use a private DNS zone (private=True, the default for an internal load balancer), or the router's public IP",
+                )
+        elif dns.router_ip is not None and not isinstance(dns.router_ip, pulumi.Output):
+            raise ConfigurationError(
+                "dns.router_ip",
+                f"must be one IP address (a string or a pulumi Output of one), got {type(dns.router_ip).__name__}",
+                "pass a single address such as '20.50.1.2'",
+            )
         if dns_private and dns.static_ip_resource_id is not None:
             raise ConfigurationError(
                 "dns.static_ip_resource_id",
