@@ -51,3 +51,9 @@ def test_error_rendering_single_and_multi_line():
     )
     multi = str(SecureScoringError("certificate", "2 findings:\n  - a\n  - b", "renew it"))
     assert multi.splitlines() == ["certificate: 2 findings:", "  - a", "  - b", "Fix: renew it"]
+
+
+@pytest.mark.parametrize("value", ["false", "True", 1, 0.0])
+def test_flags_must_be_bools(value):
+    with pytest.raises(ConfigurationError, match="must be True, False or None"):
+        resolve_auth_mode(None, platform="aks", key_auth_enabled=value, token_auth_enabled=True)

@@ -45,6 +45,16 @@ def resolve_auth_mode(
     Accepts either ``mode`` or the SDK v1 style pair of flags; refuses both flags at once, token on
     ACI and unknown names, each with a message that names the input and the fix.
     """
+    for flag_name, flag in (
+        ("key_auth_enabled", key_auth_enabled),
+        ("token_auth_enabled", token_auth_enabled),
+    ):
+        if flag is not None and not isinstance(flag, bool):
+            raise ConfigurationError(
+                f"{input_name}.{flag_name}" if input_name != "auth" else flag_name,
+                f"must be True, False or None, not {type(flag).__name__} {flag!r}",
+                "pass a bool (the string 'false' would read as enabled)",
+            )
     if key_auth_enabled and token_auth_enabled:
         raise ConfigurationError(
             input_name,
