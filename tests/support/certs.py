@@ -205,26 +205,7 @@ class CertFactory:
         digest: str = "sha256",
     ) -> Cert:
         """A self-signed root CA (basicConstraints CA:TRUE, keyCertSign)."""
-        slug = self._slug(name)
-        key_path = self.new_key(key, self.dir / f"{slug}.key")
-        cert_path = self.dir / f"{slug}.pem"
-        self._sign(
-            name=name,
-            subject=self._subject(name),
-            key_path=key_path,
-            issuer=None,
-            extensions=[
-                "basicConstraints = critical, CA:TRUE",
-                "keyUsage = critical, keyCertSign, cRLSign",
-                "subjectKeyIdentifier = hash",
-                "authorityKeyIdentifier = keyid:always",
-            ],
-            days=days,
-            not_before_days_ago=not_before_days_ago,
-            digest=digest,
-            out=cert_path,
-        )
-        return Cert(name, cert_path, key_path, None, (), True, key)
+        return self._ca_cert(name, None, "CA:TRUE", key, days, not_before_days_ago, digest)
 
     def intermediate(
         self,
@@ -237,6 +218,18 @@ class CertFactory:
         digest: str = "sha256",
     ) -> Cert:
         """An intermediate CA signed by ``issuer`` (pathlen 0)."""
+        return self._ca_cert(name, issuer, "CA:TRUE, pathlen:0", key, days, not_before_days_ago, digest)
+
+    def _ca_cert(
+        self,
+        name: str,
+        issuer: Cert | None,
+        constraints: str,
+        key: str,
+        days: float,
+        not_before_days_ago: float,
+        digest: str,
+    ) -> Cert:
         slug = self._slug(name)
         key_path = self.new_key(key, self.dir / f"{slug}.key")
         cert_path = self.dir / f"{slug}.pem"
@@ -246,7 +239,7 @@ class CertFactory:
             key_path=key_path,
             issuer=issuer,
             extensions=[
-                "basicConstraints = critical, CA:TRUE, pathlen:0",
+                f"basicConstraints = critical, {constraints}",
                 "keyUsage = critical, keyCertSign, cRLSign",
                 "subjectKeyIdentifier = hash",
                 "authorityKeyIdentifier = keyid:always",
