@@ -10,9 +10,13 @@ alternating) with the garbage collector on and off (off = the work itself, as ``
 on = what a real run pays, including collections whose cost grows with everything alive in the
 process). Printed: median CPU and wall seconds of each, the ratios component/raw, and with
 ``--calls`` the ratio of Python function calls (deterministic, independent of machine load).
+``--instructions`` counts the instructions of one run of each program under callgrind instead: exact
+and repeatable where timings are not (see :func:`instructions`). Before measuring, the script checks
+that both programs register the same custom resources with the same inputs.
 Target: ratio <= 1.10.
 
     .venv/bin/python bench/aci_mocks.py [--services N] [--rounds R] [--calls]
+    .venv/bin/python bench/aci_mocks.py --instructions [--services 10]
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from __future__ import annotations
 import argparse
 import base64
 import gc
+import os
+import re
 import statistics
 import sys
 import tempfile
@@ -33,7 +39,9 @@ import pulumi  # noqa: E402
 import pulumi_random  # noqa: E402
 from pulumi_azure_native import containerinstance as ci  # noqa: E402
 
-from secure_scoring.aci import SecureAciService, SecureAciServiceArgs  # noqa: E402
+from secure_scoring.aci import _INFERENCE_LOCALHOST as INFERENCE_LOCALHOST  # noqa: E402
+from secure_scoring.aci import _SCORER_ALIVE as SCORER_ALIVE  # noqa: E402
+from secure_scoring.aci import DEFAULT_SCORER_IMAGE, SecureAciService, SecureAciServiceArgs  # noqa: E402
 from secure_scoring.certificates import CertificateBundle  # noqa: E402
 from secure_scoring.gateway import (  # noqa: E402
     CONTAINER_CONFIG_DIR,
@@ -97,18 +105,6 @@ def raw_program(n: int, chain: Path, key: Path):
             secret = pulumi.Output.secret(
                 pulumi.Output.all(cert.cert_pem, cert.key_pem, keys[0].result, keys[1].result).apply(files)
             )
-            probe = ci.ContainerProbeArgs(
-                http_get=ci.ContainerHttpGetArgs(
-                    port=443,
-                    path="/",
-                    scheme="https",
-                    http_headers=[ci.HttpHeaderArgs(name="Host", value=HOST)],
-                ),
-                initial_delay_seconds=10,
-                period_seconds=10,
-                failure_threshold=3,
-                timeout_seconds=5,
-            )
             ci.ContainerGroup(
                 f"svc{i}-group",
                 resource_group_name="rg",
@@ -118,16 +114,25 @@ def raw_program(n: int, chain: Path, key: Path):
                 containers=[
                     ci.ContainerArgs(
                         name="scorer",
-                        image="mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest",
+                        image=DEFAULT_SCORER_IMAGE,
                         command=[
                             "python",
                             "-c",
-                            "...",
+                            INFERENCE_LOCALHOST,
                             "--entry_script",
                             "/var/azureml-app/score.py",
+                            "--model_dir",
+                            "/var/azureml-app/azureml-models",
                             "--port",
                             "5001",
                         ],
+                        liveness_probe=ci.ContainerProbeArgs(
+                            exec_=ci.ContainerExecArgs(command=["python", "-c", SCORER_ALIVE]),
+                            initial_delay_seconds=10,
+                            period_seconds=10,
+                            failure_threshold=30,
+                            timeout_seconds=5,
+                        ),
                         environment_variables=[
                             ci.EnvironmentVariableArgs(
                                 name="AZUREML_ENTRY_SCRIPT", value="/var/azureml-app/score.py"
@@ -156,8 +161,18 @@ def raw_program(n: int, chain: Path, key: Path):
                             requests=ci.ResourceRequestsArgs(cpu=0.25, memory_in_gb=0.5),
                             limits=ci.ResourceLimitsArgs(cpu=0.25, memory_in_gb=0.5),
                         ),
-                        liveness_probe=probe,
-                        readiness_probe=probe,
+                        readiness_probe=ci.ContainerProbeArgs(
+                            http_get=ci.ContainerHttpGetArgs(
+                                port=443,
+                                path="/",
+                                scheme="https",
+                                http_headers=[ci.HttpHeaderArgs(name="Host", value=HOST)],
+                            ),
+                            initial_delay_seconds=10,
+                            period_seconds=10,
+                            failure_threshold=3,
+                            timeout_seconds=5,
+                        ),
                     ),
                 ],
                 volumes=[ci.VolumeArgs(name="gateway-config", secret=secret)],
@@ -171,6 +186,43 @@ def raw_program(n: int, chain: Path, key: Path):
             )
 
     return program
+
+
+def _masked(value):
+    """Wire inputs with the secret volume's content masked (the keys are random in each run)."""
+    if isinstance(value, dict):
+        if value.get(rpc_sig()) is not None and "value" in value:
+            return {"<secret>": True}
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value
+
+
+def rpc_sig() -> str:
+    from pulumi.runtime import rpc
+
+    return rpc._special_sig_key
+
+
+def check_same_resources(chain: Path, key: Path) -> None:
+    """Refuse to measure unless both programs declare the same custom resources with the same inputs."""
+    comp = run_with_mocks(component_program(2, chain, key))
+    raw = run_with_mocks(raw_program(2, chain, key))
+
+    def customs(rec):
+        return {
+            (r.type, r.name): (_masked(r.wire_inputs), sorted(r.additional_secret_outputs))
+            for r in rec.resources
+            if r.custom
+        }
+
+    c, r = customs(comp), customs(raw)
+    if c != r:
+        diff = sorted(k for k in set(c) | set(r) if c.get(k) != r.get(k))
+        raise SystemExit(
+            f"bench/aci_mocks.py: the raw program differs from the component's resources: {diff}"
+        )
 
 
 def timed(program, *, gc_on: bool) -> tuple[float, float, int]:
@@ -203,14 +255,138 @@ def count_calls(program) -> int:
     return pstats.Stats(profiler).total_calls  # type: ignore[attr-defined]
 
 
+# Callgrind client requests, called through ctypes around each measured run (``--instructions``).
+_CALLGRIND_HELPER = r"""
+#include <valgrind/callgrind.h>
+void cg_start(void) { CALLGRIND_START_INSTRUMENTATION; }
+void cg_toggle(void) { CALLGRIND_TOGGLE_COLLECT; }
+void cg_zero(void) { CALLGRIND_ZERO_STATS; }
+void cg_dump(const char *label) { CALLGRIND_DUMP_STATS_AT(label); }
+"""
+_HELPER_ENV = "SECURE_SCORING_BENCH_CALLGRIND"
+
+
+def instructions(services: int) -> int:
+    """Count the instructions of one run of each program under callgrind: exact and repeatable.
+
+    This machine's timings move by +-20 % from run to run for the same work, more than the difference
+    being measured; an instruction count does not depend on load, frequency or the other core. The
+    program runs once under valgrind (imports and warm-up uninstrumented), and each measured run is
+    bracketed by client requests (zero, collect, dump) so that only its own instructions are counted,
+    garbage collection included (hash seed fixed, so the runs are identical from one call to the next).
+    """
+    import shutil
+    import subprocess
+
+    valgrind, cc = shutil.which("valgrind"), shutil.which("cc") or shutil.which("gcc")
+    header = Path("/usr/include/valgrind/callgrind.h")
+    if not (valgrind and cc and header.exists()):
+        print(
+            "bench/aci_mocks.py: --instructions needs valgrind (with valgrind/callgrind.h) and a C compiler: "
+            "apt-get install valgrind gcc",
+            file=sys.stderr,
+        )
+        return 2
+    with tempfile.TemporaryDirectory(prefix="bench-aci-cg-") as tmp:
+        src, lib = Path(tmp) / "cg.c", Path(tmp) / "libcg.so"
+        src.write_text(_CALLGRIND_HELPER)
+        subprocess.run([cc, "-O2", "-shared", "-fPIC", "-o", str(lib), str(src)], check=True)
+        env = {**os.environ, "PYTHONHASHSEED": "0", _HELPER_ENV: str(lib)}
+        cmd = [
+            valgrind,
+            "--tool=callgrind",
+            "--instr-atstart=no",
+            "--collect-atstart=no",
+            f"--callgrind-out-file={tmp}/cg.out.%p",
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--services",
+            str(services),
+        ]
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            print(done.stdout + done.stderr[-4000:], file=sys.stderr)
+            return done.returncode
+        totals: dict[str, int] = {}
+        for dump in Path(tmp).glob("cg.out.*.*"):
+            text = dump.read_text(errors="replace")
+            label = re.search(r"^desc: Trigger: Client Request: (\S+)", text, re.M)
+            total = re.search(r"^totals: (\d+)", text, re.M)
+            if label and total:
+                totals[label.group(1)] = int(total.group(1))
+    print(f"services: {services}; instructions counted by callgrind (deterministic), one run of each program")
+    print(f"{'gc':4} {'program':18} {'instructions':>15} {'per service':>13}")
+    for gc_on in ("on", "off"):
+        for label in ("raw", "component"):
+            n = totals[f"{label}-gc-{gc_on}"]
+            name = "raw resources" if label == "raw" else "SecureAciService"
+            print(f"{gc_on:4} {name:18} {n:>15,} {n // services:>13,}")
+    for gc_on in ("on", "off"):
+        comp, raw = totals[f"component-gc-{gc_on}"], totals[f"raw-gc-{gc_on}"]
+        ratio = comp / raw
+        print(
+            f"ratio component/raw, gc {gc_on:3}: instructions {ratio:.3f} "
+            f"(component adds {(comp - raw) // services:,} per service)  "
+            f"(target <= 1.10: {'met' if ratio <= 1.10 else 'NOT met'})"
+        )
+    return 0
+
+
+def _instructions_child(lib_path: str, services: int) -> int:
+    """Inside valgrind: warm up, then measure one run of each program between client requests."""
+    import ctypes
+
+    from support.certs import CertFactory
+
+    lib = ctypes.CDLL(lib_path)
+    with tempfile.TemporaryDirectory() as tmp:
+        f = CertFactory(Path(tmp))
+        leaf = f.leaf(f.intermediate(f.ca("Bench Root CA"), "Bench Intermediate CA"), [HOST])
+        chain, key = leaf.write_chain(Path(tmp) / "chain.pem"), leaf.key_path
+        check_same_resources(chain, key)
+        programs = (
+            ("raw", raw_program(services, chain, key)),
+            ("component", component_program(services, chain, key)),
+        )
+        for _, program in programs:  # warm-up: first-use imports and caches
+            run_with_mocks(program)
+        lib.cg_start()
+        for gc_on in (True, False):
+            for label, program in programs:
+                gc.collect()
+                if not gc_on:
+                    gc.disable()
+                lib.cg_zero()
+                lib.cg_toggle()
+                run_with_mocks(program)
+                lib.cg_toggle()
+                gc.enable()
+                lib.cg_dump(f"{label}-gc-{'on' if gc_on else 'off'}".encode())
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--services", type=int, default=50)
+    parser.add_argument("--services", type=int, default=None, help="default 50 (10 with --instructions)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument(
         "--calls", action="store_true", help="also count Python function calls (deterministic, unlike time)"
     )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count instructions under callgrind instead of timing (deterministic; needs valgrind; "
+        "about 4 s per service)",
+    )
     opts = parser.parse_args()
+    if opts.services is None:
+        opts.services = 10 if opts.instructions else 50
+    if opts.services < 1:
+        parser.error("--services must be at least 1")
+    if os.environ.get(_HELPER_ENV):
+        return _instructions_child(os.environ[_HELPER_ENV], opts.services)
+    if opts.instructions:
+        return instructions(opts.services)
 
     from support.certs import CertFactory
 
@@ -222,6 +398,7 @@ def main() -> int:
         chain = leaf.write_chain(Path(tmp) / "chain.pem")
         key = leaf.key_path
 
+        check_same_resources(chain, key)
         comp, raw = component_program(opts.services, chain, key), raw_program(opts.services, chain, key)
         n_comp = timed(comp, gc_on=True)[2]  # warm-up (first-use imports and caches)
         n_raw = timed(raw, gc_on=True)[2]

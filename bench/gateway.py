@@ -2,13 +2,23 @@
 
 Both measured in the same run on loopback with wrk, against one real Azure ML inference server
 (``tests/data/scoring_app/score.py``, an echo scorer, so the gateway's cost is not hidden behind model
-time). Each round measures direct and gateway back to back; the medians of the paired values are
-reported, so load from other processes that drifts during the run affects both sides alike:
+time; ``--model-ms N`` uses ``bench/busy_score.py`` instead, which spends N ms of CPU per request as a
+small real model does). Each round measures direct and gateway back to back; the medians of the paired
+values are reported, so load from other processes that drifts during the run affects both sides alike:
 
     throughput ratio = gateway req/s / direct req/s, -c N (saturated)      (target >= 0.90)
     p99 added        = gateway p99 - direct p99, -c 1 (one at a time)       (target <= 1 ms)
 
-Usage: .venv/bin/python bench/gateway.py [--duration 3] [--rounds 5] [--connections 8] [--workers 2]
+CPU layout (``--layout``):
+  isolated (default, needs 2+ CPUs): the scorer alone on CPU 0, nginx and wrk on CPU 1. This is how
+      SecureAciService runs: the scorer container has its own CPU reservation and limit, the gateway
+      sidecar its own, and clients are elsewhere, so the gateway never takes the scorer's CPU (wrk's
+      TLS client sharing the gateway's CPU makes this a conservative model of it).
+  shared: everything floats over all CPUs, so at saturation nginx's and wrk's CPU is taken from the
+      scorer (a worst case that no deployment of the component has).
+
+Usage: .venv/bin/python bench/gateway.py [--layout isolated|shared] [--duration 3] [--rounds 5]
+       [--connections 8] [--workers 2] [--model-ms 0] [--json]
 """
 
 from __future__ import annotations
@@ -76,7 +86,7 @@ def _ms(text: str) -> float:
     return float(match.group(1)) * _UNITS[match.group(2)]
 
 
-WRK_CPUS: set[int] | None = None  # --pin: wrk runs on the scorer's CPU
+WRK_CPUS: set[int] | None = None  # --layout isolated: wrk runs on the gateway's CPU
 
 
 def run_wrk(wrk: str, url: str, script: Path, duration: int, connections: int) -> dict[str, float]:
@@ -137,10 +147,17 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=8, help="concurrent connections (default 8)")
     parser.add_argument("--workers", type=int, default=2, help="inference server workers (default 2)")
     parser.add_argument(
-        "--pin",
-        action="store_true",
-        help="scorer and wrk on CPU 0, nginx on CPU 1: the gateway has its own CPU, as the ACI sidecar "
-        "has its own reservation (needs 2+ CPUs)",
+        "--layout",
+        choices=("isolated", "shared"),
+        default="isolated",
+        help="isolated (default): scorer alone on CPU 0, nginx + wrk on CPU 1, as in ACI where the "
+        "scorer container has its own CPU; shared: all processes float over all CPUs",
+    )
+    parser.add_argument(
+        "--model-ms",
+        type=float,
+        default=0.0,
+        help="CPU milliseconds the scorer spends per request (default 0: the echo scorer)",
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON as well")
     args = parser.parse_args()
@@ -154,6 +171,16 @@ def main() -> int:
         print("bench/gateway.py: wrk is not installed (run 'make system')", file=sys.stderr)
         return 1
 
+    if args.layout == "isolated" and (os.cpu_count() or 1) < 2:
+        print("bench/gateway.py: --layout isolated needs 2 CPUs; running --layout shared", file=sys.stderr)
+        args.layout = "shared"
+    if args.model_ms < 0:
+        parser.error("--model-ms must be >= 0")
+    if args.model_ms:
+        entry, scorer_env = ROOT / "bench" / "busy_score.py", {"BENCH_MODEL_MS": str(args.model_ms)}
+    else:
+        entry, scorer_env = APP / "score.py", {}
+
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-gateway-") as tmp:
         directory = Path(tmp)
@@ -163,14 +190,16 @@ def main() -> int:
         gateway_lua = directory / "gateway.lua"
         gateway_lua.write_text(LUA % (json.dumps(BODY), f'wrk.headers["Authorization"] = "Bearer {PRIMARY}"'))
 
-        with InferenceServer(APP / "score.py", model_dir=APP / "model", worker_count=args.workers) as scorer:
+        with InferenceServer(
+            entry, model_dir=APP / "model", worker_count=args.workers, env=scorer_env
+        ) as scorer:
             settings = GatewaySettings(hostnames=("localhost",), upstream=scorer.address, private_ca=True)
             with NginxGateway(
                 settings, cert_pem=cert_pem, key_pem=key_pem, primary_key=PRIMARY, secondary_key=SECONDARY
             ) as gateway:
-                if args.pin:
+                if args.layout == "isolated":
                     global WRK_CPUS
-                    WRK_CPUS = {0}
+                    WRK_CPUS = {1}
                     pin_group(scorer.pid, {0})
                     pin_group(gateway.pid, {1})
                 direct_url = f"http://127.0.0.1:{scorer.port}/score"
@@ -218,7 +247,12 @@ def main() -> int:
     print(
         f"POST /score on loopback, wrk -t1, {args.rounds} rounds x {args.duration} s per row (median shown), "
         f"inference server workers={args.workers}, nginx worker_processes=1, "
-        + ("pinned: scorer + wrk on CPU 0, nginx on CPU 1" if args.pin else f"{os.cpu_count()} CPUs shared")
+        + (f"scorer spends {args.model_ms:g} ms CPU per request, " if args.model_ms else "echo scorer, ")
+        + (
+            "layout isolated: scorer alone on CPU 0, nginx + wrk on CPU 1"
+            if args.layout == "isolated"
+            else f"layout shared: {os.cpu_count()} CPUs shared by all"
+        )
     )
     load_after = os.getloadavg()[0]
     print(
@@ -262,6 +296,8 @@ def main() -> int:
         print(
             json.dumps(
                 {
+                    "layout": args.layout,
+                    "model_ms": args.model_ms,
                     "summary": summary,
                     "rounds": results,
                     "ratio": ratio,

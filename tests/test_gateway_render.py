@@ -177,6 +177,17 @@ def test_validate_settings_rechecks_a_mutated_instance() -> None:
         validate_settings(s)
     with pytest.raises(ConfigurationError, match="gateway.upstream"):
         render_nginx_config(s)
+    with pytest.raises(ConfigurationError, match="gateway.upstream"):
+        container_command(s)
+
+
+def test_renderers_recheck_an_instance_mutated_after_a_render() -> None:
+    # construction validates once and the renderers skip the repeat, but not for a changed instance
+    s = base()
+    render_nginx_config(s)
+    object.__setattr__(s, "hostnames", ("a.example.test", "b.example.test;"))
+    with pytest.raises(ConfigurationError, match="gateway.hostnames"):
+        render_nginx_config(s)
 
 
 @pytest.mark.parametrize(

@@ -152,6 +152,7 @@ class GatewaySettings:
             if isinstance(value, float) and value.is_integer():
                 object.__setattr__(self, f.name, int(value))
         validate_settings(self)
+        object.__setattr__(self, "_validated", _field_values(self))
 
 
 def _fail(field: str, problem: str, fix: str) -> ConfigurationError:
@@ -234,6 +235,22 @@ def _split_host_port(field: str, value: str) -> tuple[str, int]:
     if not 1 <= port <= 65535:
         raise _fail(field, f"port {port} is out of range", "use a port from 1 to 65535")
     return host, port
+
+
+def _field_values(s: GatewaySettings) -> tuple[Any, ...]:
+    return tuple(getattr(s, f.name) for f in fields(s))
+
+
+def _ensure_valid(s: GatewaySettings) -> None:
+    """Validate ``s`` unless it is unchanged since construction validated it.
+
+    ``GatewaySettings`` is frozen and validates itself in ``__post_init__``; the renderers still refuse
+    an instance whose fields were forced afterwards (``object.__setattr__``) or that was never
+    validated, without paying for the same checks once per file rendered.
+    """
+    if getattr(s, "_validated", None) != _field_values(s):
+        validate_settings(s)
+        object.__setattr__(s, "_validated", _field_values(s))
 
 
 def validate_settings(s: GatewaySettings) -> None:
@@ -379,7 +396,7 @@ def render_keys_disabled() -> str:
 
 def render_nginx_config(s: GatewaySettings) -> str:
     """The complete ``nginx.conf`` (main context, events, http) for ``s``; nginx runs in the foreground."""
-    validate_settings(s)
+    _ensure_valid(s)
     conf = s.config_dir.rstrip("/") or "/"
     run = s.runtime_dir.rstrip("/") or "/"
     protocols = "TLSv1.2 TLSv1.3" if s.min_tls_version == "1.2" else "TLSv1.3"
@@ -543,5 +560,5 @@ def container_command(s: GatewaySettings) -> list[str]:
     Do not add ``-g "daemon off;"`` (as stock nginx images do): the rendered config already says
     ``daemon off;`` and nginx refuses a duplicate directive.
     """
-    validate_settings(s)
+    _ensure_valid(s)
     return ["nginx", "-e", "stderr", "-c", f"{s.config_dir.rstrip('/')}/nginx.conf"]
