@@ -78,8 +78,19 @@ test-fast: venv
 demo: setup
 	@bash scripts/demo.sh
 
+# the benchmarks also need valgrind (deterministic instruction counts) and a C compiler
+BENCH_DEB_PACKAGES := valgrind gcc libc6-dev
+
 bench: setup
+	@if ! command -v valgrind >/dev/null 2>&1 || ! command -v gcc >/dev/null 2>&1 \
+	    || [ ! -f /usr/include/valgrind/callgrind.h ]; then \
+	  echo "installing Debian packages: $(BENCH_DEB_PACKAGES)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(BENCH_DEB_PACKAGES) >/dev/null; \
+	fi
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@echo "== bench/gateway.py --layout shared"; $(BIN)/python bench/gateway.py --layout shared
+	@echo "== bench/aci_mocks.py --instructions"; $(BIN)/python bench/aci_mocks.py --instructions
 
 clean:
 	rm -rf .venv .venv-inference .venv-sslyze $(UV_TOOL) .pytest_cache .ruff_cache build

@@ -2,7 +2,7 @@
 
 Both measured in the same run on loopback with wrk, against one real Azure ML inference server
 (``tests/data/scoring_app/score.py``, an echo scorer, so the gateway's cost is not hidden behind model
-time; ``--model-ms N`` uses ``bench/busy_score.py`` instead, which spends N ms of CPU per request as a
+time; ``--model-ms N`` uses ``bench/scorers/busy_score.py`` instead, which spends N ms of CPU per request as a
 small real model does). Each round measures direct and gateway back to back; the medians of the paired
 values are reported, so load from other processes that drifts during the run affects both sides alike:
 
@@ -177,7 +177,10 @@ def main() -> int:
     if args.model_ms < 0:
         parser.error("--model-ms must be >= 0")
     if args.model_ms:
-        entry, scorer_env = ROOT / "bench" / "busy_score.py", {"BENCH_MODEL_MS": str(args.model_ms)}
+        entry, scorer_env = (
+            ROOT / "bench" / "scorers" / "busy_score.py",
+            {"BENCH_MODEL_MS": str(args.model_ms)},
+        )
     else:
         entry, scorer_env = APP / "score.py", {}
 
