@@ -91,3 +91,22 @@ def test_gateway_bench_runs_on_the_real_servers() -> None:
     # the busy scorer really spends its millisecond per request (CPU time of the scorer processes)
     assert result["cpu_us_per_request"]["scorer"] >= 1000
     assert result["cpu_us_per_request"]["gateway"] > 0
+
+
+def test_aci_bench_contract_minimum_carries_exactly_designs_security_facts(aci_bench, tmp_path: Path) -> None:
+    from secure_scoring.mocking import run_with_mocks
+    from support.certs import CertFactory
+
+    f = CertFactory(tmp_path)
+    leaf = f.leaf(f.intermediate(f.ca("Root"), "Inter"), [aci_bench.HOST])
+    chain = leaf.write_chain(tmp_path / "chain.pem")
+    rec = run_with_mocks(aci_bench.floor_program(1, chain, leaf.key_path))
+    floor = rec.one("secure-scoring:bench:ContractMinimum")
+    nine = {"tlsEnabled", "certificateSource", "selfSigned", "authMode", "keyAuthEnabled", "tokenAuthEnabled"}
+    nine |= {"minTlsVersion", "environment", "hostname"}
+    assert set(floor.wire_inputs) == nine - {"environment"}  # None (no environment) is not sent
+    assert {"tls_enabled", "scoring_uri", "fqdn", "ip_address", "primary_key", "secondary_key"} <= set(
+        floor.outputs
+    )
+    children = [r for r in rec.resources if r.custom]
+    assert len(children) == 3 and all(r.parent == floor.urn for r in children)
