@@ -190,6 +190,14 @@ def test_renderers_recheck_an_instance_mutated_after_a_render() -> None:
         render_nginx_config(s)
 
 
+def test_renderers_recheck_a_field_forced_to_an_equal_value_of_another_type() -> None:
+    s = base()
+    render_nginx_config(s)
+    object.__setattr__(s, "listen_port", float(s.listen_port))  # == the int, but not an int
+    with pytest.raises(ConfigurationError, match="gateway.listen_port"):
+        render_nginx_config(s)
+
+
 @pytest.mark.parametrize(
     "key",
     [

@@ -238,7 +238,8 @@ def _split_host_port(field: str, value: str) -> tuple[str, int]:
 
 
 def _field_values(s: GatewaySettings) -> tuple[Any, ...]:
-    return tuple(getattr(s, f.name) for f in fields(s))
+    # with the types: a field forced from True to 1 (equal, not the same) is checked again
+    return tuple((type(v), v) for v in (getattr(s, f.name) for f in fields(s)))
 
 
 def _ensure_valid(s: GatewaySettings) -> None:
