@@ -257,11 +257,12 @@ def _resource_validator(rule: _rules.Rule, base: _rules.RuleContext):
     types = frozenset(rule.resource_types)
 
     def validate(args, report_violation) -> None:
-        if args.resource_type not in types:
+        resource_type = _rules.canonical_type(args.resource_type)
+        if resource_type not in types:
             args.not_applicable(f"{rule.name} does not judge {args.resource_type}")
         ctx = base.for_rule(rule, args.get_config())
         try:
-            findings = rule.check(args.resource_type, args.props, ctx)
+            findings = rule.check(resource_type, args.props, ctx)
         except Exception as exc:  # noqa: BLE001 - a rule bug must not pass a resource (fail closed)
             findings = [_internal_error(rule, exc)]
         notes = []
@@ -282,7 +283,7 @@ def _stack_validator(rule: _rules.Rule, base: _rules.RuleContext):
         ctx = base.for_rule(rule, args.get_config())
         resources = [
             _rules.StackResource(
-                type=r.resource_type,
+                type=_rules.canonical_type(r.resource_type),
                 name=r.name,
                 urn=r.urn,
                 props=r.props,
@@ -556,8 +557,8 @@ def analyzer_requests(resources: Sequence[Any], *, only_judged: bool = False) ->
     if only_judged:
         resource_types = {t for r in _rules.RULES if r.kind == "resource" for t in r.resource_types}
         stack_types = {t for r in _rules.RULES if r.kind == "stack" for t in r.resource_types}
-        stack_res = [r for r in res if r.type in stack_types]
-        res = [r for r in res if r.type in resource_types]
+        stack_res = [r for r in res if _rules.canonical_type(r.type) in stack_types]
+        res = [r for r in res if _rules.canonical_type(r.type) in resource_types]
     requests = [
         pb.AnalyzeRequest(
             type=r.type,

@@ -60,6 +60,21 @@ PRIVATE_DNS_RECORD_SETS = (
     "azure-native:network:PrivateRecordSet",
 )
 PUBLIC_IP = "azure-native:network:PublicIPAddress"
+
+# `azure-native:<module>/v20230501:<Type>`: a resource of an explicit API version (the SDK v2
+# version modules, the provider's aliases, local SDKs of one version). Same resource, same inputs:
+# the rules judge it under its default-version token (`azure-native:<module>:<Type>`).
+_VERSIONED_TOKEN = re.compile(r"^(azure-native:[A-Za-z0-9]+)/v\d{8}[A-Za-z]*(:[A-Za-z0-9]+)$")
+
+
+def canonical_type(token: str) -> str:
+    """The type token the rules match: explicit-API-version azure-native tokens
+    (``azure-native:containerinstance/v20230501:ContainerGroup``) become the default-version token
+    (``azure-native:containerinstance:ContainerGroup``); every other token is returned as is."""
+    m = _VERSIONED_TOKEN.match(token) if isinstance(token, str) else None
+    return m.group(1) + m.group(2) if m else token
+
+
 AZUREML_EXTENSION_TYPE = "microsoft.azureml.kubernetes"
 
 # pulumi_policy.proxy's unknown sentinels (the engine's wire encoding of "not known during preview")
@@ -150,6 +165,12 @@ class RuleContext:
         env = self.stack_config.get(f"{CONFIG_NAMESPACE}:environment")
         return isinstance(env, str) and env.strip().lower() in ("production", "prod")
 
+    def _unknown_production_keys(self) -> list[str]:
+        """The production keys whose value is not known (a ``secure:`` value the offline gate
+        cannot decrypt arrives as the unknown sentinel): either could make the stack production."""
+        keys = (f"{CONFIG_NAMESPACE}:environment", f"{CONFIG_NAMESPACE}:productionStacks")
+        return [k for k in keys if is_unknown(self.stack_config.get(k))]
+
     def _name_production(self) -> bool | None:
         name = (self.stack or "").strip()
         if name.lower() in UNKNOWN_STACK_NAMES:
@@ -159,10 +180,14 @@ class RuleContext:
         return short in self.production_stacks() or name.lower() in self.production_stacks()
 
     def stack_production(self) -> bool | None:
-        """True/False when the stack is known to be production or not; None when it is unknown."""
+        """True/False when the stack is known to be production or not; None when it is unknown
+        (unknown name, or a production key whose value is not known: fail closed)."""
         if self._environment_production():
             return True
-        return self._name_production()
+        by_name = self._name_production()
+        if by_name is False and self._unknown_production_keys():
+            return None
+        return by_name
 
     def is_production(self, environment: Any = None) -> bool:
         """Production for judging: the stack is (or may be: unknown name) production, or the
@@ -178,6 +203,12 @@ class RuleContext:
         status = self._name_production()
         if status is None:
             return "the stack name is unknown, so it is treated as production"
+        unknown_keys = self._unknown_production_keys()
+        if not status and unknown_keys:
+            return (
+                f"stack '{self.stack}' is treated as production: the value of {' and '.join(unknown_keys)} "
+                "is not known (a secure value?)"
+            )
         if not status:
             return f"stack '{self.stack}' is not a production stack"
         short = (self.stack or "").strip().rsplit("/", 1)[-1].lower()
@@ -854,6 +885,14 @@ def _check_compute_tls(props: Mapping[str, Any], ctx: RuleContext) -> list[RuleV
                 rule, f"AKS compute sslConfiguration.status is {status or 'missing'}: scoring is plain HTTP"
             )
         ]
+    if st not in ("enabled", "auto"):
+        # Azure knows Enabled, Auto and Disabled; anything else cannot be confirmed to enable TLS
+        # (the value is not quoted: messages never carry property values)
+        return [
+            RuleViolation(
+                rule, "AKS compute sslConfiguration.status is not Enabled or Auto: TLS cannot be confirmed"
+            )
+        ]
     cert, key, leaf = get(ssl, "cert"), get(ssl, "key"), get(ssl, "leafDomainLabel")
     if any(is_unknown(v) for v in (cert, key, leaf)):
         return [_note(rule, "sslConfiguration certificate settings are not known yet")]
@@ -1080,17 +1119,17 @@ def check_single_auth_mode(
         if is_unknown(mode):
             return [_note(rule, "properties.authMode is not known yet")]
         if isinstance(mode, str) and "and" in mode.lower():
-            out.append(RuleViolation(rule, f"properties.authMode {mode} combines two authentication modes"))
+            # the value is not quoted: messages never carry property values (it may be a secret)
+            out.append(RuleViolation(rule, "properties.authMode combines two authentication modes"))
         for base in ("properties", ""):
             prefix = f"{base}." if base else ""
-            key = get(props, prefix + "authEnabled")
-            if key is None:
-                key = get(props, prefix + "keyAuthEnabled")
-            b = _both(key, get(props, prefix + "tokenAuthEnabled"))
-            if b:
-                out.append(
-                    RuleViolation(rule, f"{prefix}authEnabled and {prefix}tokenAuthEnabled are both true")
-                )
+            token = get(props, prefix + "tokenAuthEnabled")
+            for flag in ("authEnabled", "keyAuthEnabled"):
+                if _both(get(props, prefix + flag), token):
+                    out.append(
+                        RuleViolation(rule, f"{prefix}{flag} and {prefix}tokenAuthEnabled are both true")
+                    )
+                    break
         return out
     return []
 
@@ -1383,6 +1422,7 @@ def check_cert_hostname_match(resources: Sequence[StackResource], ctx: RuleConte
     resources = [replace(r, props=plain(r.props)) for r in resources if r.type in wanted]
     out: list[RuleViolation] = []
     notes: list[str] = []
+    unreadable: list[str] = []
     certs, unknown_certs = _collect_certificates(resources, ctx)
     notes.extend(unknown_certs)
     fqdns, ips = _endpoint_addresses(resources)
@@ -1472,7 +1512,7 @@ def check_cert_hostname_match(resources: Sequence[StackResource], ctx: RuleConte
                 continue
             facts = cert_facts(cert, ctx.when())
             if facts is None:
-                notes.append(f"sslConfiguration.cert of '{r.name}' (not readable PEM)")
+                unreadable.append(f"sslConfiguration.cert of '{r.name}' is not readable PEM")
                 continue
             judge(str(cname).lower(), "sslConfiguration.cname", r, facts.hostnames)
         elif r.type == K8S_EXTENSION:
@@ -1505,7 +1545,7 @@ def check_cert_hostname_match(resources: Sequence[StackResource], ctx: RuleConte
             facts = cert_facts(pem_text, ctx.when()) if pem_text else None
             if facts is None:
                 if cert:
-                    notes.append(f"scoringFe.sslCert of '{r.name}' (not readable PEM)")
+                    unreadable.append(f"scoringFe.sslCert of '{r.name}' is not readable PEM")
                 continue
             judge(str(cname).lower(), "configurationSettings.sslCname", r, facts.hostnames)
         elif r.type == CONTAINER_GROUP and check_label_scope:
@@ -1525,8 +1565,10 @@ def check_cert_hostname_match(resources: Sequence[StackResource], ctx: RuleConte
                         resource_name=r.name,
                     )
                 )
-    if notes:
-        out.append(_note(rule, "; ".join(sorted(set(notes))) + " not known yet", urn=""))
+    parts = ["; ".join(sorted(set(notes))) + " not known yet"] if notes else []
+    parts += sorted(set(unreadable))
+    if parts:
+        out.append(_note(rule, "; ".join(parts), urn=""))
     return out
 
 

@@ -1,0 +1,229 @@
+"""The gate as a new user meets it: hand-written Pulumi programs outside this repository.
+
+Each test is a case found by writing such programs: versioned azure-native type tokens, a
+production key given as a ``secure:`` value, the messages of single-auth-mode and of AKS v1
+``sslConfiguration``, and the wording of stack-rule notes.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from secure_scoring import gate, rules
+from secure_scoring.cli import main as cli_main
+from secure_scoring.policy_pack import evaluate
+
+SECRET = "TOPSECRET-Zq8v"
+
+
+def project(root: Path, main: str, stacks: dict[str, str], name: str = "newuser") -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "Pulumi.yaml").write_text(f"name: {name}\nruntime: python\n")
+    (root / "__main__.py").write_text(textwrap.dedent(main))
+    for stack, body in stacks.items():
+        (root / f"Pulumi.{stack}.yaml").write_text(textwrap.dedent(body))
+    return root
+
+
+def mandatory(report) -> list[tuple[str, str]]:
+    return sorted((f.rule, f.resource_name) for f in report.mandatory)
+
+
+# --------------------------------------------------------------------------------------------- versioned tokens
+VERSIONED = """\
+import pulumi
+
+pulumi.CustomResource("azure-native:containerinstance/v20230501:ContainerGroup", "web", {
+    "resourceGroupName": "rg",
+    "osType": "Linux",
+    "containers": [{"name": "app", "image": "myorg/scorer:1", "ports": [{"port": 80}],
+                    "resources": {"requests": {"cpu": 1, "memoryInGB": 1}}}],
+    "ipAddress": {"type": "Public", "ports": [{"port": 80, "protocol": "TCP"}]},
+})
+pulumi.CustomResource("azure-native:machinelearningservices/v20240401:OnlineEndpoint", "ep", {
+    "resourceGroupName": "rg",
+    "workspaceName": "ws",
+    "properties": {"authMode": "Key", "keyAuthEnabled": True, "tokenAuthEnabled": True},
+})
+"""
+
+
+def test_explicit_api_version_tokens_are_judged_like_the_default_ones(tmp_path):
+    """`azure-native:<module>/v<date>:<Type>` (SDK v2 version modules, the provider's aliases) is
+    the same resource: a raw port-80 group and a key+token endpoint must not pass the gate."""
+    root = project(tmp_path / "p", VERSIONED, {"prod": "config: {}\n"})
+    report = gate.check(root, "prod")
+    assert report.exit_code == 1
+    assert mandatory(report) == [("single-auth-mode", "ep"), ("tls-required", "web")]
+
+
+@pytest.mark.parametrize(
+    ("token", "expected"),
+    [
+        ("azure-native:containerinstance/v20230501:ContainerGroup", rules.CONTAINER_GROUP),
+        ("azure-native:machinelearningservices/v20240101preview:Compute", rules.ML_COMPUTE),
+        ("azure-native:kubernetesconfiguration/v20230501:Extension", rules.K8S_EXTENSION),
+        ("azure-native:network/v20180501:RecordSet", "azure-native:network:RecordSet"),
+        ("azure-native:dns/v20230701preview:RecordSet", "azure-native:dns:RecordSet"),
+        (rules.CONTAINER_GROUP, rules.CONTAINER_GROUP),
+        (rules.TLS_SELF_SIGNED, rules.TLS_SELF_SIGNED),
+        (rules.ACI_SERVICE, rules.ACI_SERVICE),
+        (
+            "azure-native:containerinstance/latest:ContainerGroup",
+            "azure-native:containerinstance/latest:ContainerGroup",
+        ),
+    ],
+)
+def test_canonical_type(token, expected):
+    assert rules.canonical_type(token) == expected
+
+
+def test_versioned_tokens_reach_the_stack_rules():
+    """A versioned DNS record pointing at a versioned container group's FQDN is judged by
+    cert-hostname-match (the stack has no certificate covering it)."""
+    group = "azure-native:containerinstance/v20230501:ContainerGroup"
+    record = "azure-native:network/v20180501:RecordSet"
+    resources = [
+        {
+            "type": group,
+            "name": "cg",
+            "urn": f"urn:pulumi:prod::p::{group}::cg",
+            "props": {"ipAddress": {"type": "Public", "ports": [{"port": 443.0}]}},
+            "outputs": {"ipAddress": {"fqdn": "scoring.westeurope.azurecontainer.io", "ip": "20.1.2.3"}},
+        },
+        {
+            "type": record,
+            "name": "api",
+            "urn": f"urn:pulumi:prod::p::{record}::api",
+            "props": {},
+            "outputs": {
+                "fqdn": "api.contoso.test.",
+                "type": "Microsoft.Network/dnszones/CNAME",
+                "cnameRecord": {"cname": "scoring.westeurope.azurecontainer.io"},
+            },
+        },
+    ]
+    diags = evaluate(resources, stack="prod", project="p", config={})
+    assert ("cert-hostname-match", "api") in {(d.rule, d.name) for d in diags if d.judged}
+
+
+# --------------------------------------------------------------------------------------------- production keys unknown
+SELF_SIGNED = """\
+import pulumi_tls as tls
+
+key = tls.PrivateKey("k", algorithm="ECDSA", ecdsa_curve="P256")
+tls.SelfSignedCert("c", private_key_pem=key.private_key_pem, validity_period_hours=8760,
+                   allowed_uses=["server_auth"], dns_names=["x.contoso.test"])
+"""
+
+
+@pytest.mark.parametrize("key", ["environment", "productionStacks"])
+def test_secure_production_key_fails_closed(tmp_path, capsys, key):
+    """`secure-scoring:environment` (or productionStacks) as a `secure:` value cannot be read
+    offline; a stack that may be production must not pass as non-production."""
+    stack = f"config:\n  secure-scoring:{key}:\n    secure: v1:abc:{SECRET}\n"
+    root = project(tmp_path / "p", SELF_SIGNED, {"live": stack})
+    report = gate.check(root, "live")
+    assert mandatory(report) == [("no-self-signed-in-production", "c")]
+    (finding,) = report.mandatory
+    assert "treated as production" in finding.message and f"secure-scoring:{key}" in finding.message
+    assert cli_main(["check", str(root), "--stack", "live"]) == 1
+    out = capsys.readouterr()
+    assert SECRET not in out.out + out.err
+
+
+@pytest.mark.parametrize(
+    ("stack", "config", "expected"),
+    [
+        ("dev", {"secure-scoring:environment": gate.UNKNOWN}, None),
+        ("dev", {"secure-scoring:productionStacks": gate.UNKNOWN}, None),
+        ("production", {"secure-scoring:environment": gate.UNKNOWN}, True),
+        (
+            "dev",
+            {"secure-scoring:environment": "production", "secure-scoring:productionStacks": gate.UNKNOWN},
+            True,
+        ),
+        ("dev", {"secure-scoring:environment": "dev"}, False),
+    ],
+)
+def test_unknown_production_keys_in_the_rule_context(stack, config, expected):
+    ctx = rules.RuleContext(stack=stack, stack_config=config)
+    assert ctx.stack_production() is expected
+    assert ctx.is_production() is (expected is not False)
+
+
+def test_known_environment_still_decides(tmp_path):
+    root = project(tmp_path / "p", SELF_SIGNED, {"live": "config:\n  secure-scoring:environment: dev\n"})
+    report = gate.check(root, "live")
+    assert report.exit_code == 0 and [f.rule for f in report.advisory] == ["no-self-signed-in-production"]
+
+
+# --------------------------------------------------------------------------------------------- messages
+def _check(rule: str, rtype: str, props: dict) -> list[rules.RuleViolation]:
+    ctx = rules.RuleContext(stack="production").for_rule(rules.RULES_BY_NAME[rule], None)
+    return [v for v in rules.RULES_BY_NAME[rule].check(rtype, props, ctx) if v.judged]
+
+
+def test_single_auth_mode_does_not_quote_the_auth_mode_value():
+    (v,) = _check(
+        "single-auth-mode", rules.ONLINE_ENDPOINT, {"properties": {"authMode": SECRET + "AndToken"}}
+    )
+    assert SECRET not in v.message and "combines two authentication modes" in v.message
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [
+        ({"keyAuthEnabled": True, "tokenAuthEnabled": True}, "properties.keyAuthEnabled"),
+        ({"authEnabled": True, "tokenAuthEnabled": True}, "properties.authEnabled"),
+        # an explicit authEnabled false does not hide keyAuthEnabled true
+        (
+            {"authEnabled": False, "keyAuthEnabled": True, "tokenAuthEnabled": True},
+            "properties.keyAuthEnabled",
+        ),
+    ],
+)
+def test_single_auth_mode_names_the_flag_that_is_set(flags, named):
+    (v,) = _check("single-auth-mode", rules.ONLINE_ENDPOINT, {"properties": {"authMode": "Key", **flags}})
+    assert v.message == f"{named} and properties.tokenAuthEnabled are both true"
+
+
+@pytest.mark.parametrize("status", ["Enabeld", "On", True])
+def test_aks_compute_unknown_ssl_status_is_not_accepted(status):
+    props = {
+        "properties": {
+            "computeType": "AKS",
+            "properties": {
+                "sslConfiguration": {
+                    "status": status,
+                    "cert": "PEM",
+                    "key": SECRET,
+                    "cname": "a.contoso.test",
+                }
+            },
+        }
+    }
+    (v,) = _check("tls-required", rules.ML_COMPUTE, props)
+    assert "not Enabled or Auto" in v.message and str(status) not in v.message
+
+
+def test_unreadable_certificate_note_reads_as_a_sentence(tmp_path):
+    main = """\
+    import pulumi_azure_native.machinelearningservices as ml
+
+    ml.Compute("aks", resource_group_name="rg", workspace_name="ws", properties={
+        "computeType": "AKS",
+        "properties": {"sslConfiguration": {"status": "Enabled", "cert": "not a pem", "key": "k",
+                                            "cname": "a.contoso.test"}}})
+    """
+    root = project(tmp_path / "p", main, {"dev": "config: {}\n"})
+    report = gate.check(root, "dev")
+    notes = [n.message for n in report.notes if "cert-hostname-match" in n.message]
+    assert notes == [
+        "cert-hostname-match: could not judge: sslConfiguration.cert of 'aks' is not readable PEM"
+    ]
+    assert json.loads(gate.render_json(report))["exitCode"] == 0
