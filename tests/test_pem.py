@@ -550,6 +550,65 @@ def test_indented_pem_is_one_finding_about_indentation(pki):
     assert key.codes == ["key-not-pem"] and "the PEM is indented" in key.findings[0].message
 
 
+def _openssl_reads(chain: str, tmp_path: Path) -> list[str]:
+    """Subjects of the certificates OpenSSL's PEM reader finds in ``chain`` (as nginx reads a chain)."""
+    path = tmp_path / "chain.pem"
+    path.write_bytes(chain.encode())
+    p7 = subprocess.run(
+        ["openssl", "crl2pkcs7", "-nocrl", "-certfile", str(path)], capture_output=True, check=False
+    )
+    if p7.returncode != 0:
+        return []
+    out = subprocess.run(
+        ["openssl", "pkcs7", "-print_certs", "-noout"], input=p7.stdout, capture_output=True, check=True
+    ).stdout.decode()
+    return [line for line in out.splitlines() if line.startswith("subject=")]
+
+
+def test_marker_lines_that_openssl_does_not_read(pki, tmp_path):
+    """OpenSSL splits lines at LF and takes a BEGIN/END line only when it starts a line and holds
+    nothing else: text after a marker, CR-only line endings and an END glued to the base64 before it
+    lose a certificate or the whole file there, so the inspector reports them."""
+    chain = pki.leaf.chain_pem()
+    assert len(_openssl_reads(chain, tmp_path)) == 2 and check(chain, None).findings == []
+    cases = {
+        "text after END": (
+            pki.leaf.cert_pem.rstrip("\n") + " leaf\n" + pki.inter.cert_pem,
+            "there is text after the '-----END' line of certificate block #1 on the same line",
+        ),
+        "text after BEGIN": (
+            chain.replace("CATE-----\n", "CATE----- leaf\n", 1),
+            "the BEGIN line of certificate block #1 does not end after '-----'",
+        ),
+        "CR-only": (
+            chain.replace("\n", "\r"),
+            "the lines of certificate blocks #1, #2 end in a CR only",
+        ),
+        "END glued to the base64": (
+            pki.leaf.cert_pem.replace("\n-----END", "-----END") + pki.inter.cert_pem,
+            "the END line of certificate block #1 does not start a line: glued to the base64 text",
+        ),
+        "END indented": (
+            pki.leaf.cert_pem.replace("\n-----END", "\n  -----END") + pki.inter.cert_pem,
+            "the END line of certificate block #1 is indented",
+        ),
+    }
+    for name, (text, expected) in cases.items():
+        assert len(_openssl_reads(text, tmp_path)) < 2, name
+        report = check(text, pki.leaf.key_pem)
+        assert report.codes == ["cert-not-pem"], (name, [f.message for f in report.findings])
+        assert expected in report.findings[0].message, (name, report.findings[0].message)
+        assert len(report.chain) == 2, name  # both certificates are still inspected
+    # a key whose END line has text after it: OpenSSL cannot load the key
+    key = check(chain, pki.leaf.key_pem.rstrip("\n") + " key\n")
+    assert key.codes == ["key-not-pem"] and "after the '-----END' line of the 'PRIVATE KEY' block" in (
+        key.findings[0].message
+    )
+    # whitespace after the markers and CR CR LF line endings are fine for OpenSSL and the inspector
+    for text in (chain.replace("-----\n", "-----  \n"), chain.replace("\n", "\r\r\n")):
+        assert len(_openssl_reads(text, tmp_path)) == 2 and check(text, pki.leaf.key_pem).findings == []
+
+
 def test_key_is_not_claimed_without_a_readable_certificate(pki, bad, tmp_path):
     der = bad.f.der(pki.leaf).read_bytes()
     report = check(der, pki.leaf.key_pem)
@@ -687,6 +746,16 @@ def test_nginx_agrees_with_the_inspector(pki, bad, tmp_path):
         ),
         "der certificate": (bad.f.der(leaf).read_bytes(), leaf.key_pem, False),
         "glued blocks": (leaf.cert_pem.rstrip("\n") + pki.inter.cert_pem, leaf.key_pem, False),
+        "text after END": (leaf.cert_pem.rstrip("\n") + " leaf\n" + pki.inter.cert_pem, leaf.key_pem, False),
+        "text after BEGIN": (
+            leaf.chain_pem().replace("CATE-----\n", "CATE----- leaf\n", 1),
+            leaf.key_pem,
+            False,
+        ),
+        "CR-only lines": (leaf.chain_pem().replace("\n", "\r"), leaf.key_pem.replace("\n", "\r"), False),
+        "key: text after END": (leaf.chain_pem(), leaf.key_pem.rstrip("\n") + " key\n", False),
+        "spaces after the markers": (leaf.chain_pem().replace("-----\n", "-----  \n"), leaf.key_pem, True),
+        "CR CR LF": (leaf.chain_pem().replace("\n", "\r\r\n"), leaf.key_pem, True),
         "swapped": (leaf.key_pem, leaf.chain_pem(), False),
     }
     for n, (name, (cert, key, nginx_ok)) in enumerate(cases.items()):

@@ -283,8 +283,12 @@ class _Block:
     error: str | None = None
     at_line_start: bool = True
     # what precedes the BEGIN line on its line: None (nothing), "indented" (spaces/tabs only),
-    # "glued" (a previous END line) or "text"
+    # "glued" (a previous END line), "cr" (a CR-only line break) or "text"
     prefix: str | None = None
+    # why OpenSSL does not read the BEGIN/END lines as this parser does, in the order found: the prefix
+    # kinds above, "begin-tail" (text after the BEGIN marker), "end-tail" (text after the END marker),
+    # "end-glued" (the END marker after base64 text), "end-indented" (spaces before it), "cr"
+    line_problems: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -325,23 +329,46 @@ def _split_pem(data: bytes) -> _Parsed:
         end = ends[j]
         end_label = end.group(1).decode("ascii")
         start = begin.start()
-        # OpenSSL reads a BEGIN line only at the start of a line (a UTF-8 byte-order mark at the start of
-        # the file is tolerated); with anything before it on the line the block is skipped
-        at_line_start = (
-            start == 0 or data[start - 1 : start] in (b"\n", b"\r") or data[:start] == b"\xef\xbb\xbf"
-        )
+        # OpenSSL reads lines up to LF (a CR before it is trailing whitespace) and takes a BEGIN line only
+        # at the start of a line (a UTF-8 byte-order mark at the start of the file is tolerated); with
+        # anything before it on the line the block is skipped
+        lo = max(0, start - 4096)
+        newline = data.rfind(b"\n", lo, start)
+        line_start = newline + 1 if newline >= 0 else lo
+        before = data[line_start:start]
+        if line_start == 0 and before.startswith(b"\xef\xbb\xbf"):
+            before = before[3:]
+        at_line_start = not before
         prefix = None
         if not at_line_start:
-            line_start = max(data.rfind(b"\n", 0, start), data.rfind(b"\r", 0, start)) + 1
-            before = data[line_start:start]
-            if before.startswith(b"\xef\xbb\xbf") and line_start == 0:
-                before = before[3:]
-            if not before.strip(b" \t\v\f"):
+            if _after_cr_break(before):
+                prefix = "cr"
+            elif not before.strip(b" \t\v\f"):
                 prefix = "indented"
             elif before.rstrip(b" \t").endswith(b"-----") and _END_RE.search(before):
                 prefix = "glued"
             else:
                 prefix = "text"
+        problems = [prefix] if prefix else []
+        # ... and the BEGIN and END lines must hold nothing else (trailing whitespace aside)
+        blank, cr = _rest_of_line(data, begin.end())
+        if not blank:
+            problems.append("cr" if cr else "begin-tail")
+        newline = data.rfind(b"\n", begin.end(), end.start())
+        before_end = data[newline + 1 : end.start()] if newline >= 0 else b""  # else: on the BEGIN line
+        if before_end:
+            if _after_cr_break(before_end):
+                problems.append("cr")
+            elif before_end.strip(b" \t\v\f"):
+                problems.append("end-glued")  # OpenSSL reads on past it, into the next block
+            elif prefix != "indented":
+                problems.append("end-indented")
+        blank, cr = _rest_of_line(data, end.end())
+        if not blank:
+            if cr:
+                problems.append("cr")
+            elif not data[end.end() : end.end() + 64].lstrip(b" \t").startswith(b"-----BEGIN"):
+                problems.append("end-tail")  # a BEGIN line glued there is reported with its own block
         block = _Block(
             label=label,
             index=len(blocks) + 1,
@@ -349,6 +376,7 @@ def _split_pem(data: bytes) -> _Parsed:
             headers={},
             at_line_start=at_line_start,
             prefix=prefix,
+            line_problems=list(dict.fromkeys(problems)),
         )
         blocks.append(block)
         if label != end_label:
@@ -357,7 +385,10 @@ def _split_pem(data: bytes) -> _Parsed:
             )
             continue
         b64_lines: list[bytes] = []
-        for line in re.split(rb"\r\n|\r|\n", data[begin.end() : end.start()]):
+        body = re.split(rb"\r\n|\r|\n", data[begin.end() : end.start()])
+        if "begin-tail" in problems and len(body) > 1 and _der_shaped(b"".join(body[1:])):
+            body = body[1:]  # text after the BEGIN marker (reported): the base64 starts on the next line
+        for line in body:
             stripped = line.strip()
             if b":" in stripped:  # RFC 1421 headers (Proc-Type, DEK-Info); never part of base64
                 key, _, value = stripped.partition(b":")
@@ -378,6 +409,41 @@ def _split_pem(data: bytes) -> _Parsed:
     return _Parsed(
         blocks=blocks, unterminated=unterminated[:MAX_BLOCKS], text_found=bool(data.strip()), total=total
     )
+
+
+_BLANK_RUN_RE = re.compile(rb"[\x00-\x09\x0b-\x20]*")  # what OpenSSL strips from a line's end (not LF)
+
+
+def _der_shaped(body: bytes) -> bool:
+    """``body`` is base64 of one whole DER SEQUENCE (its length header matches the decoded size)."""
+    try:
+        der = base64.b64decode(_B64_JUNK_RE.sub(b"", body), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    if len(der) < 2 or der[0] != 0x30:
+        return False
+    if der[1] < 0x80:
+        return der[1] + 2 == len(der)
+    size = der[1] & 0x7F
+    if not 1 <= size <= 4 or len(der) < 2 + size:
+        return False
+    return int.from_bytes(der[2 : 2 + size], "big") + 2 + size == len(der)
+
+
+def _rest_of_line(data: bytes, pos: int) -> tuple[bool, bool]:
+    """(nothing but whitespace/control characters until the next LF or the end of the data, a CR is
+    followed by more text on the same LF-terminated line: CR-only line endings)."""
+    run = _BLANK_RUN_RE.match(data, pos)
+    stop = run.end() if run else pos
+    if stop >= len(data) or data[stop] == 0x0A:
+        return True, False
+    return False, b"\r" in data[pos:stop]
+
+
+def _after_cr_break(before: bytes) -> bool:
+    """``before`` (the text between a marker and the LF before it) ends with a CR-only line break."""
+    _, cr, after = before.rpartition(b"\r")
+    return bool(cr) and not after.strip(b" \t\v\f")
 
 
 def _canonical(label: str, der: bytes) -> bytes:
@@ -705,15 +771,17 @@ _FIX_WEAK_KEY = (
 )
 
 
-def _misplaced_begin(src: str, what: str, numbers: list[int], kind: str) -> tuple[str, str]:
-    """(message, fix) for BEGIN lines that do not start a line, one finding per cause for the file."""
+def _misplaced_marker(src: str, what: str, numbers: list[int], kind: str) -> tuple[str, str]:
+    """(message, fix) for BEGIN/END lines that OpenSSL does not read as such (a ``_Block.line_problems``
+    kind), one finding per kind for the file."""
+    plural = len(numbers) > 1
     if numbers:
-        plural = len(numbers) > 1
         blocks = f"{what} block{'s' if plural else ''} " + ", ".join(f"#{n}" for n in numbers)
-        lines = f"the BEGIN line{'s' if plural else ''} of {blocks} {'do' if plural else 'does'}"
     else:
-        lines = f"the BEGIN line of the {what} block does"
+        blocks = f"the {what} block"
+    lines = f"the BEGIN line{'s' if plural else ''} of {blocks} {'do' if plural else 'does'}"
     skip = "OpenSSL and nginx skip such a block or reject the file ('bad end line')"
+    own_line = "Put every '-----BEGIN' and '-----END' line on its own line, starting in column 1"
     if kind == "indented":
         return (
             f"{src}: {lines} not start a line: the PEM is indented (spaces or tabs before "
@@ -730,9 +798,42 @@ def _misplaced_begin(src: str, what: str, numbers: list[int], kind: str) -> tupl
             "Put a newline after every '-----END' line (when concatenating: cat leaf.pem intermediate.pem, "
             "each file ending in a newline)",
         )
+    if kind == "cr":
+        return (
+            f"{src}: the lines of {blocks} end in a CR only (classic Mac OS line endings); OpenSSL splits "
+            "lines at LF, so it does not find these BEGIN/END lines and skips the block or rejects the file",
+            "Convert the line endings to LF (or CRLF), e.g. tr '\\r' '\\n' < in.pem > out.pem",
+        )
+    if kind == "begin-tail":
+        return (
+            f"{src}: {lines} not end after '-----': there is text after the BEGIN marker on the same line; "
+            "OpenSSL does not take it for a BEGIN line and skips the block",
+            own_line + ", with nothing after it",
+        )
+    if kind == "end-tail":
+        return (
+            f"{src}: there is text after the '-----END' line of {blocks} on the same line; OpenSSL and "
+            "nginx reject the file ('bad end line')",
+            own_line + ", with nothing after it (a newline after every '-----END' line)",
+        )
+    if kind == "end-glued":
+        return (
+            f"{src}: the END line{'s' if plural else ''} of {blocks} {'do' if plural else 'does'} not start "
+            "a line: glued to the base64 text before it; OpenSSL does not see it and reads on into the next "
+            "block, which is lost (or rejects the file at its end)",
+            own_line + " (a newline before every '-----END')",
+        )
+    if kind == "end-indented":
+        return (
+            f"{src}: the END line{'s' if plural else ''} of {blocks} {'are' if plural else 'is'} indented "
+            "(spaces or tabs before '-----END'); OpenSSL does not see it and reads on into the next block, "
+            "which is lost (or rejects the file at its end)",
+            "Remove the indentation so that every line of the PEM starts in column 1, e.g. "
+            "sed 's/^[[:space:]]*//' in.pem > out.pem",
+        )
     return (
         f"{src}: {lines} not start a line: there is text before '-----BEGIN' on the same line; {skip}",
-        "Put every '-----BEGIN' and '-----END' line on its own line, starting in column 1",
+        own_line,
     )
 
 
@@ -797,7 +898,7 @@ class _Inspector:
         certs: list[_Cert] = []
         other_labels: list[str] = []
         cert_blocks = 0
-        misplaced: dict[str, list[int]] = {}  # kind of prefix → certificate block numbers
+        misplaced: dict[str, list[int]] = {}  # line_problems kind → certificate block numbers
         for block in parsed.blocks:
             if block.label not in _CERT_LABELS:
                 other_labels.append(block.label)
@@ -836,11 +937,11 @@ class _Inspector:
                     "Copy the certificate again from the file your CA sent; do not edit the base64 lines",
                 )
                 continue
-            if not block.at_line_start:
-                misplaced.setdefault(block.prefix or "text", []).append(cert_blocks)
+            for kind in block.line_problems:
+                misplaced.setdefault(kind, []).append(cert_blocks)
             certs.append(info)
         for kind, numbers in misplaced.items():
-            self.add("cert-not-pem", *_misplaced_begin(src, "certificate", numbers, kind))
+            self.add("cert-not-pem", *_misplaced_marker(src, "certificate", numbers, kind))
         if not certs:
             if other_labels and not any(f.code == "cert-not-pem" for f in self.findings):
                 found = ", ".join(sorted(set(other_labels)))
@@ -1007,8 +1108,8 @@ class _Inspector:
                 "Copy the key again from where it was generated; do not edit the base64 lines",
             )
             return None
-        if not block.at_line_start:
-            self.add("key-not-pem", *_misplaced_begin(src, f"'{label}'", [], block.prefix or "text"))
+        for kind in block.line_problems:
+            self.add("key-not-pem", *_misplaced_marker(src, f"'{label}'", [], kind))
         return key
 
     # ---- checks on parsed certificates
