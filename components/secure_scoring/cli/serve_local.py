@@ -191,6 +191,16 @@ def _hostnames(values: list[str]) -> list[str]:
                 ) from None
         if name not in names:
             names.append(name)
+    if names:
+        # the gateway's own checks, before the certificate check: 'a b' or 'bad!.example.org' is an
+        # invalid --hostname (exit 2), not a hostname the certificate happens not to cover (exit 1)
+        from ..errors import ConfigurationError
+        from ..gateway import GatewaySettings
+
+        try:
+            GatewaySettings(hostnames=tuple(names))
+        except ConfigurationError as exc:
+            raise UsageError("--hostname", exc.problem, exc.fix) from None
     return names
 
 
