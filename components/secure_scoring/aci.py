@@ -28,7 +28,7 @@ import pulumi
 from ._common import SecurityFacts, type_token
 from .auth import KEY, NONE, ScoringKeys, resolve_auth_mode, rotation_version
 from .certificates import refuse_dev_certificate_in_production
-from .dns import normalize_hostname, validate_label
+from .dns import check_string_map, normalize_hostname, require_str_input, validate_label
 from .errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -485,12 +485,11 @@ def _plan(args: SecureAciServiceArgs) -> dict[str, Any]:
                 f"pass the value itself (read it with pulumi.Config().require({field_name!r}) rather than "
                 "from another resource's output)",
             )
-    if args.tags is not None and not isinstance(args.tags, Mapping):
-        raise ConfigurationError(
-            "tags",
-            f"expected a mapping of tag names to values, got {type(args.tags).__name__}",
-            "pass e.g. tags={'owner': 'ml-platform'}",
-        )
+    # Input[str] arguments the SDK would otherwise reject with a TypeError after the keys were registered
+    require_str_input(args.resource_group_name, "resource_group_name", "'rg-ml-prod'")
+    require_str_input(args.location, "location", "'westeurope'", required=False)
+    require_str_input(args.container_group_name, "container_group_name", "'contoso-scoring'", required=False)
+    check_string_map(args.tags, "tags")
     cert = args.certificate
     if cert is None:
         raise ConfigurationError(
@@ -612,6 +611,21 @@ def _plan(args: SecureAciServiceArgs) -> dict[str, Any]:
                     f"{field_name}[{k!r}]",
                     f"{v!r} is a {type(v).__name__}; Azure accepts only strings as environment values",
                     f"quote it: {k!r}: {str(v)!r}",
+                )
+    # variables the component sets from its own arguments (the scorer command uses the same values)
+    owned = {
+        "AZUREML_ENTRY_SCRIPT": "entry_script",
+        "AZUREML_MODEL_DIR": "model_dir",
+        "WORKER_COUNT": "worker_count",
+    }
+    for field_name in ("environment_variables", "secure_environment_variables"):
+        for k in getattr(args, field_name) or {}:
+            if isinstance(k, str) and k in owned:
+                raise ConfigurationError(
+                    f"{field_name}[{k!r}]",
+                    f"{k} is set by the component from {owned[k]} (the scorer's start command uses the same "
+                    "value), so a second value here would contradict it",
+                    f"drop {k} and pass {owned[k]}= instead",
                 )
     for k, v in (args.environment_variables or {}).items():
         env[_env_name(k, "environment_variables")] = v
@@ -741,11 +755,50 @@ def _plan(args: SecureAciServiceArgs) -> dict[str, Any]:
             "expected a list of RegistryCredential, got one RegistryCredential",
             "wrap it in a list: image_registry_credentials=[RegistryCredential(...)]",
         )
+    if args.image_registry_credentials is not None and (
+        isinstance(args.image_registry_credentials, str | bytes | Mapping)
+        or not isinstance(args.image_registry_credentials, Sequence)
+    ):
+        raise ConfigurationError(
+            "image_registry_credentials",
+            f"expected a list of RegistryCredential, got {type(args.image_registry_credentials).__name__}",
+            "pass image_registry_credentials=[RegistryCredential(server=..., username=..., password=...)]",
+        )
     registries = list(args.image_registry_credentials or [])
-    for r in registries:
+    seen_servers: set[str] = set()
+    for i, r in enumerate(registries):
+        where = f"image_registry_credentials[{i}]"
         if not isinstance(r, RegistryCredential):
             raise ConfigurationError(
-                "image_registry_credentials", f"expected RegistryCredential, got {type(r).__name__}", None
+                where,
+                f"expected RegistryCredential, got {type(r).__name__}",
+                "pass RegistryCredential(server='myregistry.azurecr.io', username=..., password=...)",
+            )
+        server = r.server
+        if (
+            not isinstance(server, str)
+            or not server.strip()
+            or "/" in server
+            or any(c.isspace() for c in server)
+        ):
+            raise ConfigurationError(
+                f"{where}.server",
+                f"{server!r} is not a registry host name (ACI wants the server without a scheme or path)",
+                "pass the host only, e.g. server='myregistry.azurecr.io'",
+            )
+        if server.lower() in seen_servers:
+            raise ConfigurationError(
+                f"{where}.server",
+                f"{server!r} is listed twice; ACI keeps one credential per registry server",
+                "give each registry server once",
+            )
+        seen_servers.add(server.lower())
+        if r.password is not None and r.username is None:
+            raise ConfigurationError(
+                f"{where}.username",
+                f"registry {server!r} has a password but no username",
+                "give the registry's username with the password (for ACR: the admin user or a token "
+                "name), or pull with identity= instead",
             )
         if r.password is None and r.identity is None:
             raise ConfigurationError(

@@ -85,6 +85,11 @@ _SHORT_ASSET = re.compile(r"^azureml:(?!//)(?P<name>[A-Za-z0-9_.-]+):(?P<version
 _ASSET_KINDS = {"model": "models", "environment_id": "environments", "code_id": "codes"}
 _REGION = re.compile(r"^[a-z][a-z0-9]*$")
 _K8S_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_K8S_NAME = _K8S_NAMESPACE  # an RFC 1123 label: the extension's Helm release name
+# A Kubernetes resource quantity as Azure ML passes it to the container's requests ("500m", "1.5", "2Gi").
+_K8S_QUANTITY = re.compile(
+    r"^(?P<number>[0-9]+(\.[0-9]+)?|\.[0-9]+)(?P<unit>m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$"
+)
 _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})$"
 )
@@ -304,6 +309,33 @@ def _whole(value: Any, input_name: str, minimum: int, maximum: int | None = None
     return int(value)
 
 
+def _k8s_quantity(value: Any, input_name: str, example: str, *, memory: bool) -> None:
+    """Refuse a container request Kubernetes would not parse (``1GB``), a number, or a unit-less memory size."""
+    if value is None or isinstance(value, pulumi.Output):
+        return
+    if not isinstance(value, str):
+        raise ConfigurationError(
+            input_name,
+            f"{value!r} is not a string ({type(value).__name__}); Azure ML takes a Kubernetes quantity string"
+            + (" (a bare number of memory is bytes)" if memory else ""),
+            f"quote it with its unit, e.g. {example}",
+        )
+    match = _K8S_QUANTITY.match(value.strip())
+    if match is None:
+        raise ConfigurationError(
+            input_name,
+            f"{value!r} is not a Kubernetes quantity"
+            + (" ('GB' is not a unit: use 'G' or 'Gi')" if "B" in value else ""),
+            f"use e.g. {example}",
+        )
+    if memory and match["unit"] in (None, "m") and float(match["number"]) < 1024 * 1024:
+        raise ConfigurationError(
+            input_name,
+            f"{value!r} is under 1 MiB in Kubernetes units (no unit means bytes, 'm' thousandths of a byte)",
+            f"give the unit, e.g. {example}",
+        )
+
+
 def _default_compute_name(name: str) -> str:
     cleaned = re.sub(r"[^A-Za-z0-9-]", "-", name).strip("-") or "aks"
     if not cleaned[0].isalpha():
@@ -344,6 +376,20 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
                 f"pass the value itself, e.g. {example} (read it from config with pulumi.Config().require(...))",
             )
     sub, rg, cluster = parse_cluster_id(args.cluster_id)
+    from .dns import check_string_map, require_str_input
+
+    # Input[str] arguments the SDK would otherwise reject with a TypeError after the extension was registered
+    require_str_input(args.workspace_name, "workspace_name", "'mlw-prod'")
+    require_str_input(args.workspace_resource_group_name, "workspace_resource_group_name", "'rg-ml-prod'")
+    if mode == "extension" and (
+        not isinstance(args.extension_name, str) or not _K8S_NAME.match(args.extension_name)
+    ):
+        raise ConfigurationError(
+            "extension_name",
+            f"{args.extension_name!r} is not a cluster extension name (it is also the Helm release name "
+            "in the cluster)",
+            "use 1-63 lower-case letters, digits and hyphens, e.g. the default 'azureml'",
+        )
     if not isinstance(args.location, str) or not args.location.strip():
         raise ConfigurationError(
             "location", "the workspace region is missing", "pass location, e.g. 'westeurope'"
@@ -413,12 +459,7 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
             f"expected True or False, got {args.router_ha!r}",
             "pass router_ha=True (three azureml-fe replicas, the default) or router_ha=False",
         )
-    if args.tags is not None and not isinstance(args.tags, Mapping):
-        raise ConfigurationError(
-            "tags",
-            f"expected a mapping of tag names to values, got {type(args.tags).__name__}",
-            "pass e.g. tags={'owner': 'ml-platform'}",
-        )
+    check_string_map(args.tags, "tags")
     if args.endpoints is not None and (
         isinstance(args.endpoints, str | bytes | Mapping | AksEndpointArgs)
         or not isinstance(args.endpoints, Sequence)
@@ -581,6 +622,7 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
                     f"{value!r} is a {type(value).__name__}; Azure ML accepts only string names and values",
                     f"quote it: {str(key)!r}: {str(value)!r}",
                 )
+        check_string_map(ep.tags, f"{where}.tags")
         key_flag, token_flag = ep.key_auth_enabled, ep.token_auth_enabled
         if ep.auth is not None and (key_flag is None) != (token_flag is None):
             # auth plus one SDK v1 flag: the named mode implies its own flag, so auth='key' with
@@ -624,6 +666,16 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
                         "version, needs a workspace look-up that a deployment cannot make)",
                         "use azureml:<name>:<version>, the asset version's ARM id, or an azureml:// id",
                     )
+            if ep.code_id is not None and ep.scoring_script is None:
+                raise ConfigurationError(
+                    f"{where}.code_id",
+                    "a code asset was given without scoring_script, so the deployment would not use it "
+                    "(Azure ML's code configuration is the scoring script plus the code asset that holds it)",
+                    "add scoring_script='score.py' (its path inside the code asset), or drop code_id",
+                )
+            require_str_input(ep.instance_type, f"{where}.instance_type", "'defaultinstancetype'")
+            _k8s_quantity(ep.cpu, f"{where}.cpu", "'500m' or '1'", memory=False)
+            _k8s_quantity(ep.memory, f"{where}.memory", "'1Gi' or '512Mi'", memory=True)
             mins = _whole(ep.min_instances, f"{where}.min_instances", 1)
             maxs = _whole(ep.max_instances, f"{where}.max_instances", 1)
             if ep.target_utilization_percentage is not None:
@@ -776,6 +828,9 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
                     f"the record {fqdn!r} is not the TLS hostname {hostname!r}; clients of that name would get a certificate mismatch",
                     f"use relative_name={hostname[: -len(zone) - 1] if hostname.endswith('.' + zone) else '<name>'!r} or drop it",
                 )
+        # Everything the DnsRecordBinding child will check, checked now under this argument's names:
+        # a refusal from the child would come after the extension and the compute were registered.
+        _check_dns_binding(dns, zone, dns_relative, dns_private, cert)
 
     return _Plan(
         mode=mode,
@@ -800,6 +855,45 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
         cluster_region=cluster_region,
         workspace_region=workspace_region,
     )
+
+
+# DnsRecordBindingArgs field -> the AksDnsArgs field it comes from
+_DNS_INPUTS = {
+    "zone_name": "dns.zone_name",
+    "resource_group_name": "dns.resource_group_name",
+    "relative_name": "dns.relative_name",
+    "target": "dns",
+    "target_ip": "dns.router_ip",
+    "target_resource_id": "dns.static_ip_resource_id",
+    "ttl": "dns.ttl",
+    "private": "dns.private",
+    "certificate": "certificate",
+    "metadata": "dns",
+}
+
+
+def _check_dns_binding(dns: AksDnsArgs, zone: str, relative: str, private: bool, cert: Any) -> None:
+    from .dns import DnsRecordBindingArgs
+    from .dns import _plan as dns_plan
+
+    try:
+        dns_plan(
+            DnsRecordBindingArgs(
+                zone_name=zone,
+                resource_group_name=dns.resource_group_name,
+                relative_name=relative,
+                target_ip=dns.router_ip,
+                target_resource_id=dns.static_ip_resource_id,
+                ttl=dns.ttl,
+                private=private,
+                certificate=cert,
+            )
+        )
+    except ConfigurationError as exc:
+        input_name = exc.input_name
+        head, _, rest = input_name.partition("[")
+        renamed = _DNS_INPUTS.get(head, f"dns.{head}") + (f"[{rest}" if rest else "")
+        raise ConfigurationError(renamed, exc.problem, exc.fix) from None
 
 
 def _asset_id(value: Any, field_name: str, subscription: str, args: SecureAksClusterArgs) -> Any:

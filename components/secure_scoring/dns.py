@@ -33,7 +33,9 @@ __all__ = [
     "DEFAULT_TTL",
     "DnsRecordBinding",
     "DnsRecordBindingArgs",
+    "check_string_map",
     "normalize_hostname",
+    "require_str_input",
     "validate_label",
 ]
 
@@ -103,6 +105,52 @@ def normalize_hostname(name: str, input_name: str, *, what: str = "host name") -
     for label in text.split("."):
         validate_label(label, input_name, what=f"label in {what} {name!r}")
     return text
+
+
+def require_str_input(value: object, input_name: str, example: str, *, required: bool = True) -> None:
+    """Refuse a missing, empty or non-string value for an ``Input[str]`` argument (an Output passes).
+
+    The SDK would otherwise fail later with a TypeError ("Missing required property") after other
+    children were registered, or send a number where Azure wants a string.
+    """
+    if isinstance(value, pulumi.Output) or (value is None and not required):
+        return
+    if value is None:
+        raise ConfigurationError(input_name, "is required", f"pass it, e.g. {input_name}={example}")
+    if not isinstance(value, str) or not value.strip():
+        got = "an empty string" if isinstance(value, str) else f"{type(value).__name__} {value!r}"
+        raise ConfigurationError(
+            input_name,
+            f"expected a non-empty string (or a pulumi Output of one), got {got}",
+            f"pass e.g. {example}",
+        )
+
+
+def check_string_map(value: object, input_name: str, *, what: str = "tag") -> None:
+    """Refuse a map that Azure would reject: not a mapping, empty names, or values that are not strings.
+
+    Azure tags, record set metadata and environment values are strings; a number or a bool sent as
+    is fails at deployment (or, for memory-like values, means something else).
+    """
+    if value is None:
+        return
+    if not isinstance(value, Mapping):
+        raise ConfigurationError(
+            input_name,
+            f"expected a mapping of {what} names to values, got {type(value).__name__}",
+            f"pass e.g. {input_name}={{'owner': 'ml-platform'}}",
+        )
+    for k, v in value.items():
+        if not isinstance(k, str) or not k.strip():
+            raise ConfigurationError(
+                input_name, f"{k!r} is not a {what} name", f"use non-empty strings as {what} names"
+            )
+        if not isinstance(v, str | pulumi.Output):
+            raise ConfigurationError(
+                f"{input_name}[{k!r}]",
+                f"{v!r} is not a string ({type(v).__name__}); Azure accepts only strings as {what} values",
+                f"quote it: {k!r}: {str(v)!r}",
+            )
 
 
 def _relative_name(relative_name: str, zone: str, input_name: str) -> str:
@@ -317,16 +365,12 @@ def _plan(args: DnsRecordBindingArgs) -> dict[str, Any]:
     if not isinstance(args, DnsRecordBindingArgs):
         raise ConfigurationError("args", f"expected DnsRecordBindingArgs, got {type(args).__name__}", None)
     zone = normalize_hostname(args.zone_name, "zone_name", what="zone name")
-    if args.metadata is not None and not isinstance(args.metadata, Mapping):
-        raise ConfigurationError(
-            "metadata",
-            f"expected a mapping of names to values, got {type(args.metadata).__name__}",
-            "pass a dict such as metadata={'owner': 'ml-platform'}",
-        )
+    check_string_map(args.metadata, "metadata", what="metadata")
     if args.resource_group_name is None:
         raise ConfigurationError(
             "resource_group_name", "is required", "pass the resource group that holds the DNS zone"
         )
+    require_str_input(args.resource_group_name, "resource_group_name", "'rg-dns'")
     if not isinstance(args.private, bool):
         raise ConfigurationError(
             "private", f"{args.private!r} is not True or False", "use private=True for a private zone"
@@ -406,6 +450,7 @@ def _plan(args: DnsRecordBindingArgs) -> dict[str, Any]:
     else:
         kind = "alias"
         target = args.target_resource_id
+        require_str_input(target, "target_resource_id", "public_ip.id")
 
     record_type = {"cname": "CNAME", "ip": "A", "alias": "A"}[kind]
     if kind == "ip" and isinstance(target, str):
