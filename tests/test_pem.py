@@ -609,6 +609,24 @@ def test_marker_lines_that_openssl_does_not_read(pki, tmp_path):
         assert len(_openssl_reads(text, tmp_path)) == 2 and check(text, pki.leaf.key_pem).findings == []
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_pem_is_named_as_such_and_still_inspected(pki, bad, encoding):
+    """PEM saved as UTF-16 (Windows PowerShell 5's '>'): OpenSSL reads nothing; the finding says UTF-16
+    (not 'binary data' with a DER hint) and the content is inspected all the same."""
+    chain, key = pki.leaf.chain_pem().encode(encoding), pki.leaf.key_pem.encode(encoding)
+    report = check(chain, key, cert_name="fullchain.pem", key_name="key.pem")
+    assert report.codes == ["cert-not-pem", "key-not-pem"], [f.message for f in report.findings]
+    cert_finding, key_finding = report.findings
+    assert cert_finding.message.startswith("fullchain.pem is UTF-16 text")
+    assert key_finding.message.startswith("key.pem is UTF-16 text")
+    assert "iconv -f UTF-16 -t UTF-8" in cert_finding.fix and "DER" not in cert_finding.fix
+    assert len(report.chain) == 2 and report.key_checked
+    other = check(chain, bad.ec_other.key_pem.encode(encoding))
+    assert other.codes == ["cert-not-pem", "key-not-pem", "key-mismatch"]
+    # binary data that is not UTF-16 PEM keeps its own message
+    assert "binary data" in one(check(bytes(range(256)) * 4, None), "cert-not-pem").message
+
+
 def test_key_is_not_claimed_without_a_readable_certificate(pki, bad, tmp_path):
     der = bad.f.der(pki.leaf).read_bytes()
     report = check(der, pki.leaf.key_pem)
@@ -756,6 +774,7 @@ def test_nginx_agrees_with_the_inspector(pki, bad, tmp_path):
         "key: text after END": (leaf.chain_pem(), leaf.key_pem.rstrip("\n") + " key\n", False),
         "spaces after the markers": (leaf.chain_pem().replace("-----\n", "-----  \n"), leaf.key_pem, True),
         "CR CR LF": (leaf.chain_pem().replace("\n", "\r\r\n"), leaf.key_pem, True),
+        "UTF-16": (leaf.chain_pem().encode("utf-16"), leaf.key_pem.encode("utf-16"), False),
         "swapped": (leaf.key_pem, leaf.chain_pem(), False),
     }
     for n, (name, (cert, key, nginx_ok)) in enumerate(cases.items()):

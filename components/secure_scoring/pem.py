@@ -771,6 +771,32 @@ _FIX_WEAK_KEY = (
 )
 
 
+def _from_utf16(raw: bytes) -> bytes | None:
+    """The UTF-8 form of PEM text saved as UTF-16 (Windows PowerShell 5's '>' and Out-File write it,
+    with or without a byte-order mark); None for anything else."""
+    head = raw[:4096]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif head.count(b"\x00") * 3 < len(head):  # ASCII text in UTF-16 is half NUL bytes
+        return None
+    else:  # the NUL bytes are the high bytes: at odd offsets in little-endian, even ones in big-endian
+        encoding = "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    return text.encode("utf-8") if "-----BEGIN " in text else None
+
+
+def _utf16_finding(src: str, what: str) -> tuple[str, str]:
+    return (
+        f"{src} is UTF-16 text (as Windows PowerShell's '>' and Out-File write it), not ASCII PEM; OpenSSL "
+        "and nginx find no PEM block in it",
+        f"Save the {what} as ASCII or UTF-8 without a byte-order mark: iconv -f UTF-16 -t UTF-8 in.pem > "
+        "out.pem (PowerShell: Get-Content in.pem | Set-Content -Encoding ascii out.pem)",
+    )
+
+
 def _misplaced_marker(src: str, what: str, numbers: list[int], kind: str) -> tuple[str, str]:
     """(message, fix) for BEGIN/END lines that OpenSSL does not read as such (a ``_Block.line_problems``
     kind), one finding per kind for the file."""
@@ -877,6 +903,10 @@ class _Inspector:
                 "Supply the server certificate in PEM ('-----BEGIN CERTIFICATE-----'): the full chain, leaf first",
             )
             return []
+        decoded = _from_utf16(raw)
+        if decoded is not None:
+            self.add("cert-not-pem", *_utf16_finding(src, "certificate chain"))
+            raw = decoded  # inspect the content too, so every other problem shows up at once
         parsed = _split_pem(raw)
         if not parsed.blocks and not parsed.unterminated:
             self._cert_not_pem_binary(raw, src)
@@ -1002,6 +1032,10 @@ class _Inspector:
                 "Supply the unencrypted private key in PEM ('-----BEGIN PRIVATE KEY-----')",
             )
             return []
+        decoded = _from_utf16(raw)
+        if decoded is not None:
+            self.add("key-not-pem", *_utf16_finding(src, "private key"))
+            raw = decoded
         parsed = _split_pem(raw)
         if not parsed.blocks and not parsed.unterminated:
             kind = _binary_kind(raw)
