@@ -340,3 +340,25 @@ def test_dns_bad_input_is_refused_before_registration(overrides, input_name, fix
     err, _ = _refused(lambda: DnsRecordBinding("rec", DnsRecordBindingArgs(**args)))
     assert str(err).startswith(input_name + ":"), str(err)
     assert err.fix and fix in err.fix, str(err)
+
+
+# -- auth flags ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("flag", ["key_auth_enabled", "token_auth_enabled"])
+def test_a_non_bool_sdk_v1_flag_is_named_as_the_endpoint_argument(pki, flag):
+    # it was reported as 'endpoints[1].auth.token_auth_enabled', an argument that does not exist
+    endpoints = [_ep(name="churn-key"), AksEndpointArgs(name="fraud-token", **{flag: "false"})]
+    err, _ = _refused(lambda: _aks(pki, mode="v1-attach", endpoints=endpoints))
+    assert err.input_name == f"endpoints[1].{flag}", str(err)
+
+
+def test_a_non_bool_flag_of_the_plain_resolver_keeps_its_own_name():
+    from secure_scoring.auth import resolve_auth_mode
+
+    with pytest.raises(ConfigurationError) as info:
+        resolve_auth_mode(None, platform="aks", token_auth_enabled="yes")
+    assert info.value.input_name == "token_auth_enabled"
+    with pytest.raises(ConfigurationError) as info:
+        resolve_auth_mode(None, platform="aks", input_name="webservice", key_auth_enabled=1)
+    assert info.value.input_name == "webservice.key_auth_enabled"

@@ -50,8 +50,13 @@ def resolve_auth_mode(
         ("token_auth_enabled", token_auth_enabled),
     ):
         if flag is not None and not isinstance(flag, bool):
+            # the flags are siblings of the auth argument: endpoints[0].auth -> endpoints[0].token_auth_enabled
+            if input_name == "auth" or input_name.endswith(".auth"):
+                flag_input = input_name[: -len("auth")] + flag_name
+            else:
+                flag_input = f"{input_name}.{flag_name}"
             raise ConfigurationError(
-                f"{input_name}.{flag_name}" if input_name != "auth" else flag_name,
+                flag_input,
                 f"must be True, False or None, not {type(flag).__name__} {flag!r}",
                 "pass a bool (the string 'false' would read as enabled)",
             )
