@@ -652,6 +652,25 @@ def test_cli_credential_with_a_line_break_in_the_environment_names_the_variable(
     assert result.returncode == 2 and "SECURE_SCORING_KEY: contains a line break" in result.stderr
 
 
+@pytest.mark.parametrize("value", ["ключ-0123456789abcdef", "key\u20140123456789abcdef", "key\x1b0123456789"])
+@pytest.mark.parametrize("where", ["--key", "--token", "SECURE_SCORING_KEY", "SECURE_SCORING_TOKEN"])
+def test_cli_credential_that_http_cannot_carry_is_a_usage_error(where, value):
+    """A non-ASCII or control character cannot go in an HTTP header: said up front (exit 2), naming
+    the option or variable, never quoting the credential. It used to end in 'unexpected
+    UnicodeEncodeError ... report this as a bug' once the key was about to be sent."""
+    if where.startswith("--"):
+        result = cli("https://scoring.example.test/score", where, value)
+    else:
+        result = cli("https://scoring.example.test/score", env_vars={where: value})
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"secure-scoring verify: error: {where}: contains a " in result.stderr
+    assert "cannot be sent in an HTTP header" in result.stderr
+    assert "0123456789" not in result.stderr + result.stdout
+    assert result.stdout == "" and "Traceback" not in result.stderr
+    with pytest.raises(UsageError, match="cannot be sent in an HTTP header"):
+        verify("https://scoring.example.test/score", key=value)
+
+
 def test_cli_both_credentials_in_the_environment_is_a_usage_error():
     result = cli(
         "https://scoring.example.test",

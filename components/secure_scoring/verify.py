@@ -576,6 +576,23 @@ def _describe_cert(der: bytes, now: datetime) -> dict[str, Any]:
     }
 
 
+def _credential_problem(value: str) -> str | None:
+    """Why ``value`` cannot go in an ``Authorization: Bearer`` header, or ``None``.
+
+    HTTP sends header values as bytes: a non-ASCII character (a key pasted with a typographic dash or
+    a Cyrillic letter) or a control character cannot be sent as typed. Keys and tokens are ASCII. The
+    reason never quotes the value.
+    """
+    if any(ord(c) < 0x20 and c != "\t" or ord(c) == 0x7F for c in value):
+        return "contains a control character, which cannot be sent in an HTTP header"
+    if not value.isascii():
+        return (
+            "contains a non-ASCII character, which cannot be sent in an HTTP header "
+            "(keys and tokens are ASCII; was it retyped or pasted with a typographic dash or quote?)"
+        )
+    return None
+
+
 def _fmt_date(when: datetime) -> str:
     return when.strftime("%Y-%m-%d %H:%M UTC")
 
@@ -1232,10 +1249,14 @@ def verify(
             "--key/--token", "give a key or a token, not both", "an endpoint has exactly one auth mode"
         )
     credential, kind = (key, "key") if key is not None else (token, "token")
-    if credential is not None and (not credential or any(c in credential for c in "\r\n\0")):
-        raise UsageError(
-            f"--{kind}", "is empty or contains a line break", f"pass the {kind} exactly as issued"
-        )
+    if credential is not None:
+        if not credential or any(c in credential for c in "\r\n\0"):
+            raise UsageError(
+                f"--{kind}", "is empty or contains a line break", f"pass the {kind} exactly as issued"
+            )
+        problem = _credential_problem(credential)
+        if problem:
+            raise UsageError(f"--{kind}", problem, f"pass the {kind} exactly as issued")
     if not isinstance(timeout, int | float) or timeout <= 0 or timeout > 300:
         raise UsageError(
             "--timeout", f"must be a number of seconds from 0 to 300, got {timeout!r}", "use e.g. 5"

@@ -128,6 +128,7 @@ def _port(text: str) -> int:
 
 def _credential(args: argparse.Namespace) -> tuple[str | None, str | None]:
     from ..errors import UsageError
+    from ..verify import _credential_problem
 
     if args.key is not None or args.token is not None:
         return args.key, args.token
@@ -143,6 +144,9 @@ def _credential(args: argparse.Namespace) -> tuple[str | None, str | None]:
             )
         if value is not None and any(c in value for c in "\r\n\0"):
             raise UsageError(name, "contains a line break", "set it to the credential exactly as issued")
+        problem = _credential_problem(value) if value is not None else None
+        if problem:
+            raise UsageError(name, problem, "set it to the credential exactly as issued")
     if key is not None and token is not None:
         raise UsageError(
             f"{KEY_ENV}/{TOKEN_ENV}",
