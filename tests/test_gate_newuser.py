@@ -227,3 +227,42 @@ def test_unreadable_certificate_note_reads_as_a_sentence(tmp_path):
         "cert-hostname-match: could not judge: sslConfiguration.cert of 'aks' is not readable PEM"
     ]
     assert json.loads(gate.render_json(report))["exitCode"] == 0
+
+
+# --------------------------------------------------------------------------------------------- locations
+DIRECT = """\
+import pulumi
+
+
+class Foreign(pulumi.ComponentResource):
+    pass
+
+
+def group(name):
+    return pulumi.CustomResource(  # line 9
+        "azure-native:containerinstance:ContainerGroup",
+        name,
+        {"ipAddress": {"type": "Public", "ports": [{"port": 80, "protocol": "TCP"}]}, "containers": []},
+    )
+
+
+group("web")
+pulumi.ComponentResource("secure-scoring:index:SecureAciService", "svc", {  # line 17
+    "platform": "aci", "tlsEnabled": False, "authMode": "key", "keyAuthEnabled": True,
+    "tokenAuthEnabled": False, "minTlsVersion": "1.2", "environment": "production"})
+"""
+
+
+def test_resources_created_with_the_base_classes_are_located_at_their_line(tmp_path):
+    """`pulumi.CustomResource(...)` / `pulumi.ComponentResource(...)` directly: the SDK sends no stack
+    trace for them (it expects a subclass); the finding still points at the program's line, not at
+    `__main__.py:1`."""
+    root = project(tmp_path / "p", DIRECT, {"prod": "config: {}\n"})
+    report = gate.check(root, "prod")
+    where = {f.resource_name: (f.location.path.name, f.location.line) for f in report.mandatory}
+    assert where == {"web": ("__main__.py", 9), "svc": ("__main__.py", 17)}
+    sarif = json.loads(gate.render_sarif(report))
+    lines = sorted(
+        r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in sarif["runs"][0]["results"]
+    )
+    assert lines == [9, 17]

@@ -620,6 +620,7 @@ def run_program(project: Project, config: StackConfig, *, preview: bool = True):
         _program_context(project),
         _secure_config_as_unknown(bool(config.undecryptable)),
         _locate_log_errors(project, error_calls),
+        _stack_trace_for_direct_resources(),
         contextlib.redirect_stdout(sys.stderr),
     ):
         try:
@@ -681,6 +682,40 @@ def _locate_log_errors(project: Project, calls: list[tuple[str, Location | None]
         yield
     finally:
         _plog.error = original  # type: ignore[assignment]
+
+
+@contextlib.contextmanager
+def _stack_trace_for_direct_resources() -> Iterator[None]:
+    """Give a stack trace to resources the program creates with ``pulumi.CustomResource(...)`` or
+    ``pulumi.ComponentResource(...)`` directly (a versioned or foreign type token, a component
+    registered by hand): the SDK's ``_get_stack_trace`` expects a concrete subclass's ``__init__``
+    and sends no frames for them, so their findings fell back to ``__main__.py`` line 1. For the
+    run, an empty trace is replaced by the whole call stack (innermost first);
+    :func:`resource_location` picks the first frame in the program, as for every resource."""
+    from pulumi.runtime import resource as _pres
+
+    original = getattr(_pres, "_get_stack_trace", None)
+    to_position = getattr(_pres, "_get_source_position_for_frame", None)
+    if original is None or to_position is None:  # another SDK layout: keep its behaviour
+        yield
+        return
+
+    @functools.wraps(original)
+    def get_stack_trace() -> Any:
+        trace = original()
+        if len(trace.frames) == 0:
+            with contextlib.suppress(Exception):  # locating must never change what the program does
+                frames = [to_position(f) for f in reversed(traceback.extract_stack()[:-1])]
+                for pos in frames:
+                    if pos is not None:
+                        trace.frames.add(pc=pos)
+        return trace
+
+    _pres._get_stack_trace = get_stack_trace  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        _pres._get_stack_trace = original  # type: ignore[attr-defined]
 
 
 def _unwrap(exc: BaseException) -> BaseException:
