@@ -433,6 +433,24 @@ def test_ed25519_and_p521_are_unsupported_not_weak(pki, bad):
         assert "weak" not in finding.message and " a Ed" not in finding.message
 
 
+def test_rsa_pss_key_is_unsupported_and_named_rsa_pss(pki, bad, tmp_path):
+    """An id-RSASSA-PSS public key (openssl genpkey -algorithm RSA-PSS) is not the RSA key clients take:
+    weak-key with the unsupported wording, and the key is described as RSA-PSS everywhere."""
+    key_path = tmp_path / "pss.key"
+    bad.f.run("genpkey", "-algorithm", "RSA-PSS", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key_path)
+    leaf = bad.f.leaf(pki.inter, ["pss.example.test"], key="rsa", key_path=key_path)
+    report = check(leaf.chain_pem(), leaf.key_pem)
+    assert report.codes == ["weak-key"], [f.message for f in report.findings]
+    message = report.findings[0].message
+    assert "has an RSA-PSS key (id-RSASSA-PSS, 2048 bits)" in message and _UNSUPPORTED in message
+    assert report.leaf.key_description == "RSA-PSS 2048"
+    mismatch = one(check(leaf.chain_pem(), bad.rsa.key_pem), "key-mismatch")
+    assert mismatch.message.endswith("whose key is RSA-PSS 2048")
+
+
+_UNSUPPORTED = "unsupported by Azure ML's TLS front end (not RSA ≥ 2048 or EC P-256/P-384)"
+
+
 def test_weak_signature(pki, bad):
     report = check(bad.sha1.chain_pem(), bad.sha1.key_pem)
     assert report.codes == ["weak-signature"] and "SHA1" in report.findings[0].message

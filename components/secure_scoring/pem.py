@@ -22,8 +22,8 @@ Finding codes (``FINDING_CODES``; severity ``error`` unless noted):
 ``no-san``                    the leaf has no subjectAltName (clients ignore the CN)
 ``chain-order``               the file is not leaf first, each certificate issued by the next
 ``chain-incomplete``          an issuer is missing (a leaf alone, or a gap in the chain)
-``weak-key``                  RSA < 2048 (weak); EC other than P-256/P-384, DSA, Ed25519/Ed448 or
-                              another type (unsupported by Azure ML's TLS front end)
+``weak-key``                  RSA < 2048 (weak); EC other than P-256/P-384, DSA, Ed25519/Ed448,
+                              RSA-PSS or another type (unsupported by Azure ML's TLS front end)
 ``weak-signature``            SHA-1 or MD5 signature (self-signed roots excepted)
 ``self-signed``               self-signed leaf (error in production, warning elsewhere)
 ``ca-as-leaf``                the leaf has basicConstraints CA:TRUE
@@ -585,6 +585,14 @@ class _Cert:
     eku_error: str | None
     not_before: datetime
     not_after: datetime
+    rsa_pss: bool = False  # an RSASSA-PSS public key (id-RSASSA-PSS), which cryptography loads as RSA
+
+    @property
+    def key_description(self) -> str:
+        if self.public_key is None:
+            return "unknown"
+        text = _key_description(self.public_key)
+        return text.replace("RSA", "RSA-PSS", 1) if self.rsa_pss else text
 
     def label(self, leaf_index: int | None = None) -> str:
         role = "leaf, " if leaf_index is not None and self.index == leaf_index else ""
@@ -600,7 +608,7 @@ class _Cert:
             fingerprint_sha256=self.fingerprint,
             self_signed=self.self_signed,
             is_ca=self.is_ca,
-            key_description=_key_description(self.public_key) if self.public_key is not None else "unknown",
+            key_description=self.key_description,
         )
 
 
@@ -686,6 +694,10 @@ def _analyse(index: int, cert: x509.Certificate) -> _Cert:
     except Exception as exc:  # noqa: BLE001
         eku_error = str(exc) or type(exc).__name__
     self_signed = _names_match(cert, cert) and _issued_by(cert, cert)
+    try:
+        rsa_pss = cert.public_key_algorithm_oid == x509.oid.PublicKeyAlgorithmOID.RSASSA_PSS
+    except Exception:  # noqa: BLE001
+        rsa_pss = False
     return _Cert(
         index=index,
         cert=cert,
@@ -703,6 +715,7 @@ def _analyse(index: int, cert: x509.Certificate) -> _Cert:
         eku_error=eku_error,
         not_before=_utc(cert.not_valid_before_utc),
         not_after=_utc(cert.not_valid_after_utc),
+        rsa_pss=rsa_pss,
     )
 
 
@@ -1182,7 +1195,7 @@ class _Inspector:
         self.add(
             "key-mismatch",
             f"the private key ({_key_description(key)}) does not belong to the leaf {leaf.label()}, whose key "
-            f"is {_key_description(leaf.public_key) if leaf.public_key is not None else 'unknown'}{where}",
+            f"is {leaf.key_description}{where}",
             "Use the key that was generated with this certificate's CSR, or have the certificate re-issued "
             "for this key. Compare: openssl x509 -in cert.pem -noout -pubkey | openssl sha256 and "
             "openssl pkey -in key.pem -pubout | openssl sha256",
@@ -1357,6 +1370,11 @@ class _Inspector:
                 )
             else:
                 weakness = _key_weakness(c.public_key)
+                if c.rsa_pss and weakness is None:
+                    weakness = (
+                        f"an RSA-PSS key (id-RSASSA-PSS, {c.public_key.key_size} bits), which Chrome, Go and "
+                        f"many other TLS clients do not accept; {_UNSUPPORTED_KEY}"
+                    )
                 if weakness:
                     if c.index == leaf_index:
                         fix = _FIX_WEAK_KEY
