@@ -362,3 +362,42 @@ def test_a_non_bool_flag_of_the_plain_resolver_keeps_its_own_name():
     with pytest.raises(ConfigurationError) as info:
         resolve_auth_mode(None, platform="aks", input_name="webservice", key_auth_enabled=1)
     assert info.value.input_name == "webservice.key_auth_enabled"
+
+
+# -- DNS zones Azure cannot host ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("private", [False, True])
+@pytest.mark.parametrize(("zone", "relative"), [("test", "scoring.example"), ("io", "fabrikam")])
+def test_a_single_label_zone_is_refused(zone, relative, private):
+    # Azure DNS zones (public and private) have 2 to 34 labels: a record "in" the zone 'test' was
+    # accepted and failed at deployment (the zone cannot exist)
+    target = (
+        {"target_ip": "10.20.0.50"} if private else {"target_fqdn": "fraud.northeurope.azurecontainer.io"}
+    )
+    err, _ = _refused(
+        lambda: DnsRecordBinding(
+            "rec",
+            DnsRecordBindingArgs(
+                zone_name=zone,
+                resource_group_name="rg-dns",
+                relative_name=relative,
+                private=private,
+                **target,
+            ),
+        )
+    )
+    assert err.input_name == "zone_name" and "2 to 34" in str(err), str(err)
+
+
+def test_a_zone_of_35_labels_is_refused():
+    zone = ".".join(["a"] * 34) + ".test"
+    err, _ = _refused(
+        lambda: DnsRecordBinding(
+            "rec",
+            DnsRecordBindingArgs(
+                zone_name=zone, resource_group_name="rg", relative_name="x", target_ip="20.50.1.2"
+            ),
+        )
+    )
+    assert err.input_name == "zone_name", str(err)

@@ -365,6 +365,14 @@ def _plan(args: DnsRecordBindingArgs) -> dict[str, Any]:
     if not isinstance(args, DnsRecordBindingArgs):
         raise ConfigurationError("args", f"expected DnsRecordBindingArgs, got {type(args).__name__}", None)
     zone = normalize_hostname(args.zone_name, "zone_name", what="zone name")
+    labels = zone.count(".") + 1
+    if not 2 <= labels <= 34:
+        raise ConfigurationError(
+            "zone_name",
+            f"{zone!r} has {labels} label{'s' if labels != 1 else ''}; Azure DNS zones, public and private, have "
+            "2 to 34 (a single-label zone such as a top-level domain cannot be created or hosted in Azure)",
+            "use the zone you host, e.g. 'contoso.com', and put the rest in relative_name",
+        )
     check_string_map(args.metadata, "metadata", what="metadata")
     if args.resource_group_name is None:
         raise ConfigurationError(
