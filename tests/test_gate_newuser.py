@@ -266,3 +266,20 @@ def test_resources_created_with_the_base_classes_are_located_at_their_line(tmp_p
         r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in sarif["runs"][0]["results"]
     )
     assert lines == [9, 17]
+
+
+# --------------------------------------------------------------------------------------------- CLI errors
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        (["--policy-config", "{root}/missing.json"], "--policy-config"),
+        (["--format", "json", "--output", "{root}/no-such-dir/report.json"], "--output"),
+    ],
+)
+def test_unreadable_or_unwritable_files_get_a_fix(tmp_path, capsys, extra, named):
+    root = project(tmp_path / "p", SELF_SIGNED, {"dev": "config: {}\n"})
+    code = cli_main(["check", str(root), "--stack", "dev", *[a.format(root=root) for a in extra]])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    line = next(x for x in err.splitlines() if f"error: {named}:" in x)
+    assert "No such file or directory. Fix: " in line

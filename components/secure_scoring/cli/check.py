@@ -83,7 +83,12 @@ def _load_policy_config(path: str):
         with open(path, encoding="utf-8") as fh:
             data = json.load(fh)
     except OSError as exc:
-        raise UsageError("--policy-config", f"cannot read {path}: {exc.strerror or exc}", None) from None
+        raise UsageError(
+            "--policy-config",
+            f"cannot read {path}: {exc.strerror or exc}",
+            "give the path of the policy config JSON file (relative to the current directory), "
+            'e.g. --policy-config policy-config.json holding {"cert-expiry": {"minDays": 45}}',
+        ) from None
     except json.JSONDecodeError as exc:
         raise UsageError(
             "--policy-config",
@@ -107,7 +112,11 @@ def _write(args: argparse.Namespace, out: str) -> None:
             with open(args.output, "w", encoding="utf-8") as fh:
                 fh.write(out)
         except OSError as exc:
-            raise UsageError("--output", f"cannot write {args.output}: {exc.strerror or exc}", None) from None
+            raise UsageError(
+                "--output",
+                f"cannot write {args.output}: {exc.strerror or exc}",
+                "give a file path in an existing, writable directory (or leave --output out for stdout)",
+            ) from None
     else:
         sys.stdout.write(out)
 
