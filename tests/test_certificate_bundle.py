@@ -576,6 +576,38 @@ def test_pem_output_warning_logged_once(bad):
     assert len(warnings) == 1 and "[cert-expiring-soon]" in warnings[0]
 
 
+@pytest.mark.parametrize("as_output", [False, True])
+def test_a_combined_certificate_file_does_not_put_the_key_in_cert_pem(pki, tmp_path, as_output):
+    """A certificate file that also holds the private key (as nginx allows) passes the inspector; the
+    non-secret cert_pem output keeps only the certificates, and a warning says why."""
+    leaf = pki.leaf
+    combined = tmp_path / "combined.pem"
+    combined.write_text(leaf.chain_pem() + leaf.key_pem)
+    if as_output:
+        args = CertificateBundleArgs(
+            cert_pem=pulumi.Output.from_input(combined.read_text()),
+            key_pem=pulumi.Output.secret(leaf.key_pem),
+        )
+        run = build("tls", args)
+    else:
+        run = build(factory=lambda: CertificateBundle.from_files("tls", combined, combined))
+    assert output_value(run.bundle.cert_pem) == leaf.chain_pem()
+    assert not output_is_secret(run.bundle.cert_pem)
+    assert output_is_secret(run.bundle.key_pem)
+    key_body = "".join(line for line in leaf.key_pem.splitlines() if "-----" not in line)
+    plaintext = plaintext_without_secrets(run.component.outputs) + json.dumps(run.component.wire_inputs)
+    assert "PRIVATE KEY" not in plaintext and key_body[:40] not in plaintext
+    warnings = [m for level, m in run.recording.logs if level == "warning"]
+    assert len(warnings) == 1 and "also holds a private key" in warnings[0], warnings
+    assert "PRIVATE KEY" not in warnings[0]
+    # a plain chain is passed through unchanged, with no warning
+    plain = tmp_path / "chain.pem"
+    plain.write_text("issued by our CA\n" + leaf.chain_pem())
+    run = build(factory=lambda: CertificateBundle.from_files("tls", plain, leaf.key_path))
+    assert output_value(run.bundle.cert_pem) == plain.read_text()
+    assert [m for level, m in run.recording.logs if level == "warning"] == []
+
+
 def test_pem_requires_both_parts():
     exc = registers_nothing(lambda: CertificateBundle("tls", CertificateBundleArgs(cert_pem="x")))
     assert str(exc).startswith("CertificateBundle('tls').key_pem: key_pem is required for source 'pem'")

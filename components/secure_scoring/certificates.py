@@ -814,7 +814,7 @@ class CertificateBundle(pulumi.ComponentResource):
             )
             return {
                 "props": props,
-                "cert_pem": _as_text(cert_in),
+                "cert_pem": _certificates_only(cert_in),
                 "key_pem": _as_text(key_in),
                 "hostnames": facts["hostnames"],
                 "not_after": facts["not_after"],
@@ -834,7 +834,7 @@ class CertificateBundle(pulumi.ComponentResource):
         # facts about the certificate are public even when the key (or the cert) came in as a secret
         facts_out = pulumi.Output.unsecret(pulumi.Output.all(cert_in, key_in).apply(check))
         # the outputs depend on the check, so nothing can use an unchecked certificate
-        cert_out = pulumi.Output.all(cert_in, facts_out).apply(lambda v: _as_text(v[0]))
+        cert_out = pulumi.Output.all(cert_in, facts_out).apply(lambda v: _certificates_only(v[0]))
         key_out = pulumi.Output.all(key_in, facts_out).apply(lambda v: _as_text(v[0]))
         props.update(
             selfSigned=facts_out.apply(lambda f: f["self_signed"]),
@@ -868,6 +868,17 @@ class CertificateBundle(pulumi.ComponentResource):
                 f"{self._where} [{self._origin}]", report.findings, check_command=self._check_command()
             )
         self._pending_warnings.extend(f for f in report.findings if f.severity != "error")
+        if _PRIVATE_KEY_RE.search(_as_text(cert) or ""):
+            self._pending_warnings.append(
+                pem.Finding(
+                    code="",
+                    severity="warning",
+                    message=f"{self._cert_name} also holds a private key; the cert_pem output keeps only "
+                    "the certificates (it is not a secret), the key comes from the key input",
+                    fix="Keep the private key out of the certificate file: pass the chain (leaf first) as "
+                    "the certificate and the key as a separate file or secret",
+                )
+            )
         return report
 
     def _check_command(self) -> str:
@@ -893,7 +904,8 @@ class CertificateBundle(pulumi.ComponentResource):
             if key in self._warned:
                 continue
             self._warned.add(key)
-            text = f"certificate bundle '{self._name}' ({self._origin}): [{f.code}] {f.message.rstrip('.')}."
+            code = f"[{f.code}] " if f.code else ""
+            text = f"certificate bundle '{self._name}' ({self._origin}): {code}{f.message.rstrip('.')}."
             if f.fix:
                 text += f" Fix: {f.fix}"
             pulumi.log.warn(text, resource=self)
@@ -922,6 +934,18 @@ def _decode_or_keep(data: bytes) -> str | bytes:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return data
+
+
+_PRIVATE_KEY_RE = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
+
+
+def _certificates_only(value: Any) -> Any:
+    """The certificate input as the ``cert_pem`` output: unchanged, except that a combined file (chain
+    and private key in one) keeps only its certificates, so no key lands in a non-secret output."""
+    text = _as_text(value)
+    if isinstance(text, str) and _PRIVATE_KEY_RE.search(text):
+        return pem.canonical_pem(text)
+    return text
 
 
 def _as_text(value: Any) -> Any:
