@@ -267,6 +267,30 @@ def _imported_top_levels(argv: list[str]) -> tuple[int, set[str], str]:
     return proc.returncode, modules, proc.stdout
 
 
+def test_a_negative_serial_number_prints_no_python_warning(pki, cert_factory, tmp_path):
+    """cryptography warns (CryptographyDeprecationWarning) when it parses a serial number that is not
+    positive; a user of cert check gets findings, not a Python warning naming a source line."""
+    f = cert_factory
+    key, csr, cert = tmp_path / "neg.key", tmp_path / "neg.csr", tmp_path / "neg.pem"
+    f.new_key("ec", key)
+    f.run("req", "-new", "-key", key, "-subj", "/CN=neg.example.test", "-out", csr)
+    ext = tmp_path / "ext.cnf"
+    ext.write_text("subjectAltName = DNS:neg.example.test\nextendedKeyUsage = serverAuth\n")
+    f.run(
+        "x509", "-req", "-in", csr, "-CA", pki.inter.cert_path, "-CAkey", pki.inter.key_path,
+        "-set_serial", "-5", "-days", "60", "-extfile", ext, "-out", cert,
+    )  # fmt: skip
+    chain = tmp_path / "chain.pem"
+    chain.write_text(cert.read_text() + pki.inter.cert_pem)
+    proc = subprocess.run(
+        [sys.executable, "-W", "default", "-m", "secure_scoring", "cert", "check", "--cert", str(chain),
+         "--key", str(key), "--hostname", "neg.example.test"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stderr == "" and "verdict: OK" in proc.stdout
+
+
 def test_cert_check_does_not_import_pulumi(files):
     code, modules, out = _imported_top_levels(
         [

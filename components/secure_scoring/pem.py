@@ -40,6 +40,7 @@ import contextlib
 import hashlib
 import ipaddress
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -48,6 +49,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
+from cryptography.utils import CryptographyDeprecationWarning
 
 __all__ = [
     "FINDING_CODES",
@@ -446,6 +448,14 @@ def _after_cr_break(before: bytes) -> bool:
     return bool(cr) and not after.strip(b" \t\v\f")
 
 
+def _load_der_certificate(der: bytes) -> x509.Certificate:
+    """``x509.load_der_x509_certificate`` without its deprecation warnings on stderr (a negative serial
+    number, for one): a checker reports what matters as findings, not as Python warnings."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        return x509.load_der_x509_certificate(der)
+
+
 def _canonical(label: str, der: bytes) -> bytes:
     b64 = base64.b64encode(der)
     lines = [b64[i : i + 64] for i in range(0, len(b64), 64)]
@@ -471,7 +481,7 @@ def parse_pem_certificates(data: bytes | str) -> list[x509.Certificate]:
         for block in _split_pem(raw).blocks:
             if block.label in _CERT_LABELS and block.der is not None and block.error is None:
                 try:
-                    certs.append(x509.load_der_x509_certificate(block.der))
+                    certs.append(_load_der_certificate(block.der))
                 except Exception:  # noqa: BLE001, S112 - skip damaged certificates
                     continue
         return certs
@@ -728,7 +738,7 @@ def _binary_kind(data: bytes) -> str | None:
     if b"\x02\x01\x03\x30" in head[:12] and _PKCS7_DATA_OID in data[:40]:
         return "pkcs12"
     try:
-        x509.load_der_x509_certificate(data)
+        _load_der_certificate(data)
         return "certificate"
     except Exception:  # noqa: BLE001, S110
         pass
@@ -971,7 +981,7 @@ class _Inspector:
                 )
                 continue
             try:
-                cert = x509.load_der_x509_certificate(block.der or b"")
+                cert = _load_der_certificate(block.der or b"")
                 info = _analyse(len(certs), cert)
             except Exception as exc:  # noqa: BLE001 - any parse failure is a finding
                 self.add(
