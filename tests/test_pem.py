@@ -375,6 +375,11 @@ def test_chain_order(pki, bad):
     assert (
         extra.codes == ["chain-order"] and "#4 (CN=rsa.example.test) is not part" in extra.findings[0].message
     )
+    # a second leaf of the same intermediate: it is issued by #2, so the message must not deny that
+    assert extra.findings[0].message == (
+        "certificate #4 (CN=rsa.example.test) is not part of the leaf's chain (#1, #2, #3): it issued none "
+        "of its certificates (another server certificate, or a CA of another chain)"
+    )
     duplicate = check(pki.leaf.chain_pem() + pki.inter.cert_pem, None)
     assert duplicate.codes == ["chain-order"] and "duplicate" in duplicate.findings[0].message
     gap_in_order = check(pki.leaf.cert_pem + pki.root.cert_pem + pki.inter.cert_pem, None).findings[0]

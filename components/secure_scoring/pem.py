@@ -1364,8 +1364,9 @@ class _Inspector:
                 continue  # may sit above the missing issuer; reported as chain-incomplete
             self.add(
                 "chain-order",
-                f"{c.label(leaf_index)} is not part of the leaf's chain (it neither issues nor is issued by "
-                "the certificates before it)",
+                f"{c.label(leaf_index)} is not part of the leaf's chain "
+                f"({', '.join(f'#{x.index + 1}' for x in path)}): it issued none of its certificates "
+                "(another server certificate, or a CA of another chain)",
                 _FIX_CHAIN_ORDER,
             )
 
