@@ -401,3 +401,46 @@ def test_a_zone_of_35_labels_is_refused():
         )
     )
     assert err.input_name == "zone_name", str(err)
+
+
+# -- private registries ---------------------------------------------------------------------------------
+
+
+def _warnings(rec) -> list[str]:
+    return [msg for level, msg in rec.logs if level == "warning"]
+
+
+def test_an_acr_image_without_a_credential_warns_that_the_pull_will_be_refused(pki):
+    rec, _ = _ran(lambda: _aci(pki))  # fabrikamml.azurecr.io/fraud/scorer:3.1.4, no credentials
+    (warning,) = [w for w in _warnings(rec) if "azurecr.io" in w]
+    assert (
+        warning.startswith("image: fabrikamml.azurecr.io")
+        and "RegistryCredential(server='fabrikamml.azurecr.io'" in warning
+    )
+
+
+def test_an_acr_gateway_image_without_a_credential_warns_too(pki):
+    creds = [RegistryCredential(server="fabrikamml.azurecr.io", username="pull", password="pw")]
+    rec, _ = _ran(
+        lambda: _aci(
+            pki, gateway_image="mirror.azurecr.io/nginx:1.27-alpine", image_registry_credentials=creds
+        )
+    )
+    assert [w.split(":")[0] for w in _warnings(rec) if "azurecr.io" in w] == ["gateway_image"]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {
+            "image_registry_credentials": [
+                RegistryCredential(server="FabrikamML.azurecr.io", username="u", password="p")
+            ]
+        },
+        {"image": "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest"},
+        {"image": "ghcr.io/fabrikam/scorer:1"},
+    ],
+)
+def test_no_pull_warning_when_the_registry_is_covered_or_not_an_acr(pki, overrides):
+    rec, _ = _ran(lambda: _aci(pki, **overrides))
+    assert [w for w in _warnings(rec) if "azurecr.io" in w] == []

@@ -254,6 +254,10 @@ class SecureAciService(pulumi.ComponentResource):
         self.gateway_settings = plan["settings"]
         self.scoring_uri = scoring_uri
         self.dns_name_label: str = plan["dns_name_label"]
+        for field_name, image in (("image", args.image), ("gateway_image", args.gateway_image)):
+            warning = _unauthenticated_acr_pull(image, plan["registries"])
+            if warning:
+                pulumi.log.warn(f"{field_name}: {warning}", resource=self)
 
         from pulumi_azure_native import containerinstance as ci
 
@@ -424,6 +428,25 @@ class SecureAciService(pulumi.ComponentResource):
     def dns_target(self) -> tuple[str, pulumi.Output[str]]:
         """What ``DnsRecordBinding(target=service)`` creates: a CNAME to the group's FQDN (its IP may change)."""
         return "CNAME", self.fqdn
+
+
+def _unauthenticated_acr_pull(image: str, registries: Sequence[RegistryCredential]) -> str | None:
+    """A warning when ``image`` lives in an Azure Container Registry that no credential covers.
+
+    ACI then pulls anonymously, which a registry refuses unless anonymous pull is turned on (off by
+    default): the group fails to start with an image pull error after ``pulumi up``.
+    """
+    host = image.split("/", 1)[0].lower() if "/" in image else ""
+    if not host.endswith(".azurecr.io"):
+        return None
+    if host in {r.server.lower() for r in registries}:
+        return None
+    return (
+        f"{host} is an Azure Container Registry but image_registry_credentials has no entry for it, so ACI "
+        "pulls anonymously, which the registry refuses unless anonymous pull is enabled. Add "
+        f"RegistryCredential(server={host!r}, identity=<an identity in identity_ids with AcrPull>) "
+        "(or username/password)"
+    )
 
 
 # ARM's rule for a container group name: 1-63 lower-case letters, digits and hyphens, no hyphen at
