@@ -662,11 +662,13 @@ def _tls_steps(
         return _TlsOutcome(
             [_handshake_failure(target, exc), *_skipped_cert_steps("no TLS handshake")], None, False
         )
+    sent: list[bytes] = []
     if cert_der is None:
         try:
             with _tls_connect(address, target.port, host, _unverified_context(), timeout) as tls:
                 version, cipher = tls.version(), (tls.cipher() or ("?",))[0]
                 cert_der = tls.getpeercert(binary_form=True)
+                sent = _sent_chain(tls)
         except (ssl.SSLError, OSError) as exc:
             return _TlsOutcome(
                 [_handshake_failure(target, exc), *_skipped_cert_steps("no TLS handshake")], None, False
@@ -678,7 +680,7 @@ def _tls_steps(
     if chain_error is None or dates_error:
         steps.append(Step("certificate-chain", PASS, f"issued by {info['issuer']}, trusted by {trust}"))
     else:
-        steps.append(_chain_failure(chain_error, info, trust, ca_bundle))
+        steps.append(_chain_failure(chain_error, info, trust, ca_bundle, sent))
 
     names = info["names"]
     from .pem import covers
@@ -690,7 +692,7 @@ def _tls_steps(
                 FAIL,
                 f"the certificate ({info['subject']}) has no subjectAltName; clients ignore the CN and "
                 f"refuse it for {host}",
-                f"issue a certificate with subjectAltName DNS:{host} (check it with secure-scoring cert check)",
+                f"issue a certificate with subjectAltName {_san_entry(host)} (check it with secure-scoring cert check)",
             )
         )
     elif not covers(names, host) or (
@@ -701,9 +703,7 @@ def _tls_steps(
                 "certificate-hostname",
                 FAIL,
                 f"the certificate is for {', '.join(names) or '(no names)'}, not {host}",
-                f"serve a certificate whose subjectAltName covers {host} (or a *.{host.partition('.')[2]} "
-                f"wildcard), or use the name the certificate was issued for; check it with "
-                f"'secure-scoring cert check --hostname {host}'",
+                _hostname_fix(host),
             )
         )
     else:
@@ -720,6 +720,35 @@ def _tls_steps(
             "check the chain and names with 'secure-scoring cert check'",
         )
     return _TlsOutcome(steps, _unverified_context(), False)
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _san_entry(host: str) -> str:
+    return f"IP:{host}" if _is_ip(host) else f"DNS:{host}"
+
+
+def _hostname_fix(host: str) -> str:
+    """How to get a certificate that covers ``host``: an IP entry for an address (a wildcard never
+    covers one), a one-label wildcard only where it would be valid (not ``*.com``, not for ``localhost``)."""
+    check = f"check it with 'secure-scoring cert check --hostname {host}'"
+    if _is_ip(host):
+        return (
+            f"serve a certificate whose subjectAltName holds {_san_entry(host)} (wildcards never cover an "
+            f"IP address), or check the name the certificate was issued for, with --connect-to {host}; {check}"
+        )
+    parent = host.partition(".")[2]
+    wildcard = f" (or a *.{parent} wildcard)" if "." in parent else ""
+    return (
+        f"serve a certificate whose subjectAltName covers {host}{wildcard}, or use the name the "
+        f"certificate was issued for; {check}"
+    )
 
 
 def _handshake_failure(target: Target, exc: BaseException) -> Step:
@@ -741,11 +770,64 @@ def _skipped_cert_steps(why: str) -> list[Step]:
     return [Step(n, SKIP, why) for n in ("certificate-chain", "certificate-hostname", "certificate-expiry")]
 
 
+def _sent_chain(tls: ssl.SSLSocket) -> list[bytes]:
+    """The certificates the server sent, leaf first, as DER; ``[]`` where Python cannot tell.
+
+    Public as ``SSLSocket.get_unverified_chain()`` from Python 3.13; 3.10-3.12 have it on the
+    internal ``_sslobj``. Used only to explain a chain failure, so anything unexpected gives ``[]``.
+    """
+    getter = getattr(tls, "get_unverified_chain", None) or getattr(
+        getattr(tls, "_sslobj", None), "get_unverified_chain", None
+    )
+    try:
+        chain = getter() if getter is not None else None
+        return [c if isinstance(c, bytes) else c.public_bytes(ssl._ssl.ENCODING_DER) for c in chain or ()]
+    except Exception:  # noqa: BLE001 - an explanation aid only
+        return []
+
+
+def _chain_top(sent: list[bytes]) -> tuple[str, str, bool] | None:
+    """Follow issuer names from the leaf through the certificates the server sent.
+
+    Returns (subject, issuer, self_signed) of the last certificate reached, or ``None`` when the
+    server sent nothing that issued the leaf (or Python could not tell what it sent).
+    """
+    from cryptography import x509
+
+    try:
+        certs = [x509.load_der_x509_certificate(der) for der in sent]
+    except ValueError:
+        return None
+    if len(certs) < 2:
+        return None
+    current, used = certs[0], {0}
+    while current.issuer != current.subject:
+        following = next(
+            (i for i, c in enumerate(certs) if i not in used and c.subject == current.issuer), None
+        )
+        if following is None:
+            break
+        used.add(following)
+        current = certs[following]
+    if current is certs[0]:
+        return None
+    return (
+        current.subject.rfc4514_string() or "(empty)",
+        current.issuer.rfc4514_string() or "(empty)",
+        current.issuer == current.subject,
+    )
+
+
 def _chain_failure(
-    exc: ssl.SSLCertVerificationError, info: dict[str, Any], trust: str, ca_bundle: str | None
+    exc: ssl.SSLCertVerificationError,
+    info: dict[str, Any],
+    trust: str,
+    ca_bundle: str | None,
+    sent: list[bytes] | None = None,
 ) -> Step:
     code = exc.verify_code
     reason = _ssl_reason(exc)
+    top = _chain_top(sent or [])
     if code == _X509_SELF_SIGNED_LEAF:
         detail = f"the certificate is self-signed ({info['subject']}) and not trusted by {trust}"
         fix = (
@@ -753,8 +835,32 @@ def _chain_failure(
             "development endpoint pass its certificate with --ca-bundle"
         )
     elif code == _X509_SELF_SIGNED_IN_CHAIN:
-        detail = f"the chain ends in a root that {trust} does not trust ({reason})"
-        fix = "use a certificate from a CA clients trust, or pass your private root with --ca-bundle"
+        root = f" {top[0]}" if top and top[2] else ""
+        detail = f"the chain ends in a root{root} that {trust} does not trust ({reason})"
+        if ca_bundle:
+            fix = (
+                f"--ca-bundle {ca_bundle} does not hold this root: pass the file with the root CA "
+                f"certificate{root} (or use a certificate from a CA clients trust)"
+            )
+        else:
+            fix = "use a certificate from a CA clients trust, or pass your private root with --ca-bundle"
+    elif code in (_X509_NO_LOCAL_ISSUER, _X509_UNABLE_TO_VERIFY_LEAF) and top is not None:
+        # the server sent the leaf's issuer: the chain is there, the CA above its top is not trusted
+        subject, issuer, _ = top
+        detail = (
+            f"the chain the server sent ends at {subject}, whose issuer {issuer} cannot be found in "
+            f"{trust} ({reason})"
+        )
+        if ca_bundle:
+            fix = (
+                f"--ca-bundle {ca_bundle} does not hold {issuer}: pass the file with that root CA "
+                f"certificate (if {issuer} is an intermediate, serve it in the chain after {subject})"
+            )
+        else:
+            fix = (
+                f"use a certificate from a CA clients trust, or pass your private root ({issuer}) with "
+                f"--ca-bundle (if {issuer} is an intermediate, serve it in the chain after {subject})"
+            )
     elif code in (_X509_NO_LOCAL_ISSUER, _X509_UNABLE_TO_VERIFY_LEAF):
         detail = (
             f"the issuer of {info['subject']} ({info['issuer']}) cannot be found in {trust} or in what the "
@@ -762,7 +868,11 @@ def _chain_failure(
         )
         fix = (
             "serve the full chain (leaf first, then every intermediate) in the certificate PEM you deploy"
-            + ("" if ca_bundle else ", or pass the private root with --ca-bundle")
+            + (
+                f"; if {info['issuer']} is itself your root CA, --ca-bundle {ca_bundle} does not hold it"
+                if ca_bundle
+                else ", or pass the private root with --ca-bundle"
+            )
             + "; 'secure-scoring cert check' reports chain-incomplete"
         )
     else:
