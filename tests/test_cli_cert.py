@@ -214,6 +214,20 @@ def test_stdin_dash(files, capsys, monkeypatch):
         ),
         (["--cert", "{chain}", "--hostname", "https://scoring.example.test"], "is a URL, not a hostname"),
         (["--cert", "{chain}", "--hostname", "a:b:c"], "is not a hostname or IP address"),
+        # not a name a certificate could cover: a usage error, not a hostname-mismatch with a wildcard hint
+        (
+            ["--cert", "{chain}", "--hostname", "300.1.1.1"],
+            "--hostname: '300.1.1.1' is not a valid IP address",
+        ),
+        (["--cert", "{chain}", "--hostname", "10.0.0.1.5"], "'10.0.0.1.5' is not a valid IP address"),
+        (["--cert", "{chain}", "--hostname", "127.000.0.1"], "'127.000.0.1' is not a valid IP address"),
+        (
+            ["--cert", "{chain}", "--hostname", "a..example.test"],
+            "'a..example.test' is not a hostname: an empty",
+        ),
+        (["--cert", "{chain}", "--hostname", ".example.test"], "is not a hostname: an empty label"),
+        (["--cert", "{chain}", "--hostname", "a" * 64 + ".test"], "a label longer than 63 characters"),
+        (["--cert", "{chain}", "--hostname", "host.example.123"], "an all-digit top-level label (123)"),
     ],
 )
 def test_usage_errors_exit_2_with_a_clear_message(files, capsys, monkeypatch, argv, message):
@@ -241,6 +255,15 @@ def test_argparse_errors_exit_2(capsys, argv):
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert "usage: secure-scoring cert check" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["localhost", "scoring.example.test.", "LOCALHOST", "127.0.0.1", "[127.0.0.1]", "xn--bcher-kva.test"],
+)
+def test_plain_names_and_addresses_are_not_usage_errors(files, capsys, host):
+    code, out, err = run_cli(["cert", "check", "--cert", str(files["chain"]), "--hostname", host], capsys)
+    assert code in (0, 1) and err == "", err
 
 
 def test_cert_without_subcommand_exit_2(capsys):
