@@ -283,3 +283,36 @@ def test_unreadable_or_unwritable_files_get_a_fix(tmp_path, capsys, extra, named
     assert code == 2 and "Traceback" not in err
     line = next(x for x in err.splitlines() if f"error: {named}:" in x)
     assert "No such file or directory. Fix: " in line
+
+
+@pytest.mark.parametrize("which", ["Pulumi.yaml", "Pulumi.dev.yaml"])
+def test_a_file_that_is_not_utf8_is_a_usage_error(tmp_path, capsys, which):
+    root = project(tmp_path / "p", "import pulumi\n", {"dev": "config: {}\n"})
+    (root / which).write_bytes(b"name: \xff\xfe\n")
+    code = cli_main(["check", str(root), "--stack", "dev"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and "UnicodeDecodeError" not in err
+    assert f"{which}: the " in err and "is not UTF-8 text" in err and "Fix: save it as UTF-8 YAML" in err
+
+
+@pytest.mark.parametrize("which", ["project", "stack"])
+def test_config_that_is_not_a_mapping_says_how_to_write_it(tmp_path, which):
+    stacks = {"dev": "config: [1, 2]\n" if which == "stack" else "config: {}\n"}
+    root = project(tmp_path / "p", "import pulumi\n", stacks)
+    if which == "project":
+        (root / "Pulumi.yaml").write_text("name: p\nruntime: python\nconfig: [1, 2]\n")
+    with pytest.raises(gate.UsageError) as info:
+        gate.check(root, "dev")
+    assert "must be a mapping" in info.value.problem and info.value.fix
+
+
+def test_program_with_null_bytes_is_located_in_the_program(tmp_path, capsys):
+    """compile() refuses null bytes with a SyntaxError that has no file name; the location must be
+    the program's file, not runpy's `<frozen runpy>` made to look like a program file."""
+    root = project(tmp_path / "p", "", {"dev": "config: {}\n"})
+    (root / "__main__.py").write_bytes(b"import pulumi\n\x00\n")
+    with pytest.raises(gate.ProgramError) as info:
+        gate.check(root, "dev")
+    assert info.value.location is not None
+    assert info.value.location.path == (root / "__main__.py").resolve()
+    assert "<" not in str(info.value.location.path)

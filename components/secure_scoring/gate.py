@@ -219,7 +219,17 @@ def _yaml_load(path: Path, what: str) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise UsageError(str(path), f"cannot read the {what}: {exc.strerror or exc}", None) from None
+        raise UsageError(
+            str(path),
+            f"cannot read the {what}: {exc.strerror or exc}",
+            "make the file readable (check its permissions) or fix the path",
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            str(path),
+            f"the {what} is not UTF-8 text (byte {exc.start} cannot be decoded)",
+            "save it as UTF-8 YAML",
+        ) from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -316,7 +326,11 @@ def load_project(program_dir: str | os.PathLike[str]) -> Project:
         )
     config = data.get("config") or {}
     if not isinstance(config, Mapping):
-        raise UsageError(f"{file.name}: config", "must be a mapping of keys to values", None)
+        raise UsageError(
+            f"{file.name}: config",
+            "must be a mapping of keys to values",
+            "write `config:` followed by indented `key: value` lines (or leave it out)",
+        )
     return Project(
         name=name, root=root, file=file, main=main, stack_config_dir=stack_config_dir, config=dict(config)
     )
@@ -428,7 +442,11 @@ def load_stack_config(project: Project, stack: str) -> StackConfig:
         )
     config = data.get("config") or {}
     if not isinstance(config, Mapping):
-        raise UsageError(f"{file.name}: config", "must be a mapping of keys to values", None)
+        raise UsageError(
+            f"{file.name}: config",
+            "must be a mapping of keys to values",
+            "write `config:` followed by indented `key: value` lines, e.g. `  secure-scoring:environment: production`",
+        )
     for key, raw in config.items():
         put(key, raw, f"{file.name}: config.{key}")
     for key in ("environment", "productionStacks"):
@@ -504,7 +522,11 @@ def _resolved(path: str) -> Path | None:
 @functools.lru_cache(maxsize=4096)
 def _is_program_file(path: str, within: Path) -> bool:
     """``path`` is program code under ``within``: not a venv, not this library (even when the
-    library's source tree sits inside the program directory, as in this repository)."""
+    library's source tree sits inside the program directory, as in this repository). Pseudo files
+    (``<frozen runpy>``, ``<string>``) are never program code, although ``abspath`` makes them look
+    like files of the working directory, which is the program directory during the run."""
+    if Path(path).name.startswith("<"):
+        return False
     p = _resolved(path)
     if p is None:
         return False
