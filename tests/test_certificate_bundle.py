@@ -750,6 +750,28 @@ def test_hostnames_must_be_plain_values():
     assert "plain strings known at construction" in str(exc)
 
 
+@pytest.mark.parametrize(
+    ("host", "problem"),
+    [
+        ("300.1.1.1", "'300.1.1.1' is not a valid IP address"),
+        ("127.000.0.1", "'127.000.0.1' is not a valid IP address"),
+        ("10.0.0.1.5", "'10.0.0.1.5' is not a valid IP address"),
+        ("host.example.123", "'host.example.123' is not a valid DNS name"),
+    ],
+)
+def test_hostnames_that_no_certificate_can_cover_are_refused(host, problem):
+    """A mistyped IP address is not taken for a DNS name (self_signed would issue DNS:300.1.1.1)."""
+    args = CertificateBundleArgs(source="self_signed", hostnames=["ok.example.test", host])
+    exc = registers_nothing(lambda: CertificateBundle("c", args))
+    assert str(exc).startswith(f"CertificateBundle('c').hostnames[1]: {problem}"), str(exc)
+
+
+def test_a_bracketed_ipv6_hostname_is_an_ip_address():
+    run = build("c", CertificateBundleArgs(source="self_signed", hostnames=["[2001:DB8::1]", "a.test"]))
+    assert run.bundle.hostname_list == ["a.test", "2001:db8::1"] and run.bundle.covers("2001:db8::1")
+    assert run.recording.one(SELF_SIGNED).inputs["ipAddresses"] == ["2001:db8::1"]
+
+
 def test_whole_number_floats_are_accepted():
     run = build(
         "c",

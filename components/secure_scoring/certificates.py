@@ -240,8 +240,8 @@ def _normalize_hostnames(values: Any, where: str) -> tuple[list[str], list[str]]
         item = f"{where}[{i}]"
         host = _plain_str(raw, item, "pass each hostname as a plain string such as 'scoring.example.com'")
         host = host.strip().rstrip(".").lower()
-        try:
-            ip = str(ipaddress.ip_address(host))
+        try:  # an IPv6 address may come in brackets, as in a URL
+            ip = str(ipaddress.ip_address(host[1:-1] if host[:1] + host[-1:] == "[]" else host))
         except ValueError:
             ip = None
         if ip is not None:
@@ -259,11 +259,18 @@ def _normalize_hostnames(values: Any, where: str) -> tuple[list[str], list[str]]
                 "names in their IDNA (punycode) form",
                 f"use {ascii_form!r}",
             )
-        if len(host) > 253 or not _HOSTNAME_RE.match(host):
+        if host.replace(".", "").isdigit():
+            raise ConfigurationError(
+                item,
+                f"{raw!r} is not a valid IP address (and an all-digit name is not a DNS name)",
+                "pass an IPv4 address as four numbers 0-255 without leading zeros, e.g. '192.0.2.10'",
+            )
+        if len(host) > 253 or not _HOSTNAME_RE.match(host) or host.rsplit(".", 1)[-1].isdigit():
             raise ConfigurationError(
                 item,
                 f"{raw!r} is not a valid DNS name (letters, digits and hyphens in labels of 1-63 "
-                "characters, at most 253 in total, a wildcard only as the whole left-most label)",
+                "characters, at most 253 in total, a wildcard only as the whole left-most label, a last "
+                "label that is not all digits)",
                 "use a name such as 'scoring.example.com' or '*.example.com'",
             )
         if host not in dns:
