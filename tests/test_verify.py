@@ -1128,3 +1128,33 @@ def test_verify_help_imports_neither_dnspython_nor_cryptography_nor_pulumi():
     help_text = cli("--help")
     assert help_text.returncode == 0
     assert "SECURE_SCORING_KEY" in help_text.stdout and "--dns-server" in help_text.stdout
+
+
+@pytest.mark.parametrize(
+    ("error", "needle"),
+    [
+        (
+            TimeoutError("timed out"),
+            "nothing came back within 0.5 s: if the scorer's run() is that slow, raise --timeout",
+        ),
+        (
+            ConnectionResetError(104, "Connection reset by peer"),
+            "check the gateway and the scorer behind it are running",
+        ),
+    ],
+)
+def test_auth_probe_without_an_answer_says_whether_it_timed_out(monkeypatch, error, needle):
+    """A scorer slower than --timeout is no 'is it running?' problem: say that it timed out and that
+    --timeout can be raised."""
+    from secure_scoring import verify as v
+
+    def no_answer(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(v, "_https_request", no_answer)
+    target = v.parse_url("https://scoring.example.test/score")
+    tls = v._TlsOutcome([], ssl.create_default_context(), True)
+    steps, _ = v._auth_steps(target, "127.0.0.1", tls, "k" * 20, "key", 0.5)
+    assert [(s.name, s.status) for s in steps] == [("auth-no-credential", FAIL), ("auth-credential", FAIL)]
+    for step in steps:
+        assert needle in step.fix, step.fix

@@ -1161,6 +1161,16 @@ def _hsts_step(response: _Response | None) -> Step:
     return Step("hsts", PASS, f"Strict-Transport-Security: {value}")
 
 
+def _no_answer_fix(exc: BaseException, timeout: float) -> str:
+    if isinstance(exc, TimeoutError | socket.timeout):
+        # the gateway held the connection open: most often a scorer slower than --timeout
+        return (
+            f"nothing came back within {timeout:g} s: if the scorer's run() is that slow, raise --timeout; "
+            "otherwise check the gateway's and the scorer's logs (a hung or overloaded scorer)"
+        )
+    return "check the gateway and the scorer behind it are running"
+
+
 def _auth_steps(
     target: Target,
     address: str,
@@ -1186,7 +1196,7 @@ def _auth_steps(
                 "auth-no-credential",
                 FAIL,
                 f"POST {target.path} without a credential got no HTTP answer: {_ssl_reason(exc)}",
-                "check the gateway and the scorer behind it are running",
+                _no_answer_fix(exc, timeout),
             )
         )
     else:
@@ -1274,7 +1284,7 @@ def _auth_steps(
                     "auth-credential",
                     FAIL,
                     f"POST {target.path} with the {credential_kind} got no HTTP answer: {_ssl_reason(exc)}",
-                    "check the gateway and the scorer behind it are running",
+                    _no_answer_fix(exc, timeout),
                 )
             )
         else:
