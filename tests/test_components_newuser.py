@@ -277,6 +277,19 @@ def _ep(**overrides: Any) -> AksEndpointArgs:
         ({"endpoints": [_ep(memory="4")]}, "endpoints[0].memory", "'1Gi'"),
         ({"endpoints": [_ep(memory=4)]}, "endpoints[0].memory", "'1Gi'"),
         ({"endpoints": [_ep(cpu="two")]}, "endpoints[0].cpu", "'500m'"),
+        # numbers where Azure ML takes strings (ids, paths, text)
+        ({"endpoints": [_ep(model=3)]}, "endpoints[0].model", "'azureml:"),
+        (
+            {"endpoints": [_ep(scoring_script=1, code_id="azureml:c:1")]},
+            "endpoints[0].scoring_script",
+            "'score.py'",
+        ),
+        ({"endpoints": [_ep(description=2026)]}, "endpoints[0].description", "'"),
+        (
+            {"mode": "v1-attach", "load_balancer": "internal", "load_balancer_subnet": 10},
+            "load_balancer_subnet",
+            "'aks-ilb-subnet'",
+        ),
     ],
 )
 def test_aks_bad_input_is_refused_before_registration(pki, overrides, input_name, fix):

@@ -446,6 +446,7 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
             "the Azure ML extension has no setting for the internal load balancer's subnet (AKS places it in the cluster's subnet)",
             "drop load_balancer_subnet in extension mode, or use mode='v1-attach' where the compute takes loadBalancerSubnet",
         )
+    require_str_input(args.load_balancer_subnet, "load_balancer_subnet", "'aks-ilb-subnet'", required=False)
     if args.load_balancer_subnet is not None and load_balancer != "internal":
         raise ConfigurationError(
             "load_balancer_subnet",
@@ -674,6 +675,14 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
                     "add scoring_script='score.py' (its path inside the code asset), or drop code_id",
                 )
             require_str_input(ep.instance_type, f"{where}.instance_type", "'defaultinstancetype'")
+            for field_name, example in (
+                ("model", "'azureml:fraud-model:3'"),
+                ("scoring_script", "'score.py'"),
+                ("code_id", "'azureml:fraud-code:4'"),
+                ("environment_id", "'azureml:sklearn-env:7'"),
+                ("description", "'fraud scoring'"),
+            ):
+                require_str_input(getattr(ep, field_name), f"{where}.{field_name}", example, required=False)
             _k8s_quantity(ep.cpu, f"{where}.cpu", "'500m' or '1'", memory=False)
             _k8s_quantity(ep.memory, f"{where}.memory", "'1Gi' or '512Mi'", memory=True)
             mins = _whole(ep.min_instances, f"{where}.min_instances", 1)
