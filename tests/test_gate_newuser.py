@@ -316,3 +316,47 @@ def test_program_with_null_bytes_is_located_in_the_program(tmp_path, capsys):
     assert info.value.location is not None
     assert info.value.location.path == (root / "__main__.py").resolve()
     assert "<" not in str(info.value.location.path)
+
+
+# --------------------------------------------------------------------------------------------- secrets in program errors
+KEY_PEM = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIKeyMaterialThatMustNeverBeShown0123456789abcdef\n-----END EC PRIVATE KEY-----\n"
+KEY_LINE = "MHcCAQEEIKeyMaterialThatMustNeverBeShown"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "int(KEY)",  # ValueError quoting a cut-off repr, newlines escaped, no END line
+        "raise ValueError('bad key: ' + KEY + ' (after)')",  # the whole block, real newlines
+        "raise ValueError(f'bad key {KEY!r} (after)')",  # the whole block, escaped newlines
+        "pulumi.log.error('cannot use ' + KEY)",
+    ],
+)
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+def test_private_keys_in_the_programs_error_are_redacted(tmp_path, capsys, statement, fmt):
+    main = f"import pulumi\nKEY = {KEY_PEM!r}\n{statement}\n"
+    root = project(tmp_path / "p", main, {"dev": "config: {}\n"})
+    out_file = tmp_path / "report.out"
+    code = cli_main(["check", str(root), "--stack", "dev", "--format", fmt, "--output", str(out_file)])
+    captured = capsys.readouterr()
+    everything = captured.out + captured.err + out_file.read_text()
+    assert code == 2
+    assert KEY_LINE not in everything and "BEGIN EC PRIVATE KEY" not in everything
+    assert "<EC PRIVATE KEY redacted>" in everything
+    if "(after)" in statement:
+        assert "(after)" in everything  # only the key is cut out
+
+
+def test_private_keys_in_program_warnings_are_redacted(tmp_path):
+    main = f"import pulumi\npulumi.log.warn('rotating ' + {KEY_PEM!r})\n"
+    root = project(tmp_path / "p", main, {"dev": "config: {}\n"})
+    report = gate.check(root, "dev")
+    (note,) = [n for n in report.notes if n.kind == "program-warning"]
+    assert KEY_LINE not in note.message and note.message.startswith("rotating <EC PRIVATE KEY redacted>")
+    assert KEY_LINE not in gate.render_sarif(report) + gate.render_json(report) + gate.render_text(report)
+
+
+def test_redact_leaves_certificates_and_plain_text():
+    cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"
+    assert gate.redact(f"chain {cert} ok") == f"chain {cert} ok"
+    assert gate.redact("RSA PRIVATE KEY is a phrase") == "RSA PRIVATE KEY is a phrase"

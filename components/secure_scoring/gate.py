@@ -66,6 +66,20 @@ SECURE_SCORING_NAMESPACE = "secure-scoring"
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 _STACK_RE = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$")
 
+# A PEM private key (any flavour), whole or cut off (an exception's repr may shorten it, and its
+# newlines may be escaped as `\n`): up to its END line, else up to the next quote or the end.
+_PRIVATE_KEY_RE = re.compile(
+    r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----(?:.*?-----END [A-Z0-9 ]*PRIVATE KEY-----|[^'\"]*)",
+    re.DOTALL,
+)
+
+
+def redact(text: str) -> str:
+    """``text`` without private key material. The program's own messages (its exception, its
+    ``pulumi.log`` calls) end up in reports that CI uploads (SARIF, JSON); a program that fails on a
+    key (``int(key_pem)``, ``raise ValueError(f"bad key {key}")``) must not publish it."""
+    return _PRIVATE_KEY_RE.sub(lambda m: f"<{m.group(1)}PRIVATE KEY redacted>", text)
+
 
 # --------------------------------------------------------------------------------------------------
 # data
@@ -573,7 +587,7 @@ def _program_error(exc: BaseException, project: Project, config: StackConfig) ->
             "offline gate cannot decrypt; the program received Pulumi's unknown placeholder. Pass secure "
             "values on as Outputs (config.require_secret) instead of parsing them in the program"
         )
-    return ProgramError(message.strip(), location, kind, hint)
+    return ProgramError(redact(message.strip()), location, kind, hint)
 
 
 def _contains_unknown(value: Any) -> bool:
@@ -676,7 +690,7 @@ def run_program(project: Project, config: StackConfig, *, preview: bool = True):
     if errors:
         located = [loc for msg, loc in error_calls if loc is not None and msg in errors]
         raise ProgramError(
-            "; ".join(errors),
+            redact("; ".join(errors)),
             located[0] if located else Location(project.main_file, 1),
             "pulumi.log.error",
             "a program that logs an error fails `pulumi preview` too",
@@ -1067,7 +1081,7 @@ def build_report(
         )
     for level, msg in recording.logs:
         if level == "warning":
-            notes.append(Note("program-warning", msg))
+            notes.append(Note("program-warning", redact(msg)))
     stack_name = config.stack.split("/")[-1]
     catalogue = {r.name: r for r in rule_catalogue(stack_name, config.values, policy_config)}
     findings: list[Finding] = []
