@@ -450,6 +450,24 @@ def test_from_files_missing_or_unreadable(pki, tmp_path):
     assert f"'{tmp_path}' is a directory" in str(exc)
 
 
+def test_from_files_refuses_a_file_far_too_large_for_pem(pki, tmp_path):
+    """A wrong path to a model file must not be read whole: the limit is cert check's 5 MiB."""
+    big = tmp_path / "model.onnx"
+    with big.open("wb") as handle:
+        handle.truncate(64 * 1024 * 1024)  # sparse: no disk used
+    exc = registers_nothing(lambda: CertificateBundle.from_files("tls", big, pki.leaf.key_path))
+    assert isinstance(exc, ConfigurationError) and not isinstance(exc, CertificateBundleError)
+    assert str(exc).startswith(f"CertificateBundle('tls').cert_file: file '{big}' is larger than 5 MiB")
+    exc = registers_nothing(lambda: CertificateBundle.from_files("tls", pki.leaf.cert_path, big))
+    assert str(exc).startswith("CertificateBundle('tls').key_file:") and "Fix: pass the right file" in str(
+        exc
+    )
+    just_right = tmp_path / "chain.pem"
+    just_right.write_text(pki.leaf.chain_pem() + "\n" * (5 * 1024 * 1024 - len(pki.leaf.chain_pem()) - 1))
+    run = build(factory=lambda: CertificateBundle.from_files("tls", just_right, pki.leaf.key_path))
+    assert run.bundle.known_fingerprint_sha256
+
+
 @pytest.mark.parametrize("bad_path", [None, "", 5])
 def test_from_files_with_no_usable_path_is_a_named_error(pki, bad_path):
     exc = registers_nothing(lambda: CertificateBundle.from_files("tls", bad_path, pki.leaf.key_path))

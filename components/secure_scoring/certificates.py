@@ -54,6 +54,7 @@ SERVER_ALLOWED_USES = ("digital_signature", "key_encipherment", "server_auth")
 CA_ALLOWED_USES = ("cert_signing", "crl_signing", "digital_signature")
 PRIVATE_KEY_SECRET_OUTPUTS = ["privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"]
 
+MAX_PEM_FILE_BYTES = 5 * 1024 * 1024  # as `secure-scoring cert check`: a chain or a key is a few KiB
 _DNS_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
 _HOSTNAME_RE = re.compile(rf"^(\*\.)?(?:{_DNS_LABEL}\.)*{_DNS_LABEL}$")
 # Azure appends six random characters to the label: the first DNS label must stay <= 63 characters.
@@ -362,8 +363,17 @@ def _read_file(path: str | os.PathLike[str], where: str) -> bytes:
             "pass e.g. 'fullchain.pem' (or pulumi.Config().require('cert_file'))",
         )
     p = Path(path)
+    fix = f"pass the path of a readable PEM file (relative paths start at {Path.cwd()})"
     try:
-        return p.read_bytes()
+        with p.open("rb") as handle:
+            data = handle.read(MAX_PEM_FILE_BYTES + 1)  # never slurp a wrong multi-GB file (a model)
+        if len(data) <= MAX_PEM_FILE_BYTES:
+            return data
+        problem = (
+            f"file '{p}' is larger than {MAX_PEM_FILE_BYTES // (1024 * 1024)} MiB, far too large for a PEM "
+            "certificate chain or key (a few KiB)"
+        )
+        fix = "pass the right file: the certificate chain (PEM, leaf first) or the unencrypted PEM key"
     except FileNotFoundError:
         problem = f"file '{p}' does not exist"
     except IsADirectoryError:
@@ -372,11 +382,7 @@ def _read_file(path: str | os.PathLike[str], where: str) -> bytes:
         problem = f"file '{p}' cannot be read (permission denied)"
     except OSError as exc:
         problem = f"file '{p}' cannot be read ({exc.strerror or exc})"
-    raise ConfigurationError(
-        where,
-        problem,
-        f"pass the path of a readable PEM file (relative paths start at {Path.cwd()})",
-    )
+    raise ConfigurationError(where, problem, fix)
 
 
 # ---------------------------------------------------------------------------------------------
