@@ -391,6 +391,27 @@ def test_chain_order(pki, bad):
     assert check(pki.leaf.full_chain_pem(), pki.leaf.key_pem).findings == []  # the root may be included
 
 
+def test_a_cross_signed_copy_of_a_ca_in_the_chain_is_named_as_such(pki, bad, tmp_path):
+    """The root and a cross-signed certificate of the same root (same name and key, another issuer):
+    the extra one is not on the chain, and the message says what it is rather than 'issued none'."""
+    other = bad.f.ca("Other Root")
+    csr, ext, cross = tmp_path / "root.csr", tmp_path / "ext.cnf", tmp_path / "cross.pem"
+    bad.f.run("x509", "-x509toreq", "-in", pki.root.cert_path, "-signkey", pki.root.key_path, "-out", csr)
+    ext.write_text("basicConstraints = critical, CA:TRUE\nkeyUsage = critical, keyCertSign, cRLSign\n")
+    bad.f.run(
+        "x509", "-req", "-in", csr, "-CA", other.cert_path, "-CAkey", other.key_path, "-set_serial", "7",
+        "-days", "365", "-extfile", ext, "-out", cross,
+    )  # fmt: skip
+    # the long chain (leaf, intermediate, cross-signed root) is a complete chain
+    assert check(pki.leaf.chain_pem() + cross.read_text(), pki.leaf.key_pem).findings == []
+    both = check(pki.leaf.full_chain_pem() + cross.read_text(), pki.leaf.key_pem)
+    assert both.codes == ["chain-order"]
+    assert both.findings[0].message == (
+        "certificate #4 (CN=Test Root CA) is not part of the leaf's chain (#1, #2, #3): it is a second "
+        "certificate of the issuer of #2 (cross-signed or re-issued), which #3 already provides"
+    )
+
+
 def test_a_leaf_twice_is_one_duplicate_finding_not_an_order_error_too(pki):
     twice = check(pki.leaf.cert_pem + pki.leaf.chain_pem(), pki.leaf.key_pem)
     assert twice.codes == ["chain-order"], [f.message for f in twice.findings]

@@ -1359,14 +1359,24 @@ class _Inspector:
                 f"{what}: the issuer '{cur.issuer}' of {cur.label(leaf_index)} is not in the file",
                 _FIX_CHAIN_INCOMPLETE,
             )
+        chain = ", ".join(f"#{x.index + 1}" for x in path)
         for c in leftovers:
             if gap and c.is_ca:
                 continue  # may sit above the missing issuer; reported as chain-incomplete
+            child = next(
+                (x for x in path[:-1] if _names_match(x.cert, c.cert) and _issued_by(x.cert, c.cert)), None
+            )
+            if child is not None:  # the same CA twice: a cross-signed or re-issued certificate of it
+                position = path.index(child) + 1
+                why = (
+                    f"it is a second certificate of the issuer of #{child.index + 1} (cross-signed or "
+                    f"re-issued), which #{path[position].index + 1} already provides"
+                )
+            else:
+                why = "it issued none of its certificates (another server certificate, or a CA of another chain)"
             self.add(
                 "chain-order",
-                f"{c.label(leaf_index)} is not part of the leaf's chain "
-                f"({', '.join(f'#{x.index + 1}' for x in path)}): it issued none of its certificates "
-                "(another server certificate, or a CA of another chain)",
+                f"{c.label(leaf_index)} is not part of the leaf's chain ({chain}): {why}",
                 _FIX_CHAIN_ORDER,
             )
 
