@@ -360,3 +360,52 @@ def test_redact_leaves_certificates_and_plain_text():
     cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"
     assert gate.redact(f"chain {cert} ok") == f"chain {cert} ok"
     assert gate.redact("RSA PRIVATE KEY is a phrase") == "RSA PRIVATE KEY is a phrase"
+
+
+# --------------------------------------------------------------------------------------------- errors while Pulumi prepares inputs
+APPLY_VALUE_ERROR = """\
+import pulumi
+import pulumi_azure_native.containerinstance as ci
+
+
+def port_of(v):
+    return int("not-a-port")  # line 6
+
+
+port = pulumi.Output.from_input("443").apply(port_of)
+ci.ContainerGroup("g", resource_group_name="rg", os_type="Linux", containers=[],
+                  ip_address=ci.IpAddressArgs(type="Public", ports=[ci.PortArgs(port=port)]))
+"""
+
+BUNDLE_FROM_OUTPUTS = """\
+import pulumi_tls as tls
+from secure_scoring import CertificateBundle, CertificateBundleArgs
+
+key = tls.PrivateKey("k", algorithm="ECDSA", ecdsa_curve="P256")
+cert = tls.SelfSignedCert("c", private_key_pem=key.private_key_pem, validity_period_hours=8760,
+                          allowed_uses=["server_auth"], dns_names=["api.contoso.test"],
+                          subject=tls.SelfSignedCertSubjectArgs(common_name="api"))
+CertificateBundle("tls", CertificateBundleArgs(  # line 8
+    source="pem", cert_pem=cert.cert_pem, key_pem=key.private_key_pem,
+    hostnames=["api.contoso.test"], environment="production"))
+"""
+
+
+@pytest.mark.parametrize(
+    ("main", "line", "kind", "message"),
+    [
+        (APPLY_VALUE_ERROR, 6, "ValueError", "invalid literal for int() with base 10: 'not-a-port'"),
+        (BUNDLE_FROM_OUTPUTS, 8, "CertificateBundleError", "CertificateBundle('tls') [cert_pem/key_pem]"),
+    ],
+)
+def test_errors_raised_while_pulumi_prepares_inputs_are_the_programs_own(tmp_path, main, line, kind, message):
+    """The SDK wraps a ValueError from an input's apply in "While processing resource ... ValueError
+    has risen: While processing input ... value <Output object at 0x...>"; the gate shows the
+    original error, at the program's line (the apply's, else the line that created the resource)."""
+    root = project(tmp_path / "p", main, {"prod": "config: {}\n"})
+    with pytest.raises(gate.ProgramError) as info:
+        gate.check(root, "prod")
+    err = info.value
+    assert (err.kind, err.location.path.name, err.location.line) == (kind, "__main__.py", line)
+    assert err.message.startswith(message)
+    assert "While processing" not in err.message and "object at 0x" not in err.message

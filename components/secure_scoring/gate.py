@@ -652,11 +652,12 @@ def run_program(project: Project, config: StackConfig, *, preview: bool = True):
         runpy.run_path(str(target), run_name="__main__")
 
     error_calls: list[tuple[str, Location | None]] = []
+    created: dict[tuple[str, str], list[tuple[str, int]]] = {}
     with (
         _program_context(project),
         _secure_config_as_unknown(bool(config.undecryptable)),
         _locate_log_errors(project, error_calls),
-        _stack_trace_for_direct_resources(),
+        _stack_trace_for_direct_resources(created),
         contextlib.redirect_stdout(sys.stderr),
     ):
         try:
@@ -675,7 +676,15 @@ def run_program(project: Project, config: StackConfig, *, preview: bool = True):
                 ) from None
             raise _program_error(exc, project, config) from None
         except Exception as exc:  # the user's program failed: report it as theirs
-            raise _program_error(_unwrap(exc), project, config) from None
+            error = _program_error(_unwrap(exc), project, config)
+            if error.location is None or error.location == Location(project.main_file, 1):
+                # raised while Pulumi prepared a resource's inputs (an apply of one of our
+                # components, e.g. a CertificateBundle whose PEM is an Output): no program frame
+                # is on that stack; the line that created the resource is the one to fix
+                where = _created_at(exc, created, project)
+                if where is not None:
+                    error.location = where
+            raise error from None
     seen: set[str] = set()
     for res in recording.resources:  # the engine refuses these; the mock monitor does not
         if res.urn in seen:
@@ -721,13 +730,19 @@ def _locate_log_errors(project: Project, calls: list[tuple[str, Location | None]
 
 
 @contextlib.contextmanager
-def _stack_trace_for_direct_resources() -> Iterator[None]:
+def _stack_trace_for_direct_resources(
+    created: dict[tuple[str, str], list[tuple[str, int]]] | None = None,
+) -> Iterator[None]:
     """Give a stack trace to resources the program creates with ``pulumi.CustomResource(...)`` or
     ``pulumi.ComponentResource(...)`` directly (a versioned or foreign type token, a component
     registered by hand): the SDK's ``_get_stack_trace`` expects a concrete subclass's ``__init__``
     and sends no frames for them, so their findings fell back to ``__main__.py`` line 1. For the
     run, an empty trace is replaced by the whole call stack (innermost first);
-    :func:`resource_location` picks the first frame in the program, as for every resource."""
+    :func:`resource_location` picks the first frame in the program, as for every resource.
+
+    ``created`` also receives every resource's creation frames by ``(type, name)`` (read from the
+    SDK's ``register_resource``/``read_resource`` caller), so that an error Pulumi raises later,
+    while it prepares the resource's inputs, can be located at the line that created it."""
     from pulumi.runtime import resource as _pres
 
     original = getattr(_pres, "_get_stack_trace", None)
@@ -745,6 +760,11 @@ def _stack_trace_for_direct_resources() -> Iterator[None]:
                 for pos in frames:
                     if pos is not None:
                         trace.frames.add(pc=pos)
+        if created is not None:
+            with contextlib.suppress(Exception):
+                caller = sys._getframe(1).f_locals
+                key = (str(caller["ty"]), str(caller["name"]))
+                created[key] = [(_uri_path(f.pc.uri), int(f.pc.line)) for f in trace.frames if f.pc.uri]
         return trace
 
     _pres._get_stack_trace = get_stack_trace  # type: ignore[attr-defined]
@@ -754,17 +774,54 @@ def _stack_trace_for_direct_resources() -> Iterator[None]:
         _pres._get_stack_trace = original  # type: ignore[attr-defined]
 
 
+# The SDK re-raises an error from preparing a resource's inputs as a new ValueError/AssertionError
+# "While processing resource: 'name', type: 'token'\nValueError has risen: ..." (and "While
+# processing input: 'key', type ..., value <Output ...>" inside it), chained with `from`.
+_SDK_WRAPPER_RE = re.compile(
+    r"^While processing (?:resource: (?P<q>['\"])(?P<name>.*?)(?P=q), type:? (?P<q2>['\"])(?P<type>.*?)(?P=q2)|input: )"
+)
+
+
+def _uri_path(uri: str) -> str:
+    from urllib.parse import unquote, urlparse
+
+    return unquote(urlparse(uri).path) if uri.startswith("file:") else uri
+
+
 def _unwrap(exc: BaseException) -> BaseException:
     """Pulumi sometimes wraps the program's exception; report the original one."""
     seen = set()
     while id(exc) not in seen:
         seen.add(id(exc))
-        inner = exc.__cause__ or exc.__context__
-        if type(exc).__name__ in ("RunError", "InputPropertyError") and inner is not None:
+        inner = next(
+            (e for e in (exc.__cause__, exc.__context__) if e is not None and id(e) not in seen), None
+        )
+        wrapper = type(exc).__name__ in ("RunError", "InputPropertyError") or (
+            isinstance(exc, ValueError | AssertionError) and _SDK_WRAPPER_RE.match(str(exc)) is not None
+        )
+        if wrapper and inner is not None:
             exc = inner
             continue
         break
     return exc
+
+
+def _created_at(
+    exc: BaseException, created: Mapping[tuple[str, str], list[tuple[str, int]]], project: Project
+) -> Location | None:
+    """The program line that created the resource an SDK wrapper error names, if it was recorded."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        m = _SDK_WRAPPER_RE.match(str(exc))
+        if m and m.group("name") is not None:
+            frames = created.get((m.group("type"), m.group("name")))
+            if frames:
+                from types import SimpleNamespace
+
+                return resource_location(SimpleNamespace(stack_frames=frames, source=None), project)
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 # --------------------------------------------------------------------------------------------------
