@@ -474,6 +474,27 @@ def test_rsa_pss_key_is_unsupported_and_named_rsa_pss(pki, bad, tmp_path):
     assert mismatch.message.endswith("whose key is RSA-PSS 2048")
 
 
+def test_explicit_ec_parameters_in_the_certificate_are_weak_key(pki, bad, tmp_path):
+    """An EC key whose certificate spells out the curve (explicit parameters, as old tools and some
+    HSMs write) loads as P-256 in cryptography, but Go and RFC 5480 want the named curve."""
+    key_path = tmp_path / "explicit.key"
+    bad.f.run(
+        "ecparam", "-name", "prime256v1", "-genkey", "-param_enc", "explicit", "-noout", "-out", key_path
+    )
+    leaf = bad.f.leaf(pki.inter, ["explicit.example.test"], key="ec", key_path=key_path)
+    report = check(leaf.chain_pem(), leaf.key_pem)
+    assert report.codes == ["weak-key"], [f.message for f in report.findings]
+    assert "has an EC P-256 key with explicit curve parameters instead of the named curve" in (
+        report.findings[0].message
+    )
+    assert "-param_enc named_curve" in report.findings[0].fix
+    # the same key re-encoded with the curve's name gives a clean certificate (and still matches the key)
+    named = tmp_path / "named.key"
+    bad.f.run("ec", "-in", key_path, "-param_enc", "named_curve", "-out", named)
+    fixed = bad.f.leaf(pki.inter, ["explicit.example.test"], key="ec", key_path=named)
+    assert check(fixed.chain_pem(), leaf.key_pem).findings == []
+
+
 _UNSUPPORTED = "unsupported by Azure ML's TLS front end (not RSA ≥ 2048 or EC P-256/P-384)"
 
 

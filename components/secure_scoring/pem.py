@@ -596,6 +596,7 @@ class _Cert:
     not_before: datetime
     not_after: datetime
     rsa_pss: bool = False  # an RSASSA-PSS public key (id-RSASSA-PSS), which cryptography loads as RSA
+    explicit_curve: bool = False  # EC parameters spelled out instead of the named curve's OID
 
     @property
     def key_description(self) -> str:
@@ -726,7 +727,45 @@ def _analyse(index: int, cert: x509.Certificate) -> _Cert:
         not_before=_utc(cert.not_valid_before_utc),
         not_after=_utc(cert.not_valid_after_utc),
         rsa_pss=rsa_pss,
+        explicit_curve=isinstance(public_key, ec.EllipticCurvePublicKey) and _explicit_ec_parameters(cert),
     )
+
+
+def _der_children(der: bytes, start: int = 0, end: int | None = None) -> list[tuple[int, int, int]]:
+    """(tag, content start, content end) of the DER elements in ``der[start:end]``; stops at anything
+    malformed (a minimal reader for the few fields cryptography does not expose)."""
+    out: list[tuple[int, int, int]] = []
+    pos, stop = start, len(der) if end is None else end
+    while pos + 2 <= stop:
+        tag, length = der[pos], der[pos + 1]
+        pos += 2
+        if length & 0x80:
+            size = length & 0x7F
+            if not 1 <= size <= 4 or pos + size > stop:
+                break
+            length = int.from_bytes(der[pos : pos + size], "big")
+            pos += size
+        if pos + length > stop:
+            break
+        out.append((tag, pos, pos + length))
+        pos += length
+    return out
+
+
+def _explicit_ec_parameters(cert: x509.Certificate) -> bool:
+    """The certificate's EC key has explicit domain parameters (a SEQUENCE) instead of a namedCurve OID."""
+    try:
+        tbs = cert.tbs_certificate_bytes
+        (_, start, end), *_ = _der_children(tbs)
+        fields = _der_children(tbs, start, end)
+        if fields and fields[0][0] == 0xA0:  # [0] version
+            fields = fields[1:]
+        _, spki_start, spki_end = fields[5]  # serial, signature, issuer, validity, subject, SPKI
+        _, alg_start, alg_end = _der_children(tbs, spki_start, spki_end)[0]
+        parameters = _der_children(tbs, alg_start, alg_end)[1]
+        return parameters[0] == 0x30
+    except Exception:  # noqa: BLE001 - unreadable: leave it to the other checks
+        return False
 
 
 def _binary_kind(data: bytes) -> str | None:
@@ -1391,6 +1430,17 @@ class _Inspector:
                 )
             else:
                 weakness = _key_weakness(c.public_key)
+                if c.explicit_curve and weakness is None:
+                    self.add(
+                        "weak-key",
+                        f"{label} has an {c.key_description} key with explicit curve parameters instead of the "
+                        "named curve: RFC 5480 requires the name, and Go clients, among others, reject the "
+                        "certificate",
+                        "Re-encode the key with the curve's name and have the certificate re-issued: openssl ec "
+                        "-in key.pem -param_enc named_curve -out key-named.pem, then a new CSR from key-named.pem"
+                        if c.index == leaf_index
+                        else "Use the CA's certificate with a named curve (ask your CA)",
+                    )
                 if c.rsa_pss and weakness is None:
                     weakness = (
                         f"an RSA-PSS key (id-RSASSA-PSS, {c.public_key.key_size} bits), which Chrome, Go and "
