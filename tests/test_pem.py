@@ -674,6 +674,23 @@ def test_marker_lines_that_openssl_does_not_read(pki, tmp_path):
         assert len(_openssl_reads(text, tmp_path)) == 2 and check(text, pki.leaf.key_pem).findings == []
 
 
+def test_byte_order_marks_of_concatenated_files(pki, tmp_path):
+    """Files saved with a UTF-8 BOM and concatenated: OpenSSL strips a BOM at the start of the file and
+    right after the previous END line (it reads block after block), not after a blank line."""
+    bom = "\ufeff"
+    joined = bom + pki.leaf.cert_pem + bom + pki.inter.cert_pem
+    assert len(_openssl_reads(joined, tmp_path)) == 2
+    assert check(joined, bom + pki.leaf.key_pem).findings == []
+    assert check(pki.leaf.chain_pem() + bom + pki.leaf.key_pem, None).findings == []  # key after the chain
+    spaced = bom + pki.leaf.cert_pem + "\n" + bom + pki.inter.cert_pem
+    assert len(_openssl_reads(spaced, tmp_path)) == 1
+    report = check(spaced, pki.leaf.key_pem)
+    assert report.codes == ["cert-not-pem"], [f.message for f in report.findings]
+    assert (
+        "block #2 does not start a line: a UTF-8 byte-order mark (BOM) precedes" in report.findings[0].message
+    )
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
 def test_utf16_pem_is_named_as_such_and_still_inspected(pki, bad, encoding):
     """PEM saved as UTF-16 (Windows PowerShell 5's '>'): OpenSSL reads nothing; the finding says UTF-16

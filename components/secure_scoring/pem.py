@@ -285,7 +285,8 @@ class _Block:
     error: str | None = None
     at_line_start: bool = True
     # what precedes the BEGIN line on its line: None (nothing), "indented" (spaces/tabs only),
-    # "glued" (a previous END line), "cr" (a CR-only line break) or "text"
+    # "glued" (a previous END line), "cr" (a CR-only line break), "bom" (a UTF-8 byte-order mark where
+    # OpenSSL does not strip it) or "text"
     prefix: str | None = None
     # why OpenSSL does not read the BEGIN/END lines as this parser does, in the order found: the prefix
     # kinds above, "begin-tail" (text after the BEGIN marker), "end-tail" (text after the END marker),
@@ -319,6 +320,7 @@ def _split_pem(data: bytes) -> _Parsed:
     begins = list(_BEGIN_RE.finditer(data))
     ends = list(_END_RE.finditer(data))
     end_starts = [m.start() for m in ends]
+    after_previous_end = -1  # where the line after the previous block's END line starts
     for i, begin in enumerate(begins):
         label = begin.group(1).decode("ascii")
         next_begin = begins[i + 1].start() if i + 1 < len(begins) else len(data) + 1
@@ -332,19 +334,23 @@ def _split_pem(data: bytes) -> _Parsed:
         end_label = end.group(1).decode("ascii")
         start = begin.start()
         # OpenSSL reads lines up to LF (a CR before it is trailing whitespace) and takes a BEGIN line only
-        # at the start of a line (a UTF-8 byte-order mark at the start of the file is tolerated); with
-        # anything before it on the line the block is skipped
+        # at the start of a line; with anything before it on the line the block is skipped. A UTF-8
+        # byte-order mark is stripped from the first line it reads for a block: the first line of the
+        # file, or the line right after the previous block's END line (files with a BOM concatenated)
         lo = max(0, start - 4096)
         newline = data.rfind(b"\n", lo, start)
         line_start = newline + 1 if newline >= 0 else lo
         before = data[line_start:start]
-        if line_start == 0 and before.startswith(b"\xef\xbb\xbf"):
+        bom = before.startswith(b"\xef\xbb\xbf")
+        if bom and line_start in (0, after_previous_end):
             before = before[3:]
         at_line_start = not before
         prefix = None
         if not at_line_start:
             if _after_cr_break(before):
                 prefix = "cr"
+            elif before == b"\xef\xbb\xbf":
+                prefix = "bom"
             elif not before.strip(b" \t\v\f"):
                 prefix = "indented"
             elif before.rstrip(b" \t").endswith(b"-----") and _END_RE.search(before):
@@ -371,6 +377,8 @@ def _split_pem(data: bytes) -> _Parsed:
                 problems.append("cr")
             elif not data[end.end() : end.end() + 64].lstrip(b" \t").startswith(b"-----BEGIN"):
                 problems.append("end-tail")  # a BEGIN line glued there is reported with its own block
+        newline = data.find(b"\n", end.end(), end.end() + 4096)
+        after_previous_end = newline + 1 if newline >= 0 else -1
         block = _Block(
             label=label,
             index=len(blocks) + 1,
@@ -885,6 +893,14 @@ def _misplaced_marker(src: str, what: str, numbers: list[int], kind: str) -> tup
             f"newline); {skip}",
             "Put a newline after every '-----END' line (when concatenating: cat leaf.pem intermediate.pem, "
             "each file ending in a newline)",
+        )
+    if kind == "bom":
+        return (
+            f"{src}: {lines} not start a line: a UTF-8 byte-order mark (BOM) precedes '-----BEGIN'; "
+            "OpenSSL strips one only at the start of the file or right after the previous END line, and "
+            "skips this block",
+            "Save the PEM files as UTF-8 without a byte-order mark (or ASCII) and concatenate them again, "
+            "or remove the marks: sed 's/^\\xEF\\xBB\\xBF//' in.pem > out.pem",
         )
     if kind == "cr":
         return (
