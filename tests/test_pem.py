@@ -718,6 +718,19 @@ def test_key_is_not_claimed_without_a_readable_certificate(pki, bad, tmp_path):
     assert check(**good_kwargs(pki)).to_dict()["key_checked"] is True
     none = check(pki.leaf.chain_pem(), None).to_dict()
     assert none["key_checked"] is False and none["key_given"] is False
+    # a key input with no usable private key was not checked against the leaf either
+    unusable = {
+        "encrypted": bad.f.encrypted_key(pki.leaf).read_text(),
+        "public key": subprocess.run(
+            ["openssl", "pkey", "-in", str(pki.leaf.key_path), "-pubout"],
+            capture_output=True, text=True, check=True,
+        ).stdout,
+        "empty": "",
+        "DER": bad.f.key_der(pki.leaf).read_bytes(),
+    }  # fmt: skip
+    for name, key in unusable.items():
+        doc = check(pki.leaf.chain_pem(), key).to_dict()
+        assert doc["ok"] is False and doc["key_given"] is True and doc["key_checked"] is False, name
 
 
 def test_days_left_is_the_floor_of_the_exact_difference(pki):

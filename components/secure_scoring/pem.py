@@ -157,7 +157,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     chain: list[CertificateInfo] = field(default_factory=list)
     leaf_index: int = 0
-    key_checked: bool = False  # a key was given and there was a readable leaf to check it against
+    key_checked: bool = False  # a readable private key was checked against a readable leaf
     checked_at: datetime | None = None
     key_given: bool = False  # a key input was given (its format findings are reported either way)
 
@@ -1641,8 +1641,9 @@ def inspect_bundle(
         certs = inspector.parse_certificates(cert)
         keys = inspector.parse_key(key) if key is not None else []
         report.chain = [c.info() for c in certs]
-        # without a readable certificate there is no leaf to check the key against: claim nothing
-        report.key_checked = key is not None and bool(certs)
+        # without a readable certificate there is no leaf to check the key against, and without a readable
+        # private key (encrypted, a public key, not PEM) nothing to check: claim nothing
+        report.key_checked = bool(keys) and bool(certs)
         if certs:
             private_key = _choose_key(keys, certs)
             leaf_index = inspector.pick_leaf(certs, private_key)
