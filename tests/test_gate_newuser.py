@@ -409,3 +409,28 @@ def test_errors_raised_while_pulumi_prepares_inputs_are_the_programs_own(tmp_pat
     assert (err.kind, err.location.path.name, err.location.line) == (kind, "__main__.py", line)
     assert err.message.startswith(message)
     assert "While processing" not in err.message and "object at 0x" not in err.message
+
+
+def test_a_failed_run_leaves_nothing_that_reports_later(tmp_path, capsys):
+    """The failed run's futures are finalized by the gate, quietly: a later run or garbage collection
+    in the same process prints no "Future exception was never retrieved" tracebacks (and, on
+    CPython 3.11, no finalizer runs inside a later compile(): "AST constructor recursion depth")."""
+    import gc
+
+    failing = project(tmp_path / "bad", BUNDLE_FROM_OUTPUTS, {"prod": "config: {}\n"})
+    ok = project(tmp_path / "ok", DIRECT, {"prod": "config: {}\n"})
+    for _ in range(2):
+        with pytest.raises(gate.ProgramError):
+            gate.check(failing, "prod")
+        assert gate.check(ok, "prod").exit_code == 1
+        gc.collect()
+    err = capsys.readouterr().err
+    assert "never retrieved" not in err and "Traceback" not in err
+    import asyncio
+
+    unreported = [
+        o
+        for o in gc.get_objects()
+        if isinstance(o, asyncio.Future) and o.done() and not o.cancelled() and o._log_traceback
+    ]
+    assert unreported == []  # none left to print "exception was never retrieved" later

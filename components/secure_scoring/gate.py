@@ -660,6 +660,7 @@ def run_program(project: Project, config: StackConfig, *, preview: bool = True):
         _stack_trace_for_direct_resources(created),
         contextlib.redirect_stdout(sys.stderr),
     ):
+        error: ProgramError | None = None
         try:
             recording = mocking.run_with_mocks(
                 program,
@@ -671,10 +672,11 @@ def run_program(project: Project, config: StackConfig, *, preview: bool = True):
             )
         except SystemExit as exc:
             if exc.code in (0, None):
-                raise ProgramError(
+                error = ProgramError(
                     "the program called sys.exit() before registering its resources", None, "SystemExit"
-                ) from None
-            raise _program_error(exc, project, config) from None
+                )
+            else:
+                error = _program_error(exc, project, config)
         except Exception as exc:  # the user's program failed: report it as theirs
             error = _program_error(_unwrap(exc), project, config)
             if error.location is None or error.location == Location(project.main_file, 1):
@@ -684,7 +686,9 @@ def run_program(project: Project, config: StackConfig, *, preview: bool = True):
                 where = _created_at(exc, created, project)
                 if where is not None:
                     error.location = where
-            raise error from None
+        if error is not None:  # raised outside the handlers: the error keeps no link to the run
+            _collect_failed_run()
+            raise error
     seen: set[str] = set()
     for res in recording.resources:  # the engine refuses these; the mock monitor does not
         if res.urn in seen:
@@ -786,6 +790,39 @@ def _uri_path(uri: str) -> str:
     from urllib.parse import unquote, urlparse
 
     return unquote(urlparse(uri).path) if uri.startswith("file:") else uri
+
+
+def _collect_failed_run() -> None:
+    """Collect what a failed run left behind now. The failed program's tasks, futures and frames sit
+    in reference cycles with its exception; their finalizers would otherwise run at an arbitrary
+    later point, inside whatever the caller does next (on CPython 3.11 a finalizer that runs while
+    ``compile()`` builds an AST makes it fail with "AST constructor recursion depth mismatch")."""
+    import asyncio
+    import gc
+
+    with contextlib.suppress(Exception):  # the SDK keeps the failed RPC's exception (and its tasks)
+        from pulumi.runtime import settings as _settings
+
+        _settings.SETTINGS.rpc_manager.clear()
+        _settings.SETTINGS.outputs.clear()
+    try:
+        loop = asyncio.get_event_loop()
+    except RuntimeError:
+        gc.collect()
+        return
+    previous = loop.get_exception_handler()
+    # the failed futures' "exception was never retrieved" reports: the error is reported already
+    loop.set_exception_handler(lambda _loop, _context: None)
+    try:
+        if not loop.is_running() and not loop.is_closed():
+            # let the cancelled tasks of the run finish and the loop drop its pending callbacks,
+            # which hold the failed futures (otherwise the next run in this process frees them)
+            for _ in range(5):
+                with contextlib.suppress(BaseException):
+                    loop.run_until_complete(asyncio.sleep(0))
+        gc.collect()
+    finally:
+        loop.set_exception_handler(previous)
 
 
 def _unwrap(exc: BaseException) -> BaseException:

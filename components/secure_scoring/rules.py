@@ -67,6 +67,7 @@ PUBLIC_IP = "azure-native:network:PublicIPAddress"
 _VERSIONED_TOKEN = re.compile(r"^(azure-native:[A-Za-z0-9]+)/v\d{8}[A-Za-z]*(:[A-Za-z0-9]+)$")
 
 
+@functools.lru_cache(maxsize=1024)
 def canonical_type(token: str) -> str:
     """The type token the rules match: explicit-API-version azure-native tokens
     (``azure-native:containerinstance/v20230501:ContainerGroup``) become the default-version token
