@@ -434,3 +434,13 @@ def test_a_failed_run_leaves_nothing_that_reports_later(tmp_path, capsys):
         if isinstance(o, asyncio.Future) and o.done() and not o.cancelled() and o._log_traceback
     ]
     assert unreported == []  # none left to print "exception was never retrieved" later
+
+
+@pytest.mark.parametrize("given", ["Pulumi.prod.yaml", "Pulumi.prod.yml", "stacks/Pulumi.prod.yaml"])
+def test_a_stack_file_name_given_as_the_stack_is_refused(tmp_path, capsys, given):
+    """`--stack Pulumi.prod.yaml` used to run a stack named "Pulumi.prod.yaml" with no config (and
+    pass, not being production) next to the Pulumi.prod.yaml it meant."""
+    root = project(tmp_path / "p", SELF_SIGNED, {"prod": "config: {}\n"})
+    assert cli_main(["check", str(root), "--stack", given]) == 2
+    err = capsys.readouterr().err
+    assert "is a stack file name, not a stack name. Fix: use --stack prod" in err

@@ -403,6 +403,13 @@ def load_stack_config(project: Project, stack: str) -> StackConfig:
             f"invalid stack name {stack!r}",
             "use letters, digits, '-', '_' or '.' (optionally org/project/stack)",
         )
+    file_like = re.fullmatch(r"(?:.*/)?Pulumi\.(.+)\.ya?ml", stack)
+    if file_like:  # the stack file given for the stack: it would run as a stack without config
+        raise UsageError(
+            "--stack",
+            f"{stack!r} is a stack file name, not a stack name",
+            f"use --stack {file_like.group(1)} (check reads Pulumi.{file_like.group(1)}.yaml itself)",
+        )
     values: dict[str, str] = {}
     secret: set[str] = set()
     undecryptable: set[str] = set()
