@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -534,3 +535,70 @@ def test_ctrl_c_stops_serve_local_even_when_started_with_sigint_ignored(bundle) 
             proc.terminate()
             proc.wait(timeout=20)
     assert closed(port)
+
+
+def test_an_address_only_certificate_defaults_to_127_0_0_1(pki, cert_factory, tmp_path) -> None:
+    """The first subjectAltName entry may be ::1 or another address serve-local does not listen on;
+    the banner must then use 127.0.0.1 (DNS names still come first, as documented)."""
+    import argparse
+
+    from secure_scoring.cli.serve_local import _inspect
+
+    def default_for(hostnames: list[str]) -> str:
+        leaf = cert_factory.leaf(pki.inter, hostnames)
+        chain = leaf.write_chain(tmp_path / "chain.pem")
+        args = argparse.Namespace(cert=str(chain), key=str(leaf.key_path))
+        names, _, _ = _inspect(chain.read_text(), leaf.key_pem, [], args)
+        return names[0]
+
+    assert default_for(["::1", "127.0.0.1"]) == "127.0.0.1"
+    assert default_for(["10.9.8.7", "a.example.test"]) == "a.example.test"
+    assert default_for(["10.9.8.7"]) == "10.9.8.7"
+
+
+def test_the_printed_url_and_curl_line_work_for_an_ipv6_hostname(pki, cert_factory, tmp_path) -> None:
+    """--hostname ::1: the URL needs brackets, and curl's --resolve does not apply to an address: the
+    banner's 'try' line (with its placeholders filled in) must score as printed."""
+    from support.requirements import inference_python, require_binary
+
+    require_binary("nginx")
+    curl = require_binary("curl")
+    inference_python()
+    leaf = cert_factory.leaf(pki.inter, ["::1", "127.0.0.1"])
+    chain = leaf.write_chain(tmp_path / "chain.pem")
+    proc, info, _ = start(
+        [
+            "--entry-script",
+            str(SCORING_APP / "score.py"),
+            "--cert",
+            str(chain),
+            "--key",
+            str(leaf.key_path),
+            "--hostname",
+            "::1",
+            "--port",
+            "0",
+        ]
+    )
+    try:
+        port = port_of(info)
+        assert info["scoring URL"] == f"https://[::1]:{port}/score"
+        assert info["health"] == f"https://[::1]:{port}/ (no key)"
+        line = info["try"]
+        assert f"--connect-to [::1]:{port}:127.0.0.1:{port} " in line and "--resolve" not in line
+        line = line.replace("<CA bundle>", str(pki.ca_bundle_path)).replace(
+            "<primary key>", info["primary key"]
+        )
+        assert line.startswith("curl ")
+        result = subprocess.run(
+            [curl, "-sS", "--fail-with-body", "--max-time", "20", *shlex.split(line)[1:]],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr + result.stdout
+        assert '"echo": {"data": [1, 2]}' in result.stdout
+    finally:
+        stop_with_ctrl_c(proc)
+    assert proc.returncode == 0

@@ -139,7 +139,7 @@ def _inspect(
     leaf = report.leaf
     if not hostnames:
         names = [h for h in (leaf.hostnames if leaf else ()) if not h.startswith("*.")]
-        hostnames = names[:1] or ["localhost"]
+        hostnames = [_default_hostname(names) or "localhost"]
         if not names:
             raise LocalServerError(
                 "--hostname",
@@ -147,6 +147,42 @@ def _inspect(
                 "pass --hostname with a name the certificate covers",
             )
     return hostnames, _private_ca(cert), warnings
+
+
+def _is_ip(name: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _default_hostname(names: list[str]) -> str | None:
+    """The name the banner uses when no ``--hostname`` is given: the certificate's first DNS name;
+    for a certificate with addresses only, 127.0.0.1 (where serve-local listens) if it covers it,
+    else its first address."""
+    dns = [n for n in names if not _is_ip(n)]
+    if dns:
+        return dns[0]
+    if "127.0.0.1" in names:
+        return "127.0.0.1"
+    return names[0] if names else None
+
+
+def _client_hint(host: str, port: int) -> tuple[str, str]:
+    """(base URL, curl option that makes ``host`` reach 127.0.0.1:port) for the banner.
+
+    curl's ``--resolve`` applies to names only; an IP address (IPv6 in brackets) needs
+    ``--connect-to``, which keeps the address as the name the certificate must cover."""
+    url_host = f"[{host}]" if ":" in host else host
+    url = f"https://{url_host}:{port}"
+    if host in ("127.0.0.1", "localhost"):
+        return url, ""
+    if _is_ip(host):
+        return url, f"--connect-to {url_host}:{port}:127.0.0.1:{port} "
+    return url, f"--resolve {host}:{port}:127.0.0.1 "
 
 
 def _hostnames(values: list[str]) -> list[str]:
@@ -324,9 +360,7 @@ def run(args: argparse.Namespace) -> int:
             raise SecureScoringError(
                 "--port", f"{exc.address} is already in use", "pick another port or use --port 0"
             ) from None
-        host = hostnames[0]
-        url = f"https://{host}:{gateway.port}"
-        resolve = "" if host in ("127.0.0.1", "localhost") else f"--resolve {host}:{gateway.port}:127.0.0.1 "
+        url, resolve = _client_hint(hostnames[0], gateway.port)
         out.write(f"scoring URL:   {url}/score\n")
         out.write(f"health:        {url}/ (no key)\n")
         out.write(
