@@ -1313,3 +1313,40 @@ def test_short_asset_reference_resolves_with_output_workspace_names(pki):
     assert rec.one(DEPLOYMENT).wire_inputs["properties"]["model"] == (
         f"/subscriptions/{SUB}/resourceGroups/rg-out/providers/Microsoft.MachineLearningServices/workspaces/ws-out/models/fraud/versions/3"
     )
+
+
+def test_self_signed_fact_is_unknown_not_false_while_the_certificate_is_unknown(pki):
+    # a certificate given as an Output that is unknown in a preview: the component must not declare
+    # selfSigned False (which the policy pack would accept in production); it forwards the unknown
+    import asyncio
+
+    from pulumi.output import Output
+
+    from secure_scoring.mocking import UNKNOWN
+
+    def unknown() -> Output:
+        loop = asyncio.get_event_loop()
+        futures = [loop.create_future() for _ in range(4)]
+        for future, value in zip(futures, (set(), None, False, False), strict=True):
+            future.set_result(value)
+        return Output(*futures)
+
+    holder: dict[str, Any] = {}
+
+    def program():
+        cert = CertificateBundle(
+            "cert",
+            CertificateBundleArgs(
+                source="pem",
+                cert_pem=unknown(),
+                key_pem=pulumi.Output.secret(pki.leaf.key_pem),
+                hostnames=[HOST],
+                environment="production",
+            ),
+        )
+        holder["self_signed"] = cert.is_self_signed
+        aks.SecureAksCluster("ml", _args(cert, endpoints=[aks.AksEndpointArgs(name="fraud", auth="key")]))
+
+    rec = run_with_mocks(program, stack="production", preview=True)
+    assert holder["self_signed"] is None
+    assert rec.one("secure-scoring:index:SecureAksCluster").wire_inputs["selfSigned"] == UNKNOWN

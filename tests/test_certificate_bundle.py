@@ -817,3 +817,91 @@ def test_import_secure_scoring_stays_free_of_pulumi():
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parent
     )
     assert proc.returncode == 0, proc.stderr
+
+
+def test_pem_certificate_known_with_a_key_output_is_judged_at_construction(pki):
+    # the stacks' layout: the chain as plain config, the key as a secret (unknown to the offline gate)
+    run = build(
+        "tls",
+        CertificateBundleArgs(
+            cert_pem=pki.leaf.chain_pem(),
+            key_pem=pulumi.Output.secret(pki.leaf.key_pem),
+            hostnames=["scoring.example.test"],
+        ),
+        preview=True,
+    )
+    b = run.bundle
+    leaf = load_chain(pki.leaf.chain_pem())[0]
+    # facts known before the key is: plain props and attributes, not Outputs
+    assert b.is_self_signed is False
+    assert b.known_not_after == iso(leaf.not_valid_after_utc)
+    assert b.known_fingerprint_sha256 == sha256_hex(leaf)
+    assert run.component.inputs["selfSigned"] is False
+    assert run.component.inputs["notAfter"] == iso(leaf.not_valid_after_utc)
+    assert output_value(b.cert_pem) == pki.leaf.chain_pem() and not output_is_secret(b.cert_pem)
+    assert_key_secret_everywhere(run, pki.leaf.key_pem)
+
+
+def test_pem_certificate_known_with_a_key_output_refuses_certificate_errors_before_registering(pki, bad):
+    def program() -> None:
+        CertificateBundle(
+            "tls",
+            CertificateBundleArgs(
+                cert_pem=bad["expired"].chain_pem(),
+                key_pem=pulumi.Output.secret(pki.leaf.key_pem),
+                hostnames=["scoring.example.test"],
+            ),
+        )
+
+    exc = registers_nothing(program)
+    assert isinstance(exc, CertificateBundleError)
+    assert "cert-expired" in exc.codes and "key-mismatch" not in exc.codes  # the key is checked later
+    assert "BEGIN" not in str(exc)
+
+
+def test_pem_certificate_known_with_a_key_output_still_checks_the_key(pki):
+    def program() -> None:
+        CertificateBundle(
+            "tls",
+            CertificateBundleArgs(
+                cert_pem=pki.leaf.chain_pem(),
+                key_pem=pulumi.Output.secret(pki.wildcard.key_pem),  # another certificate's key
+                hostnames=["scoring.example.test"],
+            ),
+        )
+
+    with pytest.raises(Exception) as info:  # noqa: PT011 - the SDK wraps what apply raised
+        run_with_mocks(program)
+    assert "[key-mismatch]" in str(info.value)
+    assert "PRIVATE KEY" not in str(info.value)
+
+
+def test_self_signed_is_unknown_not_false_while_the_certificate_is_an_unknown_output(pki):
+    from secure_scoring import SecureAciService, SecureAciServiceArgs
+
+    holder = {}
+
+    def program() -> None:
+        cert = CertificateBundle(
+            "tls",
+            CertificateBundleArgs(
+                cert_pem=_unknown_output(),
+                key_pem=pulumi.Output.secret(pki.leaf.key_pem),
+                hostnames=["scoring.example.test"],
+            ),
+        )
+        holder["cert"] = cert
+        SecureAciService(
+            "svc",
+            SecureAciServiceArgs(
+                resource_group_name="rg",
+                certificate=cert,
+                hostname="scoring.example.test",
+                dns_name_label="contoso-scoring",
+            ),
+        )
+
+    rec = run_with_mocks(program, preview=True)
+    assert holder["cert"].is_self_signed is None
+    service = rec.one("secure-scoring:index:SecureAciService")
+    assert service.wire_inputs["selfSigned"] == UNKNOWN  # what the policy pack cannot judge yet, not False

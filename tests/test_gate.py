@@ -812,8 +812,37 @@ def test_secure_key_in_config_is_unknown_to_the_program_not_a_broken_pem(tmp_pat
         kinds[0] == "secure-config"
         and "could not judge demo:tlsKeyPem: secure value" in report.notes[0].message
     )
-    assert "unknown-value" in kinds
+    # the certificate itself is plain config: it is judged offline (self-signed, expiry, names),
+    # only the key check waits for the key
+    assert "unknown-value" not in kinds, [n.message for n in report.notes]
     assert all("could not judge: could not judge" not in n.message for n in report.notes)
+
+
+def test_self_signed_certificate_with_a_secure_key_is_refused_in_production(tmp_path, capsys, pack_spy):
+    # The stacks' recommended layout (certPem plain, tlsKeyPem secure) must not hide a self-signed
+    # certificate from the offline gate just because the key cannot be decrypted there.
+    from support.certs import CertFactory
+
+    leaf = CertFactory(tmp_path / "pki").self_signed(["scoring.example.com"])
+    indented = "".join(f"    {line}\n" for line in leaf.chain_pem().splitlines())
+    main = (
+        "import pulumi\n"
+        "from secure_scoring import CertificateBundle, CertificateBundleArgs, SecureAciService, SecureAciServiceArgs\n\n"
+        "c = pulumi.Config()\n"
+        "cert = CertificateBundle('tls', CertificateBundleArgs(source='pem', cert_pem=c.require('certPem'),\n"
+        "    key_pem=c.require_secret('tlsKeyPem'), hostnames=['scoring.example.com']))\n"
+        "SecureAciService('svc', SecureAciServiceArgs(resource_group_name='rg', certificate=cert,\n"
+        "    hostname='scoring.example.com', dns_name_label='contoso-scoring'))\n"
+    )
+    stack = f"config:\n  tlsKeyPem:\n    secure: v1:AAAAB\n  certPem: |\n{indented}"
+    root = write_program(tmp_path / "p", main, stacks={"production": stack, "dev": stack})
+    assert cli_main(["check", str(root), "--stack", "production"]) != 0
+    out = capsys.readouterr()
+    assert "self-signed" in (out.out + out.err)
+    assert "PRIVATE KEY" not in out.out + out.err
+    # in dev the same certificate is allowed, and the service records it as self-signed (not a guess)
+    report = gate.check(root, "dev")
+    assert report.ok
 
 
 def test_duplicate_resource_names_fail_like_the_engine(tmp_path, capsys, pack_spy):

@@ -224,7 +224,9 @@ class SecureAciService(pulumi.ComponentResource):
             platform="aci",
             tls_enabled=True,
             certificate_source=cert.source,
-            self_signed=bool(cert.is_self_signed),
+            # unknown (a PEM certificate that arrives as an Output): the bundle's own output, which
+            # the policy pack sees resolved, or as unknown in a preview; never a guessed False
+            self_signed=cert.self_signed if cert.is_self_signed is None else bool(cert.is_self_signed),
             auth_mode=plan["auth"],
             key_auth_enabled=plan["auth"] == KEY,
             token_auth_enabled=False,

@@ -248,7 +248,7 @@ class _Plan:
     cluster_name: str
     tls_enabled: bool
     certificate_source: str | None
-    self_signed: bool
+    self_signed: Any  # bool, or the bundle's Output while its PEM is not known yet
     microsoft_cert: bool
     hostname: str | None
     load_balancer: str
@@ -506,7 +506,10 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
             raise ConfigurationError(
                 "certificate", f"unknown certificate source {source!r}", "pass a CertificateBundle"
             )
-        self_signed = bool(getattr(cert, "is_self_signed", False))
+        known_self_signed = getattr(cert, "is_self_signed", False)
+        # unknown (a PEM certificate that arrives as an Output): the bundle's own output, never a
+        # guessed False
+        self_signed = cert.self_signed if known_self_signed is None else bool(known_self_signed)
         microsoft = source == "microsoft_managed"
         if microsoft:
             if mode == "extension":

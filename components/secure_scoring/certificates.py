@@ -395,7 +395,8 @@ class CertificateBundle(pulumi.ComponentResource):
     (secret), ``ca_cert_pem`` (what clients must trust for ``dev_ca``/``self_signed``),
     ``hostnames``, ``not_after`` (ISO 8601), ``fingerprint_sha256`` (leaf, hex), ``self_signed``,
     ``source``. Plain attributes for other components at construction time: ``source``,
-    ``is_self_signed``, ``hostname_list``, ``environment``, ``is_production``,
+    ``is_self_signed`` (None while a PEM certificate given as an Output is not known yet),
+    ``hostname_list``, ``environment``, ``is_production``,
     ``dns_managed_by_azure``, ``leaf_domain_label``, ``overwrite_existing_domain``, ``location``,
     ``fqdn_pattern``, ``known_not_after``, ``known_fingerprint_sha256`` and :meth:`covers`.
     """
@@ -442,7 +443,7 @@ class CertificateBundle(pulumi.ComponentResource):
         self.fqdn_pattern: str | None = None
         self.known_not_after: str | None = None
         self.known_fingerprint_sha256: str | None = None
-        self.is_self_signed: bool = source in ("self_signed", "dev_ca")
+        self.is_self_signed: bool | None = source in ("self_signed", "dev_ca")
         self._fqdn_re: re.Pattern[str] | None = None
         self._warned: set[tuple[str, str]] = set()
         self._pending_warnings: list[Any] = []
@@ -835,8 +836,47 @@ class CertificateBundle(pulumi.ComponentResource):
                 "self_signed": facts["self_signed"],
             }
 
-        # PEM arrives later: inspect when the values are known (fails the preview / update the same way)
-        self.is_self_signed = False
+        if isinstance(cert_in, str | bytes):
+            # Only the key arrives later (typically a secret, which `secure-scoring check` cannot
+            # read): judge the certificate now, so that self-signed, expiry, hostnames and chain are
+            # known at construction to the components and the policy pack, and check the key against
+            # it when the key is known (fails the preview / update the same way).
+            report = self._inspect(cert_in, None)  # raises before anything is registered
+            facts = self._facts(report)
+            self.known_not_after = facts["not_after"]
+            self.known_fingerprint_sha256 = facts["fingerprint_sha256"]
+            self.is_self_signed = facts["self_signed"]
+            self.hostname_list = facts["hostnames"]
+            props.update(
+                selfSigned=facts["self_signed"],
+                hostnames=list(facts["hostnames"]),
+                notAfter=facts["not_after"],
+                fingerprintSha256=facts["fingerprint_sha256"],
+            )
+
+            def check_key(key: Any) -> str | None:
+                self._inspect(cert_in, key)
+                self._flush_warnings()
+                return _as_text(key)
+
+            key_checked = pulumi.Output.from_input(key_in).apply(check_key)
+            return {
+                "props": props,
+                # the certificate output waits for the key check: nothing can use an unchecked pair
+                # (unsecret: the chain is public, only the key it waited for is secret)
+                "cert_pem": pulumi.Output.unsecret(
+                    pulumi.Output.all(_certificates_only(cert_in), key_checked).apply(lambda v: v[0])
+                ),
+                "key_pem": key_checked,
+                "hostnames": facts["hostnames"],
+                "not_after": facts["not_after"],
+                "fingerprint_sha256": facts["fingerprint_sha256"],
+                "self_signed": facts["self_signed"],
+            }
+
+        # PEM arrives later: inspect when the values are known (fails the preview / update the same way).
+        # Until then whether the certificate is self-signed is unknown (None), not "no".
+        self.is_self_signed = None
         self.hostname_list = list(self._declared)
 
         def check(values: list[Any]) -> dict[str, Any]:
