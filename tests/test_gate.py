@@ -898,17 +898,48 @@ def test_missing_stack_file_is_empty_config_like_the_cli(tmp_path, pack_spy):
         stacks={"prod": "config: {}\n"},
     )
     project = gate.load_project(root)
-    cfg = gate.load_stack_config(project, "qa")
+    cfg = gate.load_stack_config(project, "qa", allow_missing_stack_file=True)
     assert cfg.values == {"demo:region": "westeurope"}  # project defaults only
     assert cfg.notes == [
         "no Pulumi.qa.yaml: running with project defaults only (the Pulumi CLI treats a missing stack "
-        "config file as empty config); stack files found: Pulumi.prod.yaml (a typo in --stack?)"
+        "config file as empty config); stack files found: Pulumi.prod.yaml"
     ]
-    report = gate.check(root, "qa")
+    report = gate.check(root, "qa", allow_missing_stack_file=True)
     assert report.ok and [n.kind for n in report.notes] == ["environment"]
     # an invalid stack name is still a usage error
     with pytest.raises(UsageError, match="invalid stack name"):
         gate.load_stack_config(project, "no good")
+
+
+def test_missing_stack_file_beside_other_stack_files_is_refused_as_a_likely_typo(tmp_path, capsys, pack_spy):
+    # 'prodution' would run without the production rules and pass: refuse it, naming the stacks
+    root = write_program(
+        tmp_path / "p",
+        "from secure_scoring import CertificateBundle, CertificateBundleArgs\n\n"
+        "CertificateBundle('tls', CertificateBundleArgs(source='self_signed', hostnames=['a.example.test']))\n",
+        stacks={"production": "config: {}\n", "dev": "config: {}\n"},
+    )
+    with pytest.raises(UsageError) as caught:
+        gate.check(root, "prodution")
+    text = str(caught.value)
+    assert caught.value.input_name == "--stack"
+    assert "no Pulumi.prodution.yaml" in text and "dev, production" in text
+    assert "--allow-missing-stack-file" in text
+    assert cli_main(["check", str(root), "--stack", "prodution"]) == 2
+    err = capsys.readouterr().err
+    assert "Pulumi.prodution.yaml" in err and "Traceback" not in err
+    # the opt-out runs it on the project's config, with the note
+    assert cli_main(["check", str(root), "--stack", "prodution", "--allow-missing-stack-file"]) == 0
+    out = capsys.readouterr()
+    assert "no Pulumi.prodution.yaml" in out.out + out.err
+
+
+def test_a_project_without_any_stack_file_runs_on_its_config(tmp_path, pack_spy):
+    root = write_program(tmp_path / "p", "import pulumi\n")
+    (root / "Pulumi.dev.yaml").unlink()
+    report = gate.check(root, "dev")
+    assert report.ok
+    assert any("no Pulumi.dev.yaml" in n.message for n in report.notes)
 
 
 def test_project_namespace_environment_gets_a_note(tmp_path):

@@ -395,8 +395,13 @@ def _encode(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), default=str)
 
 
-def load_stack_config(project: Project, stack: str) -> StackConfig:
-    """Build the program's config map from ``Pulumi.yaml`` defaults and ``Pulumi.<stack>.yaml``."""
+def load_stack_config(project: Project, stack: str, *, allow_missing_stack_file: bool = False) -> StackConfig:
+    """Build the program's config map from ``Pulumi.yaml`` defaults and ``Pulumi.<stack>.yaml``.
+
+    A stack without its file is refused when other stack files exist (a typo in the stack name
+    would run the wrong rules: production is decided by the stack name), unless
+    ``allow_missing_stack_file``; with no stack file at all it runs on the project's config.
+    """
     if not stack or not _STACK_RE.match(stack):
         raise UsageError(
             "--stack",
@@ -449,7 +454,16 @@ def load_stack_config(project: Project, stack: str) -> StackConfig:
         # the Pulumi CLI runs a stack that has no config file with the project's config only
         data = {}
         others = sorted(p.name for p in project.stack_config_dir.glob("Pulumi.*.yaml"))
-        seen = f"; stack files found: {', '.join(others)} (a typo in --stack?)" if others else ""
+        if others and not allow_missing_stack_file:
+            names = ", ".join(re.sub(r"^Pulumi\.(.+)\.ya?ml$", r"\1", o) for o in others)
+            raise UsageError(
+                "--stack",
+                f"there is no {_relative(file, project.root)}; the stacks with a config file here are: {names}",
+                "check the stack name (a typo runs the wrong rules: production rules follow the stack "
+                "name), or pass --allow-missing-stack-file to run a stack that has no config file with "
+                "the project's config only",
+            )
+        seen = f"; stack files found: {', '.join(others)}" if others else ""
         notes.append(
             f"no {_relative(file, project.root)}: running with project defaults only "
             f"(the Pulumi CLI treats a missing stack config file as empty config){seen}"
@@ -1032,6 +1046,7 @@ def check(
     policy_config: Mapping[str, Any] | None = None,
     preview: bool = True,
     organization: str = "organization",
+    allow_missing_stack_file: bool = False,
 ) -> Report:
     """Run the whole gate on one program and stack; returns the :class:`Report`.
 
@@ -1040,7 +1055,7 @@ def check(
     import time
 
     project = load_project(program_dir)
-    config = load_stack_config(project, stack)
+    config = load_stack_config(project, stack, allow_missing_stack_file=allow_missing_stack_file)
     t0 = time.perf_counter()
     try:
         recording = run_program(project, config, preview=preview)

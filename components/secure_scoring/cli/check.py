@@ -66,6 +66,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument(
+        "--allow-missing-stack-file",
+        action="store_true",
+        help="run a stack that has no Pulumi.<NAME>.yaml with the project's config only, even though "
+        "other stack files exist (by default that is refused: a typo would run the wrong rules)",
+    )
+    p.add_argument(
         "--policy-config",
         metavar="FILE",
         help="policy pack config JSON, the same file `pulumi preview --policy-pack-config` takes "
@@ -142,7 +148,12 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         policy_config = _load_policy_config(args.policy_config) if args.policy_config else None
-        report = gate.check(args.program_dir, args.stack, policy_config=policy_config)
+        report = gate.check(
+            args.program_dir,
+            args.stack,
+            policy_config=policy_config,
+            allow_missing_stack_file=args.allow_missing_stack_file,
+        )
     except gate.ProgramError as exc:
         print(f"secure-scoring check: the program failed (stack {args.stack}):", file=sys.stderr)
         print("  " + exc.render().replace("\n", "\n  "), file=sys.stderr)
