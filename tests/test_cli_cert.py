@@ -423,7 +423,8 @@ def test_a_mistyped_option_shows_the_subcommands_usage(capsys, argv, prog, extra
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith(f"usage: {prog} ")
-    assert err.rstrip().endswith(f"{prog}: error: unrecognized arguments: {extra}")
+    assert f"{prog}: error: unrecognized arguments: {extra}\n" in err
+    assert err.rstrip().endswith(f"Fix: see '{prog} --help' for the options and their values")
 
 
 def test_help_texts_do_not_point_at_bare_repository_paths(capsys):
@@ -438,3 +439,24 @@ def test_version_imports_neither_pulumi_nor_cryptography():
     code, modules, out = _imported_top_levels(["--version"])
     assert code == 0 and out.startswith("secure-scoring ")
     assert not {"pulumi", "pulumi_azure_native", "cryptography"} & modules, sorted(modules)
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["cert", "check", "--cert", "x.pem", "--min-days", "-1"], "--min-days"),
+        (["check", "--stack"], "--stack"),
+        (["verify", "https://scoring.example.test/score", "--bogus"], "--bogus"),
+    ],
+)
+def test_option_errors_name_the_option_and_say_where_the_fix_is(argv, named, capsys) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert named in err and "error:" in err
+    assert (
+        f"Fix: see 'secure-scoring {' '.join(a for a in argv[:2] if not a.startswith(('-', 'http')))} --help'"
+        in err
+    )
+    assert "Traceback" not in err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from typing import NoReturn
 
 # (subcommand, module under secure_scoring.cli). Each module defines ``register(subparsers)`` which adds
 # its parser and sets ``handler`` to a ``run(args) -> int`` callable. Modules import only argparse at
@@ -41,6 +42,17 @@ class _VersionAction(argparse.Action):
         parser.exit(0)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a fix line after an option error (the error names the option and the problem)."""
+
+    def error(self, message: str) -> NoReturn:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(
+            2,
+            f"{self.prog}: error: {message}\nFix: see '{self.prog} --help' for the options and their values\n",
+        )
+
+
 def _subparsers(parser: argparse.ArgumentParser) -> argparse._SubParsersAction | None:
     return next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
 
@@ -66,7 +78,7 @@ def _chosen_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="secure-scoring",
         description="TLS, DNS and authentication for Azure ML scoring endpoints: inspect certificates, "
         "gate Pulumi programs offline, run the gateway locally, verify a live endpoint.",
