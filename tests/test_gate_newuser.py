@@ -82,6 +82,43 @@ def test_canonical_type(token, expected):
     assert rules.canonical_type(token) == expected
 
 
+@pytest.mark.parametrize(
+    "token",
+    [
+        "azure-native:containerinstance:ContainerGroupProfile",
+        "azure-native:containerinstance:CGProfile",
+        "azure-native:containerinstance/v20250901:CGProfile",
+    ],
+)
+def test_container_group_profiles_are_judged_as_container_groups(token):
+    assert rules.canonical_type(token) == rules.CONTAINER_GROUP
+
+
+PROFILES = """from pulumi_azure_native import containerinstance as ci
+
+for cls, name in ((ci.ContainerGroupProfile, "profile"), (ci.CGProfile, "cgprofile")):
+    cls(
+        name,
+        resource_group_name="rg",
+        os_type="Linux",
+        containers=[ci.ContainerArgs(
+            name="scorer", image="myorg/scorer:1", ports=[ci.ContainerPortArgs(port=80)],
+            resources=ci.ResourceRequirementsArgs(requests=ci.ResourceRequestsArgs(cpu=1, memory_in_gb=1)),
+        )],
+        ip_address=ci.IpAddressArgs(type="Public", ports=[ci.PortArgs(port=80, protocol="TCP")]),
+    )
+"""
+
+
+def test_a_container_group_profile_serving_plain_http_is_rejected(tmp_path):
+    """NGroups create container groups from a profile: a profile exposing port 80 makes every group
+    it spawns serve plain HTTP, so it fails the gate like the container group itself would."""
+    root = project(tmp_path / "p", PROFILES, {"prod": "config: {}\n"})
+    report = gate.check(root, "prod")
+    assert report.exit_code == 1
+    assert mandatory(report) == [("tls-required", "cgprofile"), ("tls-required", "profile")]
+
+
 def test_versioned_tokens_reach_the_stack_rules():
     """A versioned DNS record pointing at a versioned container group's FQDN is judged by
     cert-hostname-match (the stack has no certificate covering it)."""

@@ -67,13 +67,23 @@ PUBLIC_IP = "azure-native:network:PublicIPAddress"
 _VERSIONED_TOKEN = re.compile(r"^(azure-native:[A-Za-z0-9]+)/v\d{8}[A-Za-z]*(:[A-Za-z0-9]+)$")
 
 
+# A container group profile (the template NGroups create container groups from) has a container
+# group's shape (containers, ipAddress, volumes): an insecure profile makes insecure groups, so the
+# rules judge it as a container group. `CGProfile` is the same ARM resource under a newer token.
+_CONTAINER_GROUP_PROFILES = frozenset(
+    {"azure-native:containerinstance:ContainerGroupProfile", "azure-native:containerinstance:CGProfile"}
+)
+
+
 @functools.lru_cache(maxsize=1024)
 def canonical_type(token: str) -> str:
     """The type token the rules match: explicit-API-version azure-native tokens
     (``azure-native:containerinstance/v20230501:ContainerGroup``) become the default-version token
-    (``azure-native:containerinstance:ContainerGroup``); every other token is returned as is."""
+    (``azure-native:containerinstance:ContainerGroup``), and container group profiles become
+    ``azure-native:containerinstance:ContainerGroup``; every other token is returned as is."""
     m = _VERSIONED_TOKEN.match(token) if isinstance(token, str) else None
-    return m.group(1) + m.group(2) if m else token
+    token = m.group(1) + m.group(2) if m else token
+    return CONTAINER_GROUP if token in _CONTAINER_GROUP_PROFILES else token
 
 
 AZUREML_EXTENSION_TYPE = "microsoft.azureml.kubernetes"
