@@ -284,7 +284,10 @@ def test_plain_http_on_the_tls_port_is_refused(dataplane) -> None:
         while chunk := sock.recv(65536):
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 400 "), answer[:80]
-    assert b"plain HTTP request was sent to HTTPS port" in answer
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b"Content-Type: application/json" in head
+    assert json.loads(body)["error"] == "https_required"
+    assert "plain HTTP request was sent to the HTTPS port" in json.loads(body)["message"]
     assert_scorer_never_got(dataplane, probe_id)
 
 
@@ -298,7 +301,7 @@ def limits_gateway(make_gateway):
     gateway.stop()
 
 
-def _send_big(dataplane, port: int, body_len: int, probe_id: str, *, chunked: bool) -> int:
+def _send_big(dataplane, port: int, body_len: int, probe_id: str, *, chunked: bool) -> tuple[int, bytes]:
     conn = LoopbackHTTPSConnection(HOSTNAME, port, timeout=10, context=client_context(dataplane.ca_bundle))
     try:
         conn.putrequest("POST", f"/score?{probe_id}")
@@ -320,7 +323,8 @@ def _send_big(dataplane, port: int, body_len: int, probe_id: str, *, chunked: bo
                 conn.send(payload)
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
             pass  # nginx may answer 413 and close before the whole body is sent
-        return conn.getresponse().status
+        resp = conn.getresponse()
+        return resp.status, resp.read()
     finally:
         conn.close()
 
@@ -328,11 +332,17 @@ def _send_big(dataplane, port: int, body_len: int, probe_id: str, *, chunked: bo
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 def test_oversized_body_gets_413_and_never_reaches_the_scorer(dataplane, limits_gateway, chunked) -> None:
     probe_id = probe()
-    assert _send_big(dataplane, limits_gateway.port, 200_000, probe_id, chunked=chunked) == 413
+    status, body = _send_big(dataplane, limits_gateway.port, 200_000, probe_id, chunked=chunked)
+    assert status == 413
+    # answered as JSON like every other error, naming the limit (not nginx's HTML page)
+    assert json.loads(body) == {
+        "error": "request_too_large",
+        "message": "the request body is larger than 64k",
+    }
     assert_scorer_never_got(dataplane, probe_id)
     # just under the limit still works
     ok_probe = probe()
-    assert _send_big(dataplane, limits_gateway.port, 60_000, ok_probe, chunked=chunked) == 200
+    assert _send_big(dataplane, limits_gateway.port, 60_000, ok_probe, chunked=chunked)[0] == 200
     assert_scorer_got(dataplane, ok_probe)
 
 
@@ -348,6 +358,8 @@ def test_slow_scorer_hits_the_read_timeout_with_504(dataplane, limits_gateway) -
     )
     elapsed = time.monotonic() - started
     assert resp.status == 504
+    assert resp.json() == {"error": "scorer_timeout", "message": "the scorer did not answer within 1 s"}
+    assert resp.headers.get("Strict-Transport-Security")  # the security headers are on errors too
     assert 0.9 <= elapsed < 2.4, elapsed  # proxy_read_timeout_s=1, well before the scorer answers
     # the gateway keeps serving
     quick = https_request(

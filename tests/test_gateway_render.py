@@ -4,6 +4,7 @@ nginx.conf / keys.conf content, and ``nginx -t`` on the rendered files with real
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -480,3 +481,17 @@ def test_local_gateway_reports_nginx_t_failure_clearly(pki, cert_factory) -> Non
     assert "cert check" in str(caught.value)
     assert gateway.pid is None
     assert gateway.workdir is not None and not gateway.workdir.exists()
+
+
+def test_errors_nginx_answers_itself_are_json_and_401_is_left_to_the_key_check() -> None:
+    conf = render_nginx_config(base())
+    pages = dict(re.findall(r"error_page (\d+) = @(\S+);", conf))
+    assert set(pages) == {"400", "403", "408", "413", "497", "502", "503", "504"}
+    assert "401" not in pages  # the key check's own JSON 401 (with WWW-Authenticate) stays as it is
+    for code, location in pages.items():
+        body = re.search(rf"location @{location} {{\s+return (\d+) '(.*)\\n';", conf)
+        assert body, location
+        status, text = body.groups()
+        assert status == ("400" if code == "497" else code)
+        assert set(json.loads(text)) == {"error", "message"}
+    assert "proxy_intercept_errors" not in conf  # the scorer's own error answers pass through

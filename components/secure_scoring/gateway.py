@@ -26,6 +26,7 @@ Imports nothing from Pulumi.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from dataclasses import dataclass, fields
 from typing import Any
@@ -395,6 +396,40 @@ def render_keys_disabled() -> str:
     return "# secure-scoring gateway: authentication is off (auth_mode none); no keys.\n"
 
 
+# The errors nginx answers itself, as JSON like the 401 and the scorer's own answers (nginx's default
+# is an HTML page). The scorer's responses are passed through untouched (proxy_intercept_errors off).
+def _error_pages(s: GatewaySettings) -> str:
+    pages = (
+        (
+            400,
+            400,
+            "bad_request",
+            "the request is malformed (not valid HTTP, or a header such as Authorization sent twice)",
+        ),
+        (497, 400, "https_required", "the plain HTTP request was sent to the HTTPS port: use https://"),
+        (403, 403, "forbidden", "the health route takes GET only"),
+        (408, 408, "request_timeout", f"the request was not received within {s.client_body_timeout_s} s"),
+        (413, 413, "request_too_large", f"the request body is larger than {s.max_body_size}"),
+        (502, 502, "scorer_unavailable", "the scorer is not answering (starting, or stopped)"),
+        (503, 503, "scorer_unavailable", "the scorer is not available"),
+        (
+            504,
+            504,
+            "scorer_timeout",
+            f"the scorer did not answer within {s.proxy_read_timeout_s} s",
+        ),
+    )
+    lines = ["        # errors nginx answers itself are JSON too (the scorer's own answers pass through)"]
+    for code, _status, _error, _message in pages:
+        lines.append(f"        error_page {code} = @secure_scoring_{code};")
+    for code, status, error, message in pages:
+        body = json.dumps({"error": error, "message": message})
+        lines.append(
+            f"        location @secure_scoring_{code} {{\n            return {status} '{body}\\n';\n        }}"
+        )
+    return "\n".join(lines)
+
+
 def render_nginx_config(s: GatewaySettings) -> str:
     """The complete ``nginx.conf`` (main context, events, http) for ``s``; nginx runs in the foreground."""
     _ensure_valid(s)
@@ -505,6 +540,8 @@ http {{
         proxy_connect_timeout 5s;
         proxy_send_timeout {s.proxy_read_timeout_s}s;
         proxy_read_timeout {s.proxy_read_timeout_s}s;
+
+{_error_pages(s)}
 
         # liveness (Azure ML serves it on GET /): no key needed
         location = {HEALTH_PATH} {{
