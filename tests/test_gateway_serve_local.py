@@ -273,6 +273,8 @@ def test_hostname_not_covered_is_refused(bundle) -> None:
         (["--model-dir", "/nonexistent/model"], "--model-dir"),
         (["--max-body-size", "10m;"], "--max-body-size"),
         (["--port", "70000"], "expected 0..65535"),
+        (["--workers", "3600"], "--workers: expected 1..64"),
+        (["--timeout", "0"], "--timeout: expected 1..3600"),
         # a wildcard is no name a client connects to: ask for a concrete one
         (["--hostname", "*.example.test"], "e.g. --hostname a.example.test"),
         (["--hostname", "."], "--hostname"),

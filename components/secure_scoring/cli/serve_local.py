@@ -57,7 +57,7 @@ def register(subparsers: Any) -> None:
         "(default: the certificate's first DNS name)",
     )
     parser.add_argument(
-        "--workers", type=_positive, default=1, metavar="N", help="inference server workers (default: 1)"
+        "--workers", type=_workers, default=1, metavar="N", help="inference server workers (default: 1)"
     )
     parser.add_argument(
         "--min-tls-version", choices=("1.2", "1.3"), default="1.2", help="TLS floor (default: 1.2)"
@@ -81,14 +81,24 @@ def _port(text: str) -> int:
     return value
 
 
-def _positive(text: str) -> int:
+def _whole_number(text: str, top: int) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 1 <= value <= 3600:
-        raise argparse.ArgumentTypeError(f"expected 1..3600, got {value}")
+    if not 1 <= value <= top:
+        raise argparse.ArgumentTypeError(f"expected 1..{top}, got {value}")
     return value
+
+
+def _positive(text: str) -> int:
+    """Seconds: 1..3600."""
+    return _whole_number(text, 3600)
+
+
+def _workers(text: str) -> int:
+    """Inference server workers: each is a process that loads the model, so a handful, not thousands."""
+    return _whole_number(text, 64)
 
 
 def _read_text(option: str, path: str) -> str:
