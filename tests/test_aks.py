@@ -1350,3 +1350,54 @@ def test_self_signed_fact_is_unknown_not_false_while_the_certificate_is_unknown(
     rec = run_with_mocks(program, stack="production", preview=True)
     assert holder["self_signed"] is None
     assert rec.one("secure-scoring:index:SecureAksCluster").wire_inputs["selfSigned"] == UNKNOWN
+
+
+UAI = f"/subscriptions/{SUB}/resourceGroups/rg-id/providers/Microsoft.ManagedIdentity/userAssignedIdentities/scoring"
+
+
+def test_endpoints_get_a_system_assigned_identity_unless_user_assigned_ids_are_given(pki):
+    # what the Azure ML CLI/SDK send: the deployments pull images and models as this identity
+    def build():
+        return aks.SecureAksCluster(
+            "ml",
+            _args(
+                _pem_bundle(pki),
+                endpoints=[
+                    aks.AksEndpointArgs(name="fraud", auth="key"),
+                    aks.AksEndpointArgs(name="churn", auth="token", identity_ids=[UAI]),
+                ],
+            ),
+        )
+
+    rec, _ = _run(build)
+    endpoints = {r.name: r for r in rec.by_type("azure-native:machinelearningservices:OnlineEndpoint")}
+    assert endpoints["ml-fraud"].wire_inputs["identity"] == {"type": "SystemAssigned"}
+    assert endpoints["ml-churn"].wire_inputs["identity"] == {
+        "type": "UserAssigned",
+        "userAssignedIdentities": [UAI],
+    }
+
+
+@pytest.mark.parametrize(
+    ("ids", "named", "words"),
+    [
+        (UAI, "endpoints[0].identity_ids", "one string"),
+        (
+            ["/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/s"],
+            "endpoints[0].identity_ids[0]",
+            "user-assigned identity",
+        ),
+        ([42], "endpoints[0].identity_ids[0]", "user-assigned identity"),
+    ],
+)
+def test_endpoint_identity_ids_that_are_not_identities_are_refused_by_name(pki, ids, named, words):
+    err, rec = _refused(
+        lambda: aks.SecureAksCluster(
+            "ml",
+            _args(
+                _pem_bundle(pki), endpoints=[aks.AksEndpointArgs(name="fraud", auth="key", identity_ids=ids)]
+            ),
+        )
+    )
+    assert err.input_name == named and words in str(err)
+    _assert_nothing_registered(rec)

@@ -128,6 +128,9 @@ class AksEndpointArgs:
       deployment that does not exist yet, so leave it ``None`` on the first ``pulumi up`` and set it
       on the next one (until then clients select the deployment with the
       ``azureml-model-deployment`` header).
+    - ``identity_ids``: user-assigned identities (resource ids) for the endpoint, the identity its
+      deployments use to pull images and models; by default the endpoint gets a system-assigned
+      identity, as the Azure ML CLI and SDK give it.
     """
 
     name: str
@@ -149,6 +152,36 @@ class AksEndpointArgs:
     description: pulumi.Input[str] | None = None
     traffic: Mapping[str, int] | None = None
     tags: Mapping[str, pulumi.Input[str]] | None = None
+    identity_ids: Sequence[pulumi.Input[str]] | None = None
+
+
+_USER_IDENTITY_ID = re.compile(
+    r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.ManagedIdentity/userAssignedIdentities/[^/]+$",
+    re.IGNORECASE,
+)
+
+
+def _check_identity_ids(ids: object, where: str) -> None:
+    if ids is None:
+        return
+    if isinstance(ids, str | pulumi.Output) or not isinstance(ids, Sequence):
+        raise ConfigurationError(
+            where,
+            "expected a list of user-assigned identity resource ids, got "
+            + ("one string" if isinstance(ids, str) else type(ids).__name__),
+            "pass a plain list, e.g. identity_ids=[identity.id] (each id may be a pulumi Output)",
+        )
+    for i, value in enumerate(ids):
+        if isinstance(value, pulumi.Output):
+            continue
+        if not isinstance(value, str) or not _USER_IDENTITY_ID.match(value):
+            raise ConfigurationError(
+                f"{where}[{i}]",
+                f"{value!r} is not the resource id of a user-assigned identity",
+                "pass /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/"
+                "userAssignedIdentities/<name> (e.g. identity.id of an azure-native "
+                "managedidentity.UserAssignedIdentity)",
+            )
 
 
 @dataclass
@@ -704,6 +737,7 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
                     "max_instances differs from min_instances but no target_utilization_percentage was given, so nothing would scale",
                     "set target_utilization_percentage (e.g. 70) or make max_instances equal to min_instances",
                 )
+            _check_identity_ids(ep.identity_ids, f"{where}.identity_ids")
             if ep.traffic is not None:
                 if not isinstance(ep.traffic, Mapping):
                     raise ConfigurationError(
@@ -1196,6 +1230,13 @@ class SecureAksCluster(pulumi.ComponentResource):
                     workspace_name=args.workspace_name,
                     location=plan.workspace_region,
                     tags={**(args.tags or {}), **(ep_args.tags or {})} or None,
+                    # the identity the deployments run as (pull images and models): system-assigned
+                    # unless user-assigned ids are given, as the Azure ML CLI and SDK send it
+                    identity=ml.ManagedServiceIdentityArgs(
+                        type="UserAssigned", user_assigned_identities=list(ep_args.identity_ids)
+                    )
+                    if ep_args.identity_ids
+                    else ml.ManagedServiceIdentityArgs(type="SystemAssigned"),
                     properties=ml.OnlineEndpointPropertiesArgs(
                         auth_mode=_auth.AZURE_AUTH_MODE[ep_auth.auth_mode],
                         compute=self.compute.id,

@@ -278,19 +278,9 @@ class RealisticMocks(_mocks.Mocks):
                 ip["fqdn"] = f"{label}.{loc}.azurecontainer.io"
         gname = inputs.get("containerGroupName") or name
         out = {"ipAddress": ip, "provisioningState": "Succeeded", "location": loc}
-        identity = inputs.get("identity")
-        if isinstance(identity, Mapping):
-            # the input is a list of identity ids; Azure answers with a map id -> {principalId, clientId}
-            ident = {k: v for k, v in identity.items() if k != "userAssignedIdentities"}
-            ids = identity.get("userAssignedIdentities") or []
-            if ids:
-                ident["userAssignedIdentities"] = {
-                    str(i): {"principalId": _fake_uuid(f"{i}/p"), "clientId": _fake_uuid(f"{i}/c")}
-                    for i in ids
-                }
-            if "SystemAssigned" in str(identity.get("type") or ""):
-                ident.update(principalId=_fake_uuid(f"{gname}/p"), tenantId=SUBSCRIPTION)
-            out["identity"] = ident
+        identity = _identity_answer(inputs.get("identity"), gname)
+        if identity is not None:
+            out["identity"] = identity
         return _arm_id(inputs, "Microsoft.ContainerInstance", "containerGroups", gname), out
 
     def _azure_native_network_PublicIPAddress(self, name, inputs):
@@ -326,7 +316,11 @@ class RealisticMocks(_mocks.Mocks):
         props.setdefault("provisioningState", "Succeeded")
         ws = inputs.get("workspaceName") or "ws"
         rid = _arm_id(inputs, "Microsoft.MachineLearningServices", f"workspaces/{ws}/onlineEndpoints", ename)
-        return rid, {"properties": props, "location": loc}
+        out = {"properties": props, "location": loc}
+        identity = _identity_answer(inputs.get("identity"), rid)
+        if identity is not None:
+            out["identity"] = identity
+        return rid, out
 
     def _azure_native_machinelearningservices_OnlineDeployment(self, name, inputs):
         ws = inputs.get("workspaceName") or "ws"
@@ -538,6 +532,22 @@ class _LogHandler:
 
     def error(self, msg):
         self.recording.logs.append(("error", str(msg)))
+
+
+def _identity_answer(identity: Any, owner: str) -> dict[str, Any] | None:
+    """Azure's answer for a managed identity input: the input lists user-assigned identity ids, the
+    answer maps each id to its principalId/clientId; a system-assigned identity gets a principal."""
+    if not isinstance(identity, Mapping):
+        return None
+    ident = {k: v for k, v in identity.items() if k != "userAssignedIdentities"}
+    ids = identity.get("userAssignedIdentities") or []
+    if ids:
+        ident["userAssignedIdentities"] = {
+            str(i): {"principalId": _fake_uuid(f"{i}/p"), "clientId": _fake_uuid(f"{i}/c")} for i in ids
+        }
+    if "SystemAssigned" in str(identity.get("type") or ""):
+        ident.update(principalId=_fake_uuid(f"{owner}/p"), tenantId=SUBSCRIPTION)
+    return ident
 
 
 def _uri_to_path(uri: str) -> str:
