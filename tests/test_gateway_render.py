@@ -485,13 +485,145 @@ def test_local_gateway_reports_nginx_t_failure_clearly(pki, cert_factory) -> Non
 
 def test_errors_nginx_answers_itself_are_json_and_401_is_left_to_the_key_check() -> None:
     conf = render_nginx_config(base())
-    pages = dict(re.findall(r"error_page (\d+) = @(\S+);", conf))
-    assert set(pages) == {"400", "403", "408", "413", "497", "502", "503", "504"}
+    pages = {code: target for code, _status, target in re.findall(r"error_page (\d+) =(\d*) ?(\S+);", conf)}
+    assert set(pages) == {
+        "400",
+        "403",
+        "404",
+        "405",
+        "413",
+        "414",
+        "494",
+        "497",
+        "501",
+        "502",
+        "503",
+        "504",
+        "505",
+    }
     assert "401" not in pages  # the key check's own JSON 401 (with WWW-Authenticate) stays as it is
-    for code, location in pages.items():
-        body = re.search(rf"location @{location} {{\s+return (\d+) '(.*)\\n';", conf)
-        assert body, location
+    assert "408" not in pages  # nginx never answers a stalled client (it logs 408 and closes)
+    for code, target in pages.items():
+        body = re.search(
+            rf"location (?:= )?{re.escape(target)} {{\s+(?:internal;\s+)?return (\d+) '(.*)\\n';", conf
+        )
+        assert body, target
         status, text = body.groups()
-        assert status == ("400" if code == "497" else code)
+        assert status == ("400" if code in ("494", "497") else code)
         assert set(json.loads(text)) == {"error", "message"}
+    # errors raised before the request line is read have no URI, and nginx cannot send such a
+    # request to a named location (it answers 500): they go to internal URI locations
+    for code in ("400", "414", "494", "505"):
+        assert pages[code].startswith("/") and f"location = {pages[code]} {{\n            internal;" in conf
     assert "proxy_intercept_errors" not in conf  # the scorer's own error answers pass through
+    assert "types { }" in conf  # no MIME table: an answer for /x.html is JSON too, not text/html
+
+
+def _raw_https(port: int, request: bytes, *, tls: bool = True) -> bytes:
+    import socket
+    import ssl
+
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    if tls:
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        sock = ctx.wrap_socket(sock, server_hostname=HOST)
+    answer = b""
+    with sock:
+        sock.sendall(request)
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+REQ_KEY = f"Authorization: Bearer {KEY_A}\r\n".encode()
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "tls", "status", "error"),
+    [
+        (b"GARBAGE\r\n\r\n", True, 400, "bad_request"),
+        (b"GARBAGE\r\n\r\n", False, 400, "bad_request"),
+        (b"GET /score HTTP/1.1\r\nHost: x\r\n" + REQ_KEY + REQ_KEY + b"\r\n", True, 400, "bad_request"),
+        (b"GET /" + b"a" * 10000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", True, 414, "uri_too_long"),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 10000 + b"\r\n\r\n", True, 400, "header_too_large"),
+        (b"GET / HTTP/2.0\r\nHost: x\r\n\r\n", True, 505, "http_version_not_supported"),
+        (b"GET /score HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", False, 400, "https_required"),
+        (
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            True,
+            403,
+            "forbidden",
+        ),
+        (
+            b"GET /.secure-scoring/error/400 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            True,
+            404,
+            "not_found",
+        ),
+        (b"TRACE /score HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", True, 405, "method_not_allowed"),
+        (
+            b"POST /x.html HTTP/1.1\r\nHost: x\r\n" + REQ_KEY + b"Content-Length: 99999\r\n\r\n",
+            True,
+            413,
+            "request_too_large",
+        ),
+        (
+            b"POST /score HTTP/1.1\r\nHost: x\r\n" + REQ_KEY + b"Transfer-Encoding: gzip\r\n\r\n",
+            True,
+            501,
+            "not_implemented",
+        ),
+        (
+            b"GET /x.html HTTP/1.1\r\nHost: x\r\n" + REQ_KEY + b"Connection: close\r\n\r\n",
+            True,
+            502,
+            "scorer_unavailable",
+        ),
+        (b"GET /x.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", True, 401, "unauthorized"),
+    ],
+    ids=[
+        "garbage",
+        "garbage-plain-http",
+        "authorization-twice",
+        "uri-too-long",
+        "header-too-large",
+        "http-2.0-line",
+        "plain-http",
+        "post-health",
+        "internal-error-uri",
+        "trace",
+        "too-large-html",
+        "transfer-encoding",
+        "scorer-down-html",
+        "no-key-html",
+    ],
+)
+def test_real_nginx_answers_its_own_errors_as_json_with_the_security_headers(
+    pki, request_bytes, tls, status, error
+) -> None:
+    """Real nginx on 127.0.0.1 (the scorer is down): every error nginx answers itself is JSON with the
+    right status, application/json whatever the URI's extension, and HSTS; a request line nginx cannot
+    read is a 400, not the 500 nginx gives when it cannot redirect such a request to a named location."""
+    from secure_scoring.local import NginxGateway
+    from support.requirements import require_binary
+
+    nginx = require_binary("nginx")
+    gateway = NginxGateway(
+        base(private_ca=True, upstream="127.0.0.1:9", max_body_size="1k"),
+        cert_pem=pki.leaf.chain_pem(),
+        key_pem=pki.leaf.key_pem,
+        primary_key=KEY_A,
+        secondary_key=KEY_B,
+        nginx=nginx,
+    )
+    with gateway:
+        answer = _raw_https(gateway.port, request_bytes, tls=tls)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(f"HTTP/1.1 {status} ".encode()), answer[:200]
+    headers = head.decode("latin-1").lower()
+    assert "content-type: application/json" in headers, head
+    assert "strict-transport-security: max-age=" in headers, head
+    assert "x-content-type-options: nosniff" in headers, head
+    assert json.loads(body)["error"] == error

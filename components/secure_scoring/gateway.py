@@ -398,36 +398,62 @@ def render_keys_disabled() -> str:
 
 # The errors nginx answers itself, as JSON like the 401 and the scorer's own answers (nginx's default
 # is an HTML page). The scorer's responses are passed through untouched (proxy_intercept_errors off).
+# A client that stalls (client_header_timeout / client_body_timeout) is disconnected without an
+# answer: nginx logs 408 but never sends one, so there is no 408 page.
+#
+# (nginx code, status sent, error, message, before the URI): the errors nginx can raise while the
+# request line is unreadable (garbage, a URI too long, an unknown HTTP version) have no URI yet, and
+# nginx cannot redirect such a request to a named location ("empty URI in redirect to named
+# location": it answers 500 instead). Those go to an internal URI; the rest to named locations,
+# which keep the request's own URI in the access log.
+_ERROR_PAGES = (
+    (
+        400,
+        400,
+        "bad_request",
+        "the request is malformed (not valid HTTP, or a header such as Authorization sent twice)",
+        True,
+    ),
+    (414, 414, "uri_too_long", "the request URI is too long", True),
+    (494, 400, "header_too_large", "a request header is too large (or all of them together are)", True),
+    (505, 505, "http_version_not_supported", "the HTTP version is not supported: use HTTP/1.1", True),
+    (497, 400, "https_required", "the plain HTTP request was sent to the HTTPS port: use https://", False),
+    (403, 403, "forbidden", "the health route takes GET only", False),
+    (404, 404, "not_found", "there is no such route", False),
+    (405, 405, "method_not_allowed", "the method is not allowed", False),
+    (413, 413, "request_too_large", "the request body is larger than {max_body_size}", False),
+    (
+        501,
+        501,
+        "not_implemented",
+        "the Transfer-Encoding is not supported: send Content-Length or chunked",
+        False,
+    ),
+    (502, 502, "scorer_unavailable", "the scorer is not answering (starting, or stopped)", False),
+    (503, 503, "scorer_unavailable", "the scorer is not available", False),
+    (504, 504, "scorer_timeout", "the scorer did not answer within {proxy_read_timeout_s} s", False),
+)
+# where the errors raised before the URI is known are answered (internal: a client asking for it
+# gets the JSON 404)
+_ERROR_URI_PREFIX = "/.secure-scoring/error/"
+
+
 def _error_pages(s: GatewaySettings) -> str:
-    pages = (
-        (
-            400,
-            400,
-            "bad_request",
-            "the request is malformed (not valid HTTP, or a header such as Authorization sent twice)",
-        ),
-        (497, 400, "https_required", "the plain HTTP request was sent to the HTTPS port: use https://"),
-        (403, 403, "forbidden", "the health route takes GET only"),
-        (408, 408, "request_timeout", f"the request was not received within {s.client_body_timeout_s} s"),
-        (413, 413, "request_too_large", f"the request body is larger than {s.max_body_size}"),
-        (502, 502, "scorer_unavailable", "the scorer is not answering (starting, or stopped)"),
-        (503, 503, "scorer_unavailable", "the scorer is not available"),
-        (
-            504,
-            504,
-            "scorer_timeout",
-            f"the scorer did not answer within {s.proxy_read_timeout_s} s",
-        ),
-    )
     lines = ["        # errors nginx answers itself are JSON too (the scorer's own answers pass through)"]
-    for code, _status, _error, _message in pages:
-        lines.append(f"        error_page {code} = @secure_scoring_{code};")
-    for code, status, error, message in pages:
-        body = json.dumps({"error": error, "message": message})
-        lines.append(
-            f"        location @secure_scoring_{code} {{\n            return {status} '{body}\\n';\n        }}"
-        )
-    return "\n".join(lines)
+    blocks = []
+    for code, status, error, message, early in _ERROR_PAGES:
+        text = message.format(max_body_size=s.max_body_size, proxy_read_timeout_s=s.proxy_read_timeout_s)
+        body = json.dumps({"error": error, "message": text})
+        if early:
+            target = f"{_ERROR_URI_PREFIX}{code}"
+            lines.append(f"        error_page {code} ={status} {target};")
+            head = f"location = {target} {{\n            internal;"
+        else:
+            target = f"@secure_scoring_{code}"
+            lines.append(f"        error_page {code} = {target};")
+            head = f"location {target} {{"
+        blocks.append(f"        {head}\n            return {status} '{body}\\n';\n        }}")
+    return "\n".join(lines + blocks)
 
 
 def render_nginx_config(s: GatewaySettings) -> str:
@@ -488,6 +514,8 @@ events {{
 
 http {{
     server_tokens off;
+    # every answer nginx makes itself is JSON, whatever the URI's extension (no MIME type table)
+    types {{ }}
     default_type application/json;
     sendfile on;
     tcp_nodelay on;
