@@ -1061,3 +1061,49 @@ def test_failed_run_with_text_output_replaces_the_old_report(tmp_path, capsys, p
     assert "the program failed" in capsys.readouterr().err
     text = out.read_text()
     assert "PASS" not in text and text.startswith("ERROR (exit 2)") and "ConfigMissingError" in text
+
+
+SELF_SIGNED_RAW = """\
+import pulumi_tls as tls
+
+key = tls.PrivateKey("key", algorithm="ECDSA")
+tls.SelfSignedCert(
+    "cert",
+    private_key_pem=key.private_key_pem,
+    subject=tls.SelfSignedCertSubjectArgs(common_name="a.example.test"),
+    dns_names=["a.example.test"],
+    allowed_uses=["server_auth"],
+    validity_period_hours=24,
+)
+"""
+
+
+def test_a_pulumi_yml_project_reads_its_stack_files_with_the_same_extension(tmp_path, capsys, pack_spy):
+    # the Pulumi CLI names a stack file after the project file's extension: Pulumi.yml ->
+    # Pulumi.<stack>.yml. Read as Pulumi.live.yaml, the file's `environment: production` was ignored
+    # and the self-signed certificate passed as a non-production stack.
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "Pulumi.yml").write_text("name: demo\nruntime: python\n")
+    (root / "__main__.py").write_text(SELF_SIGNED_RAW)
+    (root / "Pulumi.live.yml").write_text("config:\n  secure-scoring:environment: production\n")
+    cfg = gate.load_stack_config(gate.load_project(root), "live")
+    assert cfg.file == root / "Pulumi.live.yml"
+    assert "secure-scoring:environment" in cfg.values and cfg.notes == []
+    report = gate.check(root, "live")
+    assert report.exit_code == 1
+    assert "no-self-signed-in-production" in {f.rule for f in report.mandatory}
+    # the typo guard sees .yml stack files too
+    with pytest.raises(UsageError) as caught:
+        gate.check(root, "lvie")
+    assert "no Pulumi.lvie.yml" in str(caught.value) and "live" in str(caught.value)
+
+
+def test_a_stack_file_with_the_other_extension_is_named_in_the_refusal(tmp_path, pack_spy):
+    # Pulumi.yaml project, Pulumi.prod.yml stack file: the Pulumi CLI does not read it either
+    root = write_program(tmp_path / "p", "import pulumi\n", stacks={})
+    (root / "Pulumi.prod.yml").write_text("config: {}\n")
+    with pytest.raises(UsageError) as caught:
+        gate.check(root, "prod")
+    text = str(caught.value)
+    assert "Pulumi.prod.yml" in text and "Pulumi.prod.yaml" in text and "rename" in text

@@ -65,6 +65,8 @@ SECURE_SCORING_NAMESPACE = "secure-scoring"
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 _STACK_RE = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$")
+# a stack config file: Pulumi.<stack>.yaml, or .yml beside a Pulumi.yml project
+_STACK_FILE_RE = re.compile(r"^Pulumi\.(.+)\.ya?ml$")
 
 # A PEM private key (any flavour), whole or cut off (an exception's repr may shorten it, and its
 # newlines may be escaped as `\n`): up to its END line, else up to the next quote or the end.
@@ -103,7 +105,9 @@ class Project:
         return self.main / "__main__.py" if self.main.is_dir() else self.main
 
     def stack_file(self, stack: str) -> Path:
-        return self.stack_config_dir / f"Pulumi.{stack.split('/')[-1]}.yaml"
+        """``Pulumi.<stack>`` with the project file's extension, as the Pulumi CLI names it
+        (``Pulumi.yml`` -> ``Pulumi.<stack>.yml``)."""
+        return self.stack_config_dir / f"Pulumi.{stack.split('/')[-1]}{self.file.suffix}"
 
 
 @dataclass
@@ -453,9 +457,19 @@ def load_stack_config(project: Project, stack: str, *, allow_missing_stack_file:
     else:
         # the Pulumi CLI runs a stack that has no config file with the project's config only
         data = {}
-        others = sorted(p.name for p in project.stack_config_dir.glob("Pulumi.*.yaml"))
+        others = sorted(
+            p.name for p in project.stack_config_dir.glob("Pulumi.*") if _STACK_FILE_RE.fullmatch(p.name)
+        )
+        twin = file.with_suffix(".yml" if file.suffix == ".yaml" else ".yaml")
+        if twin.is_file() and not allow_missing_stack_file:
+            raise UsageError(
+                "--stack",
+                f"there is no {_relative(file, project.root)}, but there is {twin.name}: the Pulumi CLI "
+                f"reads stack files with the extension of {project.file.name}, so it ignores {twin.name} too",
+                f"rename {twin.name} to {file.name}",
+            )
         if others and not allow_missing_stack_file:
-            names = ", ".join(re.sub(r"^Pulumi\.(.+)\.ya?ml$", r"\1", o) for o in others)
+            names = ", ".join(_STACK_FILE_RE.sub(r"\1", o) for o in others)
             raise UsageError(
                 "--stack",
                 f"there is no {_relative(file, project.root)}; the stacks with a config file here are: {names}",
