@@ -465,11 +465,21 @@ def test_every_documented_command_and_option_exists():
     commands = _command_lines()
     assert len(commands) > 40, "the command scan found too little: check _command_lines"
     top, subs = _parsers()
+    # commands shown on purpose with an option that does not exist, next to the error the CLI
+    # prints for it (test_exact_output_example_is_what_the_cli_prints checks that error)
+    refused = {
+        " ".join(command.split())
+        for _, lines in _exact_blocks()
+        for command, output in _transcript(lines)
+        if any("error: unrecognized arguments:" in line for line in output)
+    }
     problems = []
     for where, cmd in commands:
         rest = re.sub(r"\$\([^)]*\)", "URL", cmd.removeprefix("secure-scoring").strip())
         words = rest.split()
-        if not words or words[0].endswith(":"):  # the bare name in prose, or an error message shown
+        if not words or any(w.endswith(":") for w in words[:2]):  # the bare name, or an error shown
+            continue
+        if " ".join(cmd.split()) in refused:
             continue
         if words[0].startswith("-"):
             known, sub = top, "(top level)"
@@ -571,3 +581,107 @@ def test_verify_json_matches_its_page():
     real = VerifyReport("https://scoring.example.test/score", [Step("dns", "fail", "x", "y")]).to_dict()
     doc = _doc_json("docs/verify.md", '"steps"')
     assert _shape_problems(doc, real) == []
+
+
+# --- console examples whose output the page shows exactly -----------------------------------------
+
+EXACT = "<!-- exact-output -->"
+
+
+def _exact_blocks() -> list[tuple[str, list[str]]]:
+    """(where, lines) of every code block marked ``<!-- exact-output -->`` on the line before."""
+    pages = sorted((ROOT / "docs").rglob("*.md")) + [ROOT / "README.md"]
+    found = []
+    for page in pages:
+        text = page.read_text()
+        for m in re.finditer(r"^```\w*\n(.*?)^```", text, flags=re.S | re.M):
+            before = text[: m.start()].rstrip().splitlines()
+            if before and before[-1].strip() == EXACT:
+                where = f"{page.relative_to(ROOT)}:{text[: m.start()].count(chr(10)) + 1}"
+                found.append((where, m.group(1).splitlines()))
+    return found
+
+
+def _transcript(lines: list[str]) -> list[tuple[str, list[str]]]:
+    """[(command, expected output lines)]: ``$ `` starts a command (``\\`` continues it)."""
+    steps: list[tuple[str, list[str]]] = []
+    command = None
+    for line in lines:
+        if command is not None and command.endswith("\\"):
+            command = command[:-1] + " " + line.strip()
+            steps[-1] = (command, [])
+        elif line.startswith("$ "):
+            command = line[2:].strip()
+            steps.append((command, []))
+        else:
+            assert steps, f"output before the first '$ ' command: {line!r}"
+            steps[-1][1].append(line)
+    return steps
+
+
+def _matches(expected: list[str], actual: list[str]) -> bool:
+    """Line by line, whitespace runs equal; a line ``...`` stands for any number of lines."""
+
+    def norm(line: str) -> str:
+        return " ".join(line.split())
+
+    if not expected:
+        return not actual
+    if expected[0].strip() == "...":
+        return any(_matches(expected[1:], actual[i:]) for i in range(len(actual) + 1))
+    return bool(actual) and norm(expected[0]) == norm(actual[0]) and _matches(expected[1:], actual[1:])
+
+
+def _run_cli(command: str, capsys) -> tuple[int, list[str]]:
+    import shlex
+
+    from secure_scoring.cli import main
+
+    argv = shlex.split(command)
+    assert argv[0] == "secure-scoring", f"only secure-scoring commands can be checked: {command}"
+    try:
+        code = main(argv[1:])
+    except SystemExit as exc:  # argparse errors
+        code = exc.code
+    captured = capsys.readouterr()
+    return int(code or 0), (captured.out + captured.err).splitlines()
+
+
+EXACT_BLOCKS = _exact_blocks()
+
+
+def test_exact_output_examples_are_found():
+    pages = {where.split(":")[0] for where, _ in EXACT_BLOCKS}
+    assert {"docs/cert-check.md", "docs/check.md", "docs/verify.md"} <= pages, pages
+
+
+@pytest.mark.parametrize("where,lines", EXACT_BLOCKS, ids=[w for w, _ in EXACT_BLOCKS])
+def test_exact_output_example_is_what_the_cli_prints(where, lines, capsys, monkeypatch):
+    """A block marked exact-output shows what the command prints, and ``echo $?`` its exit code."""
+    monkeypatch.chdir(ROOT)
+    for var in ("SECURE_SCORING_KEY", "SECURE_SCORING_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    code = None
+    for command, expected in _transcript(lines):
+        if command == "echo $?":
+            assert code is not None, f"{where}: 'echo $?' before any command"
+            assert expected == [str(code)], f"{where}: exit code {code}, the page says {expected}"
+            continue
+        code, actual = _run_cli(command, capsys)
+        assert _matches(expected, actual), f"{where}: `{command}` printed:\n" + "\n".join(actual)
+
+
+def test_every_page_names_the_nginx_version_the_gateway_needs():
+    """The gateway starts nginx with ``-e stderr`` (nginx 1.19.5+); each page says the same minimum."""
+    from secure_scoring.gateway import GatewaySettings, container_command
+
+    assert "-e" in container_command(GatewaySettings(hostnames=("scoring.example.com",)))
+    source = (ROOT / "components/secure_scoring/local.py").read_text()
+    wanted = re.search(r"nginx >= (\d+(?:\.\d+)+)", source).group(1)
+    assert wanted == "1.19.5"
+    found = []
+    for page in sorted((ROOT / "docs").rglob("*.md")) + [ROOT / "README.md"]:
+        for m in re.finditer(r"nginx\s*(?:≥|>=)\s*(\d+(?:\.\d+)+)", page.read_text()):
+            found.append((str(page.relative_to(ROOT)), m.group(1)))
+    assert found, "no page names the nginx minimum"
+    assert [f for f in found if f[1] != wanted] == []
