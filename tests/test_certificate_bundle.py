@@ -905,3 +905,56 @@ def test_self_signed_is_unknown_not_false_while_the_certificate_is_an_unknown_ou
     assert holder["cert"].is_self_signed is None
     service = rec.one("secure-scoring:index:SecureAciService")
     assert service.wire_inputs["selfSigned"] == UNKNOWN  # what the policy pack cannot judge yet, not False
+
+
+@pytest.mark.parametrize("service", ["aci", "aks"])
+def test_a_production_service_refuses_a_self_signed_certificate_that_arrives_as_an_output(bad, service):
+    """The service declares production, the bundle does not (so the bundle itself only warns about a
+    self-signed certificate). With known PEM the service refuses it at construction; with PEM that is
+    an Output the same refusal must happen when the value is known, not be skipped because
+    is_self_signed was None."""
+    from secure_scoring import SecureAciService, SecureAciServiceArgs, aks
+
+    selfsigned = bad["self_signed"]
+    host = "bundle-self.example.test"
+
+    def program() -> None:
+        cert = CertificateBundle(
+            "tls",
+            CertificateBundleArgs(
+                cert_pem=pulumi.Output.from_input(selfsigned.chain_pem()),
+                key_pem=pulumi.Output.secret(selfsigned.key_pem),
+                hostnames=[host],
+                environment="dev",
+            ),
+        )
+        if service == "aci":
+            SecureAciService(
+                "svc",
+                SecureAciServiceArgs(
+                    resource_group_name="rg",
+                    certificate=cert,
+                    hostname=host,
+                    dns_name_label="contoso-scoring",
+                    environment="production",
+                ),
+            )
+        else:
+            aks.SecureAksCluster(
+                "ml",
+                aks.SecureAksClusterArgs(
+                    cluster_id="/subscriptions/0000/resourceGroups/rg-aks/providers/"
+                    "Microsoft.ContainerService/managedClusters/aks-prod",
+                    workspace_name="ws-prod",
+                    workspace_resource_group_name="rg-ml",
+                    location="westeurope",
+                    certificate=cert,
+                    hostname=host,
+                    environment="production",
+                ),
+            )
+
+    with pytest.raises(Exception) as info:  # noqa: PT011 - the SDK wraps what apply raised
+        run_with_mocks(program)
+    assert "environment 'production' is production but the certificate is self-signed" in str(info.value)
+    assert "PRIVATE KEY" not in str(info.value)

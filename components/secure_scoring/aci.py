@@ -27,7 +27,7 @@ import pulumi
 
 from ._common import SecurityFacts, type_token
 from .auth import KEY, NONE, ScoringKeys, resolve_auth_mode, rotation_version
-from .certificates import refuse_dev_certificate_in_production
+from .certificates import refuse_dev_certificate_in_production, service_self_signed
 from .dns import check_string_map, normalize_hostname, require_str_input, validate_label
 from .errors import ConfigurationError
 
@@ -225,8 +225,9 @@ class SecureAciService(pulumi.ComponentResource):
             tls_enabled=True,
             certificate_source=cert.source,
             # unknown (a PEM certificate that arrives as an Output): the bundle's own output, which
-            # the policy pack sees resolved, or as unknown in a preview; never a guessed False
-            self_signed=cert.self_signed if cert.is_self_signed is None else bool(cert.is_self_signed),
+            # the policy pack sees resolved, or as unknown in a preview; never a guessed False (and
+            # refused when known in a production service, as a known certificate is in _plan)
+            self_signed=service_self_signed(plan["environment"], cert, ""),
             auth_mode=plan["auth"],
             key_auth_enabled=plan["auth"] == KEY,
             token_auth_enabled=False,

@@ -539,10 +539,6 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
             raise ConfigurationError(
                 "certificate", f"unknown certificate source {source!r}", "pass a CertificateBundle"
             )
-        known_self_signed = getattr(cert, "is_self_signed", False)
-        # unknown (a PEM certificate that arrives as an Output): the bundle's own output, never a
-        # guessed False
-        self_signed = cert.self_signed if known_self_signed is None else bool(known_self_signed)
         microsoft = source == "microsoft_managed"
         if microsoft:
             if mode == "extension":
@@ -768,11 +764,13 @@ def _plan(name: str, args: SecureAksClusterArgs) -> _Plan:  # noqa: C901 - one p
 
     environment = args.environment if args.environment is not None else getattr(cert, "environment", None)
     if tls and cert is not None:
-        from .certificates import refuse_dev_certificate_in_production
+        from .certificates import refuse_dev_certificate_in_production, service_self_signed
 
-        refuse_dev_certificate_in_production(
-            environment, cert, " or a Microsoft certificate (v1-attach, public load balancer)"
-        )
+        extra = " or a Microsoft certificate (v1-attach, public load balancer)"
+        refuse_dev_certificate_in_production(environment, cert, extra)
+        # unknown (a PEM certificate that arrives as an Output): the bundle's own output, never a
+        # guessed False (and refused when known in a production cluster)
+        self_signed = service_self_signed(environment, cert, extra)
 
     dns_private = False
     dns_relative: str | None = None

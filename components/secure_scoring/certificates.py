@@ -172,11 +172,22 @@ def is_production(environment: str) -> bool:
     return environment.strip().lower() in {e.lower() for e in pem.PRODUCTION_ENVIRONMENTS}
 
 
+def _dev_certificate_error(environment: str, what: str, extra: str) -> ConfigurationError:
+    return ConfigurationError(
+        "certificate",
+        f"environment {environment!r} is production but the certificate is {what}, which no client trusts",
+        "use a certificate from a trusted CA (CertificateBundle.from_files(name, 'fullchain.pem', "
+        f"'privkey.pem', hostnames=[...])){extra}, or declare a non-production environment",
+    )
+
+
 def refuse_dev_certificate_in_production(environment: Any, cert: Any, extra: str) -> None:
     """The component declares production but its certificate is self-signed or from a dev CA.
 
     CertificateBundle refuses the same pair when the bundle itself says production; here the
-    component's own ``environment`` says it (e.g. ``"Production"`` or ``"PROD"``)."""
+    component's own ``environment`` says it (e.g. ``"Production"`` or ``"PROD"``). A certificate
+    that is not known yet (``is_self_signed`` None) is judged when it is: see
+    :func:`service_self_signed`."""
     if environment is None:
         return
     if not isinstance(environment, str):
@@ -186,13 +197,29 @@ def refuse_dev_certificate_in_production(environment: Any, cert: Any, extra: str
             "pass environment='dev', 'staging' or 'production', or leave it out (the certificate's)",
         )
     if is_production(environment) and getattr(cert, "is_self_signed", False):
-        raise ConfigurationError(
-            "certificate",
-            f"environment {environment!r} is production but the certificate is "
-            f"{getattr(cert, 'source', 'self-signed')!r}, which no client trusts",
-            "use a certificate from a trusted CA (CertificateBundle.from_files(name, 'fullchain.pem', "
-            f"'privkey.pem', hostnames=[...])){extra}, or declare a non-production environment",
-        )
+        raise _dev_certificate_error(environment, repr(getattr(cert, "source", "self-signed")), extra)
+
+
+def service_self_signed(environment: Any, cert: Any, extra: str) -> Any:
+    """The ``self_signed`` fact a service declares for ``cert``: the bundle's plain value, or, while
+    its certificate is an Output (``is_self_signed`` None), the bundle's ``self_signed`` output,
+    never a guessed False. In a production service that output fails the preview / update with the
+    error :func:`refuse_dev_certificate_in_production` raises for a known certificate, when the
+    value shows a self-signed certificate (the bundle's own environment may not be production, so
+    the bundle only warned)."""
+    known = getattr(cert, "is_self_signed", False)
+    if known is not None:
+        return bool(known)
+    output = pulumi.Output.from_input(cert.self_signed)
+    if not (isinstance(environment, str) and is_production(environment)):
+        return output
+
+    def refuse(value: Any) -> Any:
+        if value is True:
+            raise _dev_certificate_error(environment, "self-signed", extra)
+        return value
+
+    return output.apply(refuse)
 
 
 # ---------------------------------------------------------------------------------------------
