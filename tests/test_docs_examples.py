@@ -685,3 +685,18 @@ def test_every_page_names_the_nginx_version_the_gateway_needs():
             found.append((str(page.relative_to(ROOT)), m.group(1)))
     assert found, "no page names the nginx minimum"
     assert [f for f in found if f[1] != wanted] == []
+
+
+def test_gateway_page_names_the_methods_the_health_route_allows():
+    """nginx's ``limit_except GET`` also lets HEAD through; the page names every method allowed."""
+    from secure_scoring.gateway import GatewaySettings, render_nginx_config
+
+    conf = render_nginx_config(GatewaySettings(hostnames=("scoring.example.com",)))
+    allowed = set(re.search(r"limit_except ([A-Z ]+)\{", conf).group(1).split())
+    if "GET" in allowed:
+        allowed.add("HEAD")  # nginx: "Allowing the GET method makes the HEAD method also allowed"
+    row = next(
+        line for line in (ROOT / "docs/gateway.md").read_text().splitlines() if line.startswith("| health |")
+    )
+    named = set(re.findall(r"`([A-Z]+) /`", row))
+    assert named == allowed, row
