@@ -235,7 +235,7 @@ def test_usage_errors_exit_2_with_a_clear_message(files, capsys, monkeypatch, ar
     argv = [a.replace("{chain}", str(files["chain"])) for a in argv]
     code, out, err = run_cli(["cert", "check", *argv], capsys)
     assert code == 2 and out == ""
-    assert err.startswith("secure-scoring cert: error: ") and message in err and "Fix: " in err
+    assert err.startswith("secure-scoring cert check: error: ") and message in err and "Fix: " in err
 
 
 @pytest.mark.parametrize(
@@ -460,3 +460,12 @@ def test_option_errors_name_the_option_and_say_where_the_fix_is(argv, named, cap
         in err
     )
     assert "Traceback" not in err
+
+
+def test_handler_errors_use_the_full_subcommand_name_like_option_errors(capsys) -> None:
+    # both kinds of usage error say 'secure-scoring cert check: error:' (the handler said 'cert:')
+    assert main(["cert", "check", "--cert", "nope.pem"]) == 2
+    assert capsys.readouterr().err.startswith("secure-scoring cert check: error: --cert: ")
+    with pytest.raises(SystemExit):
+        main(["cert", "check", "--cert", "nope.pem", "--min-days", "-1"])
+    assert "secure-scoring cert check: error: argument --min-days" in capsys.readouterr().err

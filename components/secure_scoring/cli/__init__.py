@@ -109,13 +109,14 @@ def main(argv: list[str] | None = None) -> int:
     if handler is None:
         parser.print_help(sys.stderr)
         return 2
+    prog = _chosen_parser(parser, args).prog  # 'secure-scoring cert check', as the option errors say
     try:
         return int(handler(args) or 0)
     except UsageError as exc:
-        print(f"secure-scoring {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
     except SecureScoringError as exc:
-        print(f"secure-scoring {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
