@@ -793,6 +793,15 @@ def test_parse_url_and_dns_server():
     assert parse_dns_server("10.0.0.4:5300").port == 5300
 
 
+@pytest.mark.parametrize("host", ["a%20b", "bad!.example.test", "a;b.example.test", "a,b.example.test"])
+def test_url_hosts_no_dns_name_can_have_are_usage_errors_not_lookups(host):
+    with pytest.raises(UsageError) as caught:
+        parse_url(f"https://{host}/score")
+    assert caught.value.input_name == "URL" and "is not a valid DNS name" in str(caught.value)
+    # names DNS does have still parse (underscore labels exist, e.g. SRV-style names)
+    assert parse_url("https://_svc.scoring-1.example.test/score").host == "_svc.scoring-1.example.test"
+
+
 # ------------------------------------------------------------------------------------------ key rotation runbook
 RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
 

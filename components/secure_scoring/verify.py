@@ -212,6 +212,16 @@ def parse_url(url: str) -> Target:
         labels = host.split(".")
         if any(not label or len(label) > 63 for label in labels) or len(host) > 253:
             raise UsageError("URL", f"host {host!r} is not a valid DNS name", fix)
+        bad = next((c for c in host if not (c.isalnum() or c in "-_.")), None)
+        if bad is not None:
+            # '%20', a space, '!' ...: no DNS name has it, so a look-up could only fail as NXDOMAIN
+            raise UsageError(
+                "URL",
+                f"host {host!r} is not a valid DNS name (it contains {bad!r})",
+                "use the endpoint's host name as clients use it, letters, digits, '-' and '.' only ("
+                + fix
+                + ")",
+            )
     if port == 0:
         raise UsageError("URL", "port 0 is not valid", "use the port the endpoint listens on (443)")
     path = parts.path if parts.path not in ("", "/") else DEFAULT_SCORING_PATH
