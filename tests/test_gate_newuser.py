@@ -481,3 +481,13 @@ def test_a_stack_file_name_given_as_the_stack_is_refused(tmp_path, capsys, given
     assert cli_main(["check", str(root), "--stack", given]) == 2
     err = capsys.readouterr().err
     assert "is a stack file name, not a stack name. Fix: use --stack prod" in err
+
+
+def test_min_tls_fix_matches_the_configured_min_version():
+    root = Path(__file__).resolve().parents[1] / "examples" / "insecure" / "old-tls"
+    report = gate.check(root, "production", policy_config={"min-tls-1-2": {"minVersion": "1.3"}})
+    found = [f for f in report.findings if f.rule == "min-tls-1-2"]
+    assert found, [f.rule for f in report.findings]
+    for f in found:
+        assert "below TLS 1.3" in f.message, f.message
+        assert "'1.3' when minVersion is 1.3" in f.remediation  # not only "set '1.2' (the default)"

@@ -1772,7 +1772,11 @@ RULES: tuple[Rule, ...] = (
     Rule(
         name=MIN_TLS,
         description="TLS below 1.2 must not be allowed.",
-        remediation="Set min_tls_version '1.2' (the default) and ssl_protocols TLSv1.2 TLSv1.3 in the gateway configuration.",
+        remediation=(
+            "Set the gateway's min_tls_version to the pack's minVersion ('1.2' by default, the component's "
+            "default too; '1.3' when minVersion is 1.3) and ssl_protocols to match (TLSv1.2 TLSv1.3, or "
+            "TLSv1.3 alone)."
+        ),
         severity="high",
         kind="resource",
         check=check_min_tls,
