@@ -18,7 +18,8 @@ UV := $(if $(HAVE_UV),$(HAVE_UV),$(CURDIR)/$(UV_TOOL)/bin/uv)
 .PHONY: lock help setup uv venv system inference-venv sslyze-venv lint format test test-fast demo bench clean
 
 help:
-	@echo "make demo    set up, inspect certificates, run the offline policy gate on the example stacks"
+	@echo "make demo    set up, inspect certificates, run the offline policy gate on the example stacks,"
+	@echo "             then serve a secure endpoint locally and verify it"
 	@echo "make test    set up, lint, run the whole test suite (unit, policy, data-plane, e2e)"
 	@echo "make bench   run the benchmarks and print the ratios (see docs/benchmarks.md)"
 
@@ -37,8 +38,9 @@ $(BIN)/secure-scoring: pyproject.toml requirements/main.txt | uv
 venv: $(BIN)/secure-scoring
 
 system:
-	@missing=""; for b in nginx nsd dig openssl wrk; do \
-	  command -v $$b >/dev/null 2>&1 || [ -x /usr/sbin/$$b ] || missing=1; done; \
+	@missing=""; for b in nginx nsd dig openssl wrk ip; do \
+	  command -v $$b >/dev/null 2>&1 || [ -x /usr/sbin/$$b ] || [ -x /sbin/$$b ] || missing=1; done; \
+	[ -f /etc/ssl/certs/ca-certificates.crt ] || missing=1; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages: $(DEB_PACKAGES)"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
