@@ -709,6 +709,40 @@ def test_utf16_pem_is_named_as_such_and_still_inspected(pki, bad, encoding):
     assert "binary data" in one(check(bytes(range(256)) * 4, None), "cert-not-pem").message
 
 
+def test_blank_line_inside_a_block(pki, tmp_path):
+    """OpenSSL reads one blank line after the BEGIN line as the end of the (empty) RFC 1421 headers;
+    any other blank line inside a block (before END, in the middle, a second one) fails the file."""
+    leaf, inter = pki.leaf.cert_pem, pki.inter.cert_pem
+
+    def blank_at(pem: str, index: int, blank: str = "") -> str:
+        lines = pem.split("\n")
+        return "\n".join([*lines[:index], blank, *lines[index:]])
+
+    for text in (
+        blank_at(leaf, 1) + inter,
+        blank_at(leaf, 1, "  ") + inter,
+        (leaf + inter).replace("\n", "\r\n"),
+    ):
+        assert len(_openssl_reads(text, tmp_path)) == 2
+        assert check(text, pki.leaf.key_pem).findings == []
+    cases = {
+        "before END": (blank_at(leaf, -2) + inter, "certificate block #1 has a blank line"),
+        "middle of #2": (leaf + blank_at(inter, 5, " \r"), "certificate block #2 has a blank line"),
+        "two after BEGIN": (blank_at(blank_at(leaf, 1), 1) + inter, "certificate block #1 has a blank line"),
+        "both": (blank_at(leaf, 4) + blank_at(inter, -2), "certificate blocks #1, #2 have a blank line"),
+    }
+    for name, (text, expected) in cases.items():
+        assert len(_openssl_reads(text, tmp_path)) < 2, name
+        report = check(text, pki.leaf.key_pem)
+        assert report.codes == ["cert-not-pem"], (name, [f.message for f in report.findings])
+        assert expected in report.findings[0].message, (name, report.findings[0].message)
+        assert len(report.chain) == 2, name
+    key = check(leaf + inter, blank_at(pki.leaf.key_pem, -2))
+    assert (
+        key.codes == ["key-not-pem"] and "the 'PRIVATE KEY' block has a blank line" in key.findings[0].message
+    )
+
+
 def test_key_is_not_claimed_without_a_readable_certificate(pki, bad, tmp_path):
     der = bad.f.der(pki.leaf).read_bytes()
     report = check(der, pki.leaf.key_pem)
@@ -869,6 +903,21 @@ def test_nginx_agrees_with_the_inspector(pki, bad, tmp_path):
         "key: text after END": (leaf.chain_pem(), leaf.key_pem.rstrip("\n") + " key\n", False),
         "spaces after the markers": (leaf.chain_pem().replace("-----\n", "-----  \n"), leaf.key_pem, True),
         "CR CR LF": (leaf.chain_pem().replace("\n", "\r\r\n"), leaf.key_pem, True),
+        "blank line before END": (
+            leaf.cert_pem.replace("\n-----END", "\n\n-----END") + pki.inter.cert_pem,
+            leaf.key_pem,
+            False,
+        ),
+        "key: blank line before END": (
+            leaf.chain_pem(),
+            leaf.key_pem.replace("\n-----END", "\n\n-----END"),
+            False,
+        ),
+        "blank line after BEGIN": (
+            leaf.chain_pem().replace("CATE-----\n", "CATE-----\n\n"),
+            leaf.key_pem,
+            True,
+        ),
         "UTF-16": (leaf.chain_pem().encode("utf-16"), leaf.key_pem.encode("utf-16"), False),
         "swapped": (leaf.key_pem, leaf.chain_pem(), False),
     }

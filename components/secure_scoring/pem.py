@@ -290,7 +290,8 @@ class _Block:
     prefix: str | None = None
     # why OpenSSL does not read the BEGIN/END lines as this parser does, in the order found: the prefix
     # kinds above, "begin-tail" (text after the BEGIN marker), "end-tail" (text after the END marker),
-    # "end-glued" (the END marker after base64 text), "end-indented" (spaces before it), "cr"
+    # "end-glued" (the END marker after base64 text), "end-indented" (spaces before it), "cr",
+    # "blank-line" (a blank line inside the base64 text)
     line_problems: list[str] = field(default_factory=list)
 
 
@@ -377,6 +378,8 @@ def _split_pem(data: bytes) -> _Parsed:
                 problems.append("cr")
             elif not data[end.end() : end.end() + 64].lstrip(b" \t").startswith(b"-----BEGIN"):
                 problems.append("end-tail")  # a BEGIN line glued there is reported with its own block
+        if _blank_line_inside(data[begin.end() : end.start()]):
+            problems.append("blank-line")
         newline = data.find(b"\n", end.end(), end.end() + 4096)
         after_previous_end = newline + 1 if newline >= 0 else -1
         block = _Block(
@@ -438,6 +441,26 @@ def _der_shaped(body: bytes) -> bool:
     if not 1 <= size <= 4 or len(der) < 2 + size:
         return False
     return int.from_bytes(der[2 : 2 + size], "big") + 2 + size == len(der)
+
+
+def _blank_line_inside(body: bytes) -> bool:
+    """``body`` (between the BEGIN and END markers) has a blank line OpenSSL does not accept: it reads
+    one blank line as the end of the RFC 1421 headers, so one is fine right after the BEGIN line (or
+    after the headers); another blank line, or one after base64 text, makes it stop there and fail
+    ('bad end line', or the base64 before it is taken for headers)."""
+    header_part = True  # no base64 line yet: a blank line here ends the (possibly empty) headers
+    for line in body.split(b"\n")[1:-1]:  # the rest of the BEGIN line and the start of the END line
+        text = line.rstrip(_LINE_END_BLANKS)  # are checked on their own
+        if not text:
+            if not header_part:
+                return True
+            header_part = False
+        elif b":" not in text:
+            header_part = False
+    return False
+
+
+_LINE_END_BLANKS = bytes(range(0x21))  # what OpenSSL strips from a line's end (LF splits lines)
 
 
 def _rest_of_line(data: bytes, pos: int) -> tuple[bool, bool]:
@@ -926,6 +949,14 @@ def _misplaced_marker(src: str, what: str, numbers: list[int], kind: str) -> tup
             "a line: glued to the base64 text before it; OpenSSL does not see it and reads on into the next "
             "block, which is lost (or rejects the file at its end)",
             own_line + " (a newline before every '-----END')",
+        )
+    if kind == "blank-line":
+        return (
+            f"{src}: {blocks} {'have' if plural else 'has'} a blank line inside the base64 text (other than "
+            "one right after the BEGIN line); OpenSSL stops reading the block there and rejects the file "
+            "('bad end line'), and nginx does not start",
+            "Remove the blank lines between '-----BEGIN' and '-----END' (blank lines between blocks are fine), "
+            "e.g. sed '/^[[:space:]]*$/d' in.pem > out.pem",
         )
     if kind == "end-indented":
         return (
