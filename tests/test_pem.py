@@ -743,6 +743,30 @@ def test_blank_line_inside_a_block(pki, tmp_path):
     )
 
 
+def test_a_block_of_another_kind_that_openssl_cannot_finish(pki, tmp_path):
+    """OpenSSL reads every block of a certificate file, a key first (a combined file) included: a key
+    block whose END line it does not see, or with a blank line inside, fails the file. (Its key reader
+    is checked against nginx in test_nginx_agrees_with_the_inspector.)"""
+    leaf, inter, key = pki.leaf.cert_pem, pki.inter.cert_pem, pki.leaf.key_pem
+    combined = {
+        "END indented": key.replace("\n-----END", "\n  -----END"),
+        "blank line": key.replace("\n-----END", "\n\n-----END"),
+        "text after END": key.rstrip("\n") + " x\n",
+    }
+    assert (
+        len(_openssl_reads(key + leaf + inter, tmp_path)) == 2
+        and check(key + leaf + inter, key).findings == []
+    )
+    for name, broken in combined.items():
+        assert len(_openssl_reads(broken + leaf + inter, tmp_path)) < 2, name
+        report = check(broken + leaf + inter, key)
+        assert report.codes == ["cert-not-pem"], (name, [f.message for f in report.findings])
+        assert "the 'PRIVATE KEY' block" in report.findings[0].message, name
+    # a key block OpenSSL does not see at all (text before its BEGIN) is skipped: no finding for it
+    skipped = "x" + key + leaf + inter
+    assert len(_openssl_reads(skipped, tmp_path)) == 2 and check(skipped, key).findings == []
+
+
 def test_key_is_not_claimed_without_a_readable_certificate(pki, bad, tmp_path):
     der = bad.f.der(pki.leaf).read_bytes()
     report = check(der, pki.leaf.key_pem)
@@ -873,6 +897,9 @@ def _nginx_accepts(nginx: str, directory: Path, cert: bytes | str, key: bytes | 
     return proc.returncode == 0, proc.stderr
 
 
+_EC_PARAMETERS = "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n"
+
+
 def test_nginx_agrees_with_the_inspector(pki, bad, tmp_path):
     """nginx loads what the inspector accepts and refuses the file-level mistakes it reports."""
     from support.requirements import require_binary
@@ -912,6 +939,24 @@ def test_nginx_agrees_with_the_inspector(pki, bad, tmp_path):
             leaf.chain_pem(),
             leaf.key_pem.replace("\n-----END", "\n\n-----END"),
             False,
+        ),
+        # nginx's key reader skips blocks before the key it cannot read, but the one right before the key
+        # swallows it when the END line is not seen
+        "key: EC PARAMETERS first": (leaf.chain_pem(), _EC_PARAMETERS + leaf.key_pem, True),
+        "key: EC PARAMETERS END glued": (
+            leaf.chain_pem(),
+            _EC_PARAMETERS.replace("\n-----END", "-----END") + leaf.key_pem,
+            False,
+        ),
+        "key: a certificate with text after END first": (
+            leaf.chain_pem(),
+            leaf.cert_pem.rstrip("\n") + " x\n" + leaf.key_pem,
+            True,
+        ),
+        "key: END glued two blocks before the key": (
+            leaf.chain_pem(),
+            leaf.cert_pem.replace("\n-----END", "-----END") + pki.inter.cert_pem + leaf.key_pem,
+            True,
         ),
         "blank line after BEGIN": (
             leaf.chain_pem().replace("CATE-----\n", "CATE-----\n\n"),

@@ -443,6 +443,18 @@ def _der_shaped(body: bytes) -> bool:
     return int.from_bytes(der[2 : 2 + size], "big") + 2 + size == len(der)
 
 
+_UNFINISHED = ("end-glued", "end-indented")  # OpenSSL reads on past the block's END, into the next block
+_FAILING = (*_UNFINISHED, "end-tail", "blank-line")  # ... or it fails on the block
+
+
+def _read_breaking(block: _Block, kinds: tuple[str, ...]) -> list[str]:
+    """The ``line_problems`` (among ``kinds``) of a block OpenSSL starts reading (its BEGIN line is
+    fine) but cannot finish: they matter even in a block of another kind than the one looked for."""
+    if block.prefix or "begin-tail" in block.line_problems:
+        return []  # OpenSSL does not see this BEGIN line and skips the block's lines
+    return [k for k in block.line_problems if k in kinds]
+
+
 def _blank_line_inside(body: bytes) -> bool:
     """``body`` (between the BEGIN and END markers) has a blank line OpenSSL does not accept: it reads
     one blank line as the end of the RFC 1421 headers, so one is fine right after the BEGIN line (or
@@ -1041,6 +1053,10 @@ class _Inspector:
         for block in parsed.blocks:
             if block.label not in _CERT_LABELS:
                 other_labels.append(block.label)
+                # OpenSSL reads every block while looking for certificates: one it cannot finish (a key
+                # first in a combined file, say) fails the file, and nginx does not start
+                for kind in _read_breaking(block, _FAILING):
+                    self.add("cert-not-pem", *_misplaced_marker(src, f"'{block.label}'", [], kind))
                 if block.label in ("PKCS7", "CMS"):
                     self.add(
                         "cert-not-pem",
@@ -1195,6 +1211,11 @@ class _Inspector:
                     "'RSA PRIVATE KEY' or 'EC PRIVATE KEY')",
                 )
             return []
+        # OpenSSL's key reader skips the blocks before the key (EC PARAMETERS, certificates) it cannot
+        # read, but the block right before the key swallows it when OpenSSL does not see its END line
+        for block in parsed.blocks[max(0, key_blocks[0].index - 2) : key_blocks[0].index - 1]:
+            for kind in _read_breaking(block, _UNFINISHED):
+                self.add("key-not-pem", *_misplaced_marker(src, f"'{block.label}'", [], kind))
         keys: list[Any] = []
         for block in key_blocks:
             key = self._load_key_block(block, src)
