@@ -1107,3 +1107,16 @@ def test_a_stack_file_with_the_other_extension_is_named_in_the_refusal(tmp_path,
         gate.check(root, "prod")
     text = str(caught.value)
     assert "Pulumi.prod.yml" in text and "Pulumi.prod.yaml" in text and "rename" in text
+
+
+def test_a_stack_file_name_given_as_the_stack_names_the_yml_file_in_a_yml_project(tmp_path, capsys):
+    """In a Pulumi.yml project the stack file is Pulumi.<stack>.yml: the fix must not send the user
+    to a Pulumi.<stack>.yaml the Pulumi CLI ignores."""
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "Pulumi.yml").write_text("name: p\nruntime: python\n")
+    (root / "__main__.py").write_text("import pulumi\n")
+    (root / "Pulumi.prod.yml").write_text("config: {}\n")
+    assert cli_main(["check", str(root), "--stack", "Pulumi.prod.yml"]) == 2
+    err = capsys.readouterr().err
+    assert "use --stack prod (check reads Pulumi.prod.yml itself)" in err

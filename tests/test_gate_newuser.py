@@ -491,3 +491,60 @@ def test_min_tls_fix_matches_the_configured_min_version():
     for f in found:
         assert "below TLS 1.3" in f.message, f.message
         assert "'1.3' when minVersion is 1.3" in f.remediation  # not only "set '1.2' (the default)"
+
+
+def test_redact_keeps_messages_that_only_name_the_pem_markers(tmp_path):
+    """A mislabelled key file's error names both markers ("begins with '-----BEGIN RSA PRIVATE
+    KEY-----' but ends with '-----END PRIVATE KEY-----'"): no key material, so the text stays (the
+    span between the markers was replaced, hiding what is wrong with the file)."""
+    certs = Path(__file__).resolve().parents[1] / "stacks" / "certs"
+    bad_key = tmp_path / "bad.key"
+    bad_key.write_text(
+        (certs / "production.key").read_text().replace("BEGIN PRIVATE KEY", "BEGIN RSA PRIVATE KEY", 1)
+    )
+    main = textwrap.dedent(
+        f"""\
+        from secure_scoring import CertificateBundle
+        CertificateBundle.from_files(
+            "tls", {str(certs / "production-fullchain.pem")!r}, {str(bad_key)!r},
+            hostnames=["scoring.example.com"], environment="production",
+        )
+        """
+    )
+    root = project(tmp_path / "p", main, {"dev": "config: {}\n"})
+    with pytest.raises(gate.ProgramError) as info:
+        gate.check(root, "dev")
+    assert "begins with '-----BEGIN RSA PRIVATE KEY-----' but ends with '-----END PRIVATE KEY-----'" in (
+        info.value.message
+    )
+    body = (certs / "production.key").read_text().splitlines()[1]
+    assert body[:20] not in info.value.message
+
+
+@pytest.mark.parametrize(
+    "label, headers",
+    [
+        ("RSA PRIVATE KEY", ""),  # PKCS#1
+        (
+            "RSA PRIVATE KEY",
+            "Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,0A1B2C3D4E5F60718293A4B5C6D7E8F9\n\n",
+        ),
+        ("EC PRIVATE KEY", ""),
+        ("ENCRYPTED PRIVATE KEY", ""),
+        ("PRIVATE KEY", ""),
+        ("OPENSSH PRIVATE KEY", ""),
+    ],
+)
+def test_redact_still_hides_every_key_form(label, headers):
+    body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj"
+    pem = f"-----BEGIN {label}-----\n{headers}{body}\n{body}\n-----END {label}-----\n"
+    for text in (
+        f"bad {pem} (after)",
+        f"bad {pem!r} (after)",
+        repr(pem.splitlines()),
+        f"cut {pem[: pem.index(body) + 30]}",
+    ):
+        out = gate.redact(text)
+        assert body[:16] not in out and f"<{label} redacted>" in out, text
+        if "(after)" in text:
+            assert out.endswith("(after)")

@@ -80,7 +80,22 @@ def redact(text: str) -> str:
     """``text`` without private key material. The program's own messages (its exception, its
     ``pulumi.log`` calls) end up in reports that CI uploads (SARIF, JSON); a program that fails on a
     key (``int(key_pem)``, ``raise ValueError(f"bad key {key}")``) must not publish it."""
-    return _PRIVATE_KEY_RE.sub(lambda m: f"<{m.group(1)}PRIVATE KEY redacted>", text)
+    return _PRIVATE_KEY_RE.sub(_redacted, text)
+
+
+# key material: a run of base64 (a PEM body line is 64 characters; its escaped newlines `\n` cut it)
+_KEY_MATERIAL_RE = re.compile(r"[A-Za-z0-9+/]{16,}")
+
+
+def _redacted(m: re.Match[str]) -> str:
+    """The match redacted, unless it holds no key material: a message that only names the markers
+    (the PEM checks' "begins with '-----BEGIN RSA PRIVATE KEY-----' but ends with '-----END PRIVATE
+    KEY-----'") keeps its text."""
+    body = m.group(0)[len(f"-----BEGIN {m.group(1)}PRIVATE KEY-----") :]
+    body = re.sub(r"-----END [A-Z0-9 ]*PRIVATE KEY-----$", "", body)
+    if not _KEY_MATERIAL_RE.search(body):
+        return m.group(0)
+    return f"<{m.group(1)}PRIVATE KEY redacted>"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -417,7 +432,7 @@ def load_stack_config(project: Project, stack: str, *, allow_missing_stack_file:
         raise UsageError(
             "--stack",
             f"{stack!r} is a stack file name, not a stack name",
-            f"use --stack {file_like.group(1)} (check reads Pulumi.{file_like.group(1)}.yaml itself)",
+            f"use --stack {file_like.group(1)} (check reads {project.stack_file(file_like.group(1)).name} itself)",
         )
     values: dict[str, str] = {}
     secret: set[str] = set()
