@@ -1120,3 +1120,14 @@ def test_a_stack_file_name_given_as_the_stack_names_the_yml_file_in_a_yml_projec
     assert cli_main(["check", str(root), "--stack", "Pulumi.prod.yml"]) == 2
     err = capsys.readouterr().err
     assert "use --stack prod (check reads Pulumi.prod.yml itself)" in err
+
+
+def test_json_report_lists_resources_in_urn_order_whatever_the_registration_order(tmp_path, pack_spy):
+    root = write_program(
+        tmp_path / "p",
+        "import pulumi_tls as tls\n\nfor name in ('zeta', 'alpha', 'mid'):\n    tls.PrivateKey(name, algorithm='ECDSA')\n",
+    )
+    report = gate.check(root, "dev")
+    assert [r.name for r in report.resources] == ["zeta", "alpha", "mid"]  # as registered
+    urns = [r["urn"] for r in json.loads(gate.render_json(report))["resources"]]
+    assert urns == sorted(urns) and len(urns) == 3

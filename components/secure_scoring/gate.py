@@ -1396,7 +1396,9 @@ def render_json(report: Report) -> str:
                 "custom": r.custom,
                 "location": loc(r.location),
             }
-            for r in report.resources
+            # by URN: registration order depends on when each resource's inputs resolve, and a
+            # report that CI keeps should not change from run to run for the same program
+            for r in sorted(report.resources, key=lambda r: r.urn)
         ],
     }
     return json.dumps(doc, indent=2) + "\n"
