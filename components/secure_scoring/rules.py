@@ -537,9 +537,26 @@ def _nginx_tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
+# Parsing is pure and its result immutable, and a stack's gateways usually share one nginx.conf
+# (every rule that reads a group's configuration parses it again): remember the large ones. Small
+# files (a keys.conf holds the auth keys) are cheap to parse and are never kept.
+_PARSE_CACHE_MIN_CHARS = 1024
+
+
 def parse_nginx(text: str) -> tuple[NginxDirective, ...]:
     """The directives of an nginx configuration (tolerant: an unclosed block ends at the end of the
     text, a stray ``}`` is ignored)."""
+    if len(text) >= _PARSE_CACHE_MIN_CHARS:
+        return _parse_nginx_cached(text)
+    return _parse_nginx(text)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_nginx_cached(text: str) -> tuple[NginxDirective, ...]:
+    return _parse_nginx(text)
+
+
+def _parse_nginx(text: str) -> tuple[NginxDirective, ...]:
     stack: list[tuple[str, tuple[str, ...], list[NginxDirective]]] = [("", (), [])]
     words: list[str] = []
     for kind, value in _nginx_tokens(text):
