@@ -633,6 +633,40 @@ def evaluate(
 ) -> list[Diagnostic]:
     """Evaluate the pack on ``resources`` in process, through pulumi_policy's analyzer servicer.
     See the module docstring for the resource forms and the steps."""
+    import gc
+
+    # Everything alive now (the program's whole recording, often hundreds of MB) outlives the
+    # evaluation: keep it out of the collector's scans while the evaluation allocates, or each full
+    # collection walks it again and the cost grows with the square of the stack's size.
+    gc.freeze()
+    try:
+        return _evaluate(
+            resources,
+            stack=stack,
+            project=project,
+            config=config,
+            policy_config=policy_config,
+            stack_tags=stack_tags,
+            organization=organization,
+            dry_run=dry_run,
+            now=now,
+        )
+    finally:
+        gc.unfreeze()
+
+
+def _evaluate(
+    resources: Sequence[Any],
+    *,
+    stack: str | None,
+    project: str,
+    config: Mapping[str, Any] | None,
+    policy_config: Mapping[str, Any] | None,
+    stack_tags: Mapping[str, str] | None,
+    organization: str,
+    dry_run: bool,
+    now: datetime | None,
+) -> list[Diagnostic]:
     from pulumi.runtime.proto import analyzer_pb2 as pb
     from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
     from pulumi_policy.policy import _PolicyAnalyzerServicer
