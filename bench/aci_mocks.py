@@ -186,14 +186,20 @@ def declare_resources(i: int, cert: CertificateBundle, settings: GatewaySettings
     return keys, group
 
 
-def raw_program(n: int, chain: Path, key: Path):
+def _per_service(n: int, chain: Path, key: Path, service):
+    """A program: one shared CertificateBundle, then ``service(i, cert, settings)`` for each service."""
+
     def program():
         cert = CertificateBundle.from_files("cert", chain, key, hostnames=[HOST])
         settings = gateway_settings()
         for i in range(n):
-            declare_resources(i, cert, settings)
+            service(i, cert, settings)
 
     return program
+
+
+def raw_program(n: int, chain: Path, key: Path):
+    return _per_service(n, chain, key, declare_resources)
 
 
 class ContractMinimum(pulumi.ComponentResource):
@@ -229,13 +235,7 @@ class ContractMinimum(pulumi.ComponentResource):
 
 
 def floor_program(n: int, chain: Path, key: Path):
-    def program():
-        cert = CertificateBundle.from_files("cert", chain, key, hostnames=[HOST])
-        settings = gateway_settings()
-        for i in range(n):
-            ContractMinimum(i, cert, settings)
-
-    return program
+    return _per_service(n, chain, key, ContractMinimum)
 
 
 def _masked(value):

@@ -840,35 +840,14 @@ class CertificateBundle(pulumi.ComponentResource):
         cert_in, key_in = args.cert_pem, args.key_pem
         props: dict[str, Any] = {}
 
-        if isinstance(cert_in, str | bytes) and isinstance(key_in, str | bytes):
-            report = self._inspect(cert_in, key_in)  # raises before anything is registered
-            facts = self._facts(report)
-            self.known_not_after = facts["not_after"]
-            self.known_fingerprint_sha256 = facts["fingerprint_sha256"]
-            self.is_self_signed = facts["self_signed"]
-            self.hostname_list = facts["hostnames"]
-            props.update(
-                selfSigned=facts["self_signed"],
-                hostnames=list(facts["hostnames"]),
-                notAfter=facts["not_after"],
-                fingerprintSha256=facts["fingerprint_sha256"],
-            )
-            return {
-                "props": props,
-                "cert_pem": _certificates_only(cert_in),
-                "key_pem": _as_text(key_in),
-                "hostnames": facts["hostnames"],
-                "not_after": facts["not_after"],
-                "fingerprint_sha256": facts["fingerprint_sha256"],
-                "self_signed": facts["self_signed"],
-            }
-
         if isinstance(cert_in, str | bytes):
-            # Only the key arrives later (typically a secret, which `secure-scoring check` cannot
-            # read): judge the certificate now, so that self-signed, expiry, hostnames and chain are
-            # known at construction to the components and the policy pack, and check the key against
-            # it when the key is known (fails the preview / update the same way).
-            report = self._inspect(cert_in, None)  # raises before anything is registered
+            # The certificate is known now: judge it before anything is registered, so that
+            # self-signed, expiry, hostnames and chain are known at construction to the components
+            # and the policy pack. A key that arrives later (typically a secret, which
+            # `secure-scoring check` cannot read) is checked against it when it is known (fails the
+            # preview / update the same way).
+            key_known = isinstance(key_in, str | bytes)
+            report = self._inspect(cert_in, key_in if key_known else None)
             facts = self._facts(report)
             self.known_not_after = facts["not_after"]
             self.known_fingerprint_sha256 = facts["fingerprint_sha256"]
@@ -880,26 +859,23 @@ class CertificateBundle(pulumi.ComponentResource):
                 notAfter=facts["not_after"],
                 fingerprintSha256=facts["fingerprint_sha256"],
             )
+            if key_known:
+                cert_out: Any = _certificates_only(cert_in)
+                key_out: Any = _as_text(key_in)
+            else:
 
-            def check_key(key: Any) -> str | None:
-                self._inspect(cert_in, key)
-                self._flush_warnings()
-                return _as_text(key)
+                def check_key(key: Any) -> str | None:
+                    self._inspect(cert_in, key)
+                    self._flush_warnings()
+                    return _as_text(key)
 
-            key_checked = pulumi.Output.from_input(key_in).apply(check_key)
-            return {
-                "props": props,
+                key_out = pulumi.Output.from_input(key_in).apply(check_key)
                 # the certificate output waits for the key check: nothing can use an unchecked pair
                 # (unsecret: the chain is public, only the key it waited for is secret)
-                "cert_pem": pulumi.Output.unsecret(
-                    pulumi.Output.all(_certificates_only(cert_in), key_checked).apply(lambda v: v[0])
-                ),
-                "key_pem": key_checked,
-                "hostnames": facts["hostnames"],
-                "not_after": facts["not_after"],
-                "fingerprint_sha256": facts["fingerprint_sha256"],
-                "self_signed": facts["self_signed"],
-            }
+                cert_out = pulumi.Output.unsecret(
+                    pulumi.Output.all(_certificates_only(cert_in), key_out).apply(lambda v: v[0])
+                )
+            return {"props": props, "cert_pem": cert_out, "key_pem": key_out, **facts}
 
         # PEM arrives later: inspect when the values are known (fails the preview / update the same way).
         # Until then whether the certificate is self-signed is unknown (None), not "no".

@@ -732,23 +732,15 @@ def _tls_steps(
     return _TlsOutcome(steps, _unverified_context(), False)
 
 
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
 def _san_entry(host: str) -> str:
-    return f"IP:{host}" if _is_ip(host) else f"DNS:{host}"
+    return f"IP:{host}" if _ip(host) is not None else f"DNS:{host}"
 
 
 def _hostname_fix(host: str) -> str:
     """How to get a certificate that covers ``host``: an IP entry for an address (a wildcard never
     covers one), a one-label wildcard only where it would be valid (not ``*.com``, not for ``localhost``)."""
     check = f"check it with 'secure-scoring cert check --hostname {host}'"
-    if _is_ip(host):
+    if _ip(host) is not None:
         return (
             f"serve a certificate whose subjectAltName holds {_san_entry(host)} (wildcards never cover an "
             f"IP address), or check the name the certificate was issued for, with --connect-to {host}; {check}"

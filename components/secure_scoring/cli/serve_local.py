@@ -160,13 +160,9 @@ def _inspect(
 
 
 def _is_ip(name: str) -> bool:
-    import ipaddress
+    from ..pem import _as_ip  # the inspector's own test (loaded already: _inspect uses the inspector)
 
-    try:
-        ipaddress.ip_address(name)
-    except ValueError:
-        return False
-    return True
+    return _as_ip(name) is not None
 
 
 def _default_hostname(names: list[str]) -> str | None:
