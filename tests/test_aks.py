@@ -17,8 +17,8 @@ import pytest
 from secure_scoring import aks
 from secure_scoring.auth import BOTH_MODES_REASON
 from secure_scoring.certificates import CertificateBundle, CertificateBundleArgs
-from secure_scoring.errors import ConfigurationError
 from secure_scoring.mocking import SECRET_SIG, output_is_secret, output_value, run_with_mocks
+from support.refusals import refused as _refused
 
 SUB = "00000000-0000-0000-0000-000000000000"
 CLUSTER_ID = f"/subscriptions/{SUB}/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-prod"
@@ -89,21 +89,6 @@ def _run(build, stack: str = "production"):
 
     rec = run_with_mocks(program, stack=stack)
     return rec, holder["c"]
-
-
-def _refused(build) -> tuple[ConfigurationError, Any]:
-    """Run ``build`` under mocks; return its ConfigurationError and what was registered."""
-    caught: dict[str, ConfigurationError] = {}
-
-    def program():
-        try:
-            build()
-        except ConfigurationError as exc:
-            caught["e"] = exc
-
-    rec = run_with_mocks(program, stack="production")
-    assert "e" in caught, "the component did not refuse"
-    return caught["e"], rec
 
 
 def _names(rec, parent_urn: str) -> list[tuple[str, str]]:

@@ -18,6 +18,7 @@ from secure_scoring.certificates import CertificateBundle, CertificateBundleArgs
 from secure_scoring.dns import DnsRecordBinding, DnsRecordBindingArgs
 from secure_scoring.errors import ConfigurationError
 from secure_scoring.mocking import is_secret_envelope, run_with_mocks
+from support.refusals import refused
 
 HOST = "scoring.example.test"
 CLUSTER_ID = (
@@ -49,20 +50,11 @@ def _bundle(pki) -> CertificateBundle:
 
 
 def _refused(build) -> tuple[ConfigurationError, Any]:
-    caught: dict[str, ConfigurationError] = {}
-
-    def program():
-        try:
-            build()
-        except ConfigurationError as exc:
-            caught["e"] = exc
-
-    rec = run_with_mocks(program, stack="production")
-    assert "e" in caught, "the component did not refuse"
+    err, rec = refused(build)
     # nothing of the component: no child resource and not the component itself
     leaked = [r.type for r in rec.resources if r.type in DEPLOYED or not r.type.startswith("secure-scoring")]
     assert leaked == [], leaked
-    return caught["e"], rec
+    return err, rec
 
 
 def _ran(build):

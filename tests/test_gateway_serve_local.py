@@ -56,6 +56,11 @@ def cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "secure_scoring", "serve-local", *args]
 
 
+def serve_args(chain: Path, key: Path, script: Path = SCORING_APP / "score.py") -> list[str]:
+    """``--entry-script SCRIPT --cert CHAIN --key KEY``: what every serve-local run here starts with."""
+    return ["--entry-script", str(script), "--cert", str(chain), "--key", str(key)]
+
+
 def start(
     args: list[str], preexec_fn=None
 ) -> tuple[subprocess.Popen, dict[str, str], queue.Queue[str | None]]:
@@ -196,12 +201,7 @@ def test_serve_local_auth_none_stops_on_sigterm(pki, bundle) -> None:
     chain, key = bundle
     proc, info, lines = start(
         [
-            "--entry-script",
-            str(SCORING_APP / "score.py"),
-            "--cert",
-            str(chain),
-            "--key",
-            str(key),
+            *serve_args(chain, key),
             "--auth",
             "none",
             "--hostname",
@@ -240,9 +240,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 def test_mismatched_key_is_refused_before_anything_starts(pki, bundle, cert_factory) -> None:
     chain, _ = bundle
     other = cert_factory.leaf(pki.inter, ["other.example.test"])
-    result = run_cli(
-        "--entry-script", str(SCORING_APP / "score.py"), "--cert", str(chain), "--key", str(other.key_path)
-    )
+    result = run_cli(*serve_args(chain, other.key_path))
     assert result.returncode == 1
     assert "key-mismatch" in result.stderr
     assert "Traceback" not in result.stderr
@@ -252,12 +250,7 @@ def test_mismatched_key_is_refused_before_anything_starts(pki, bundle, cert_fact
 def test_hostname_not_covered_is_refused(bundle) -> None:
     chain, key = bundle
     result = run_cli(
-        "--entry-script",
-        str(SCORING_APP / "score.py"),
-        "--cert",
-        str(chain),
-        "--key",
-        str(key),
+        *serve_args(chain, key),
         "--hostname",
         "scoring.other.test",
     )
@@ -286,7 +279,7 @@ def test_hostname_not_covered_is_refused(bundle) -> None:
 )
 def test_usage_errors_exit_2_with_the_option_named(bundle, extra, words) -> None:
     chain, key = bundle
-    args = ["--entry-script", str(SCORING_APP / "score.py"), "--cert", str(chain), "--key", str(key)]
+    args = serve_args(chain, key)
     result = run_cli(*args, *extra)
     assert result.returncode == 2, result.stderr
     assert words in result.stderr
@@ -308,12 +301,7 @@ def test_a_port_in_use_is_refused_before_anything_starts(bundle) -> None:
         other.listen()
         port = other.getsockname()[1]
         result = run_cli(
-            "--entry-script",
-            str(SCORING_APP / "score.py"),
-            "--cert",
-            str(chain),
-            "--key",
-            str(key),
+            *serve_args(chain, key),
             "--port",
             str(port),
         )
@@ -337,7 +325,7 @@ def test_sigterm_during_a_slow_init_stops_at_once(bundle, tmp_path) -> None:
     script = tmp_path / "slow_init_score.py"
     script.write_text("import time\n\ndef init():\n    time.sleep(60)\n\ndef run(raw):\n    return 1\n")
     proc = subprocess.Popen(
-        cli("--entry-script", str(script), "--cert", str(chain), "--key", str(key), "--port", "0"),
+        cli(*serve_args(chain, key, script), "--port", "0"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -391,12 +379,7 @@ def test_a_killed_scorer_is_reported_with_its_log(pki, bundle) -> None:
     chain, key = bundle
     proc, info, _ = start(
         [
-            "--entry-script",
-            str(SCORING_APP / "score.py"),
-            "--cert",
-            str(chain),
-            "--key",
-            str(key),
+            *serve_args(chain, key),
             "--port",
             "0",
         ]
@@ -441,12 +424,7 @@ def test_trailing_dot_and_internationalized_hostnames(pki, cert_factory, tmp_pat
     chain = leaf.write_chain(tmp_path / "chain.pem")
     proc, info, _ = start(
         [
-            "--entry-script",
-            str(SCORING_APP / "score.py"),
-            "--cert",
-            str(chain),
-            "--key",
-            str(leaf.key_path),
+            *serve_args(chain, leaf.key_path),
             "--hostname",
             "A.Example.Test.",
             "--hostname",
@@ -490,12 +468,7 @@ def test_a_port_taken_after_the_check_is_caught_from_nginx(bundle, monkeypatch, 
         code = main(
             [
                 "serve-local",
-                "--entry-script",
-                str(SCORING_APP / "score.py"),
-                "--cert",
-                str(chain),
-                "--key",
-                str(key),
+                *serve_args(chain, key),
                 "--port",
                 str(port),
             ]
@@ -518,12 +491,7 @@ def test_ctrl_c_stops_serve_local_even_when_started_with_sigint_ignored(bundle) 
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     args = [
-        "--entry-script",
-        str(SCORING_APP / "score.py"),
-        "--cert",
-        str(chain),
-        "--key",
-        str(key),
+        *serve_args(chain, key),
         "--port",
         "0",
     ]
@@ -570,12 +538,7 @@ def test_the_printed_url_and_curl_line_work_for_an_ipv6_hostname(pki, cert_facto
     chain = leaf.write_chain(tmp_path / "chain.pem")
     proc, info, _ = start(
         [
-            "--entry-script",
-            str(SCORING_APP / "score.py"),
-            "--cert",
-            str(chain),
-            "--key",
-            str(leaf.key_path),
+            *serve_args(chain, leaf.key_path),
             "--hostname",
             "::1",
             "--port",
