@@ -68,7 +68,7 @@ def main() -> int:
                 samples[name].append(wall(cmd))
 
         # the inspector alone, in process (import excluded)
-        from secure_scoring.pem import inspect_bundle
+        from secure_scoring.certs.pem import inspect_bundle
 
         cert_pem, key_pem = chain.read_bytes(), leaf.key_path.read_bytes()
         inspect_bundle(cert_pem, key_pem, hostname="scoring.example.test")

@@ -163,8 +163,8 @@ def main() -> int:
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT / "components"))
-    from secure_scoring.gateway import GatewaySettings
-    from secure_scoring.local import InferenceServer, NginxGateway
+    from secure_scoring.dataplane.gateway import GatewaySettings
+    from secure_scoring.dataplane.local import InferenceServer, NginxGateway
 
     wrk = shutil.which("wrk")
     if wrk is None:

@@ -1,11 +1,11 @@
 """Starts the secure-scoring policy pack (the Pulumi CLI runs ``python -m pulumi.policy`` on this
-directory). Only the wiring lives here: the rules are in ``secure_scoring.rules`` and
-``secure_scoring.policy_pack``. Never import this file: ``PolicyPack(...)`` serves forever.
+directory). Only the wiring lives here: the rules are in ``secure_scoring.policy.rules`` and
+``secure_scoring.policy.pack``. Never import this file: ``PolicyPack(...)`` serves forever.
 """
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-from secure_scoring.policy_pack import PACK_DESCRIPTION, PACK_NAME, build_policies
+from secure_scoring.policy.pack import PACK_DESCRIPTION, PACK_NAME, build_policies
 
 PolicyPack(
     name=PACK_NAME,

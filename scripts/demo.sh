@@ -58,7 +58,7 @@ def init():
 def run(raw_data):
     return {"echo": json.loads(raw_data)}
 PY
-port=$("$BIN/python" -c 'from secure_scoring.local import free_port; print(free_port())')
+port=$("$BIN/python" -c 'from secure_scoring.dataplane.local import free_port; print(free_port())')
 "$SS" serve-local --entry-script "$work/app/score.py" --cert "$work/chain.pem" --key "$work/leaf.key" \
   --hostname scoring.demo.test --port "$port" > "$work/serve.log" 2>&1 &
 pids+=($!)

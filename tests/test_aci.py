@@ -18,16 +18,15 @@ from typing import Any
 
 import pytest
 
-from secure_scoring.aci import (
+from secure_scoring.components.aci import (
     DEFAULT_GATEWAY_IMAGE,
     DEFAULT_SCORER_IMAGE,
     RegistryCredential,
     SecureAciService,
     SecureAciServiceArgs,
 )
-from secure_scoring.certificates import CertificateBundle, CertificateBundleArgs
-from secure_scoring.errors import ConfigurationError
-from secure_scoring.gateway import (
+from secure_scoring.components.certificate_bundle import CertificateBundle, CertificateBundleArgs
+from secure_scoring.dataplane.gateway import (
     CONTAINER_CONFIG_DIR,
     SECRET_FILES,
     GatewaySettings,
@@ -35,7 +34,8 @@ from secure_scoring.gateway import (
     render_keys_map,
     render_nginx_config,
 )
-from secure_scoring.mocking import (
+from secure_scoring.errors import ConfigurationError
+from secure_scoring.gate.mocking import (
     is_secret_envelope,
     output_is_secret,
     output_value,
@@ -708,7 +708,7 @@ def _wait_http_ok(url: str, proc: subprocess.Popen, log: Path, timeout: float = 
 @pytest.mark.dataplane
 def test_deployed_container_group_runs_with_the_real_inference_server_and_nginx(pem_files, pki):
     """Run the group's own scorer command and gateway files: only ports and paths are localised."""
-    from secure_scoring.local import free_port, listening_addresses
+    from secure_scoring.dataplane.local import free_port, listening_addresses
     from support.fixtures_dataplane import SCORING_APP, https_request
     from support.requirements import inference_python, require_binary
 
@@ -807,7 +807,7 @@ def test_deployed_container_group_runs_with_the_real_inference_server_and_nginx(
 
 
 def _judged(pem_files, stack: str, environment: str, **overrides: Any) -> set[tuple[str, str, str]]:
-    from secure_scoring import policy_pack
+    from secure_scoring.policy import pack as policy_pack
 
     chain, key, _, _ = pem_files
 

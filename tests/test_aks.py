@@ -14,10 +14,10 @@ from typing import Any
 import pulumi
 import pytest
 
-from secure_scoring import aks
-from secure_scoring.auth import BOTH_MODES_REASON
-from secure_scoring.certificates import CertificateBundle, CertificateBundleArgs
-from secure_scoring.mocking import SECRET_SIG, output_is_secret, output_value, run_with_mocks
+from secure_scoring.components import aks
+from secure_scoring.components.certificate_bundle import CertificateBundle, CertificateBundleArgs
+from secure_scoring.components.keys import BOTH_MODES_REASON
+from secure_scoring.gate.mocking import SECRET_SIG, output_is_secret, output_value, run_with_mocks
 from support.refusals import refused as _refused
 
 SUB = "00000000-0000-0000-0000-000000000000"
@@ -971,7 +971,7 @@ def test_a_development_certificate_is_refused_when_the_cluster_declares_producti
 
 @pytest.mark.parametrize("case", ["extension", "extension-with-dns", "v1-microsoft"])
 def test_binding_a_dns_record_to_the_cluster_never_makes_a_cname_to_itself(pki, case):
-    from secure_scoring.dns import DnsRecordBinding, DnsRecordBindingArgs
+    from secure_scoring.components.dns_binding import DnsRecordBinding, DnsRecordBindingArgs
 
     def build():
         if case == "v1-microsoft":
@@ -997,7 +997,7 @@ def test_binding_a_dns_record_to_the_cluster_never_makes_a_cname_to_itself(pki, 
 
 
 def test_binding_a_dns_record_to_a_v1_cluster_is_an_a_record_to_its_router_ip(pki):
-    from secure_scoring.dns import DnsRecordBinding, DnsRecordBindingArgs
+    from secure_scoring.components.dns_binding import DnsRecordBinding, DnsRecordBindingArgs
 
     box: dict[str, Any] = {}
 
@@ -1307,7 +1307,7 @@ def test_self_signed_fact_is_unknown_not_false_while_the_certificate_is_unknown(
 
     from pulumi.output import Output
 
-    from secure_scoring.mocking import UNKNOWN
+    from secure_scoring.gate.mocking import UNKNOWN
 
     def unknown() -> Output:
         loop = asyncio.get_event_loop()

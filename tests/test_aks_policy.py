@@ -3,7 +3,7 @@
 Both modes are run under mocks in compliant and insecure forms; hand-written programs that use
 raw azure-native resources (what a program that does not use our component, or one in another
 language, registers) are judged by the same rules. Everything goes through the pack's own
-evaluation function (``secure_scoring.policy_pack.evaluate``: pulumi_policy's analyzer servicer,
+evaluation function (``secure_scoring.policy.pack.evaluate``: pulumi_policy's analyzer servicer,
 resource rules on the wire inputs, stack rules on the outputs / registered component outputs).
 """
 
@@ -16,10 +16,11 @@ import pytest
 from pulumi_azure_native import kubernetesconfiguration as kc
 from pulumi_azure_native import machinelearningservices as ml
 
-from secure_scoring import aks, policy_pack
-from secure_scoring._common import EndpointAuth, SecurityFacts, type_token
-from secure_scoring.certificates import CertificateBundle, CertificateBundleArgs
-from secure_scoring.mocking import run_with_mocks
+from secure_scoring.components import aks
+from secure_scoring.components.certificate_bundle import CertificateBundle, CertificateBundleArgs
+from secure_scoring.facts import EndpointAuth, SecurityFacts, type_token
+from secure_scoring.gate.mocking import run_with_mocks
+from secure_scoring.policy import pack as policy_pack
 
 SUB = "00000000-0000-0000-0000-000000000000"
 CLUSTER_ID = f"/subscriptions/{SUB}/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-prod"

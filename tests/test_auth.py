@@ -8,16 +8,16 @@ import sys
 import pulumi
 import pytest
 
-from secure_scoring.auth import (
+from secure_scoring.components.keys import (
     KEY_LENGTH,
     ScoringKeys,
     create_scoring_keys,
     resolve_auth_mode,
     rotation_version,
 )
+from secure_scoring.dataplane.gateway import validate_key
 from secure_scoring.errors import ConfigurationError
-from secure_scoring.gateway import validate_key
-from secure_scoring.mocking import output_is_secret, output_value, run_with_mocks
+from secure_scoring.gate.mocking import output_is_secret, output_value, run_with_mocks
 
 RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
 
@@ -78,7 +78,7 @@ def test_unknown_mode_is_refused_naming_the_input():
 
 
 def test_pure_part_imports_no_pulumi():
-    code = "import sys, secure_scoring.auth; print('pulumi' in sys.modules)"
+    code = "import sys, secure_scoring.components.keys; print('pulumi' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

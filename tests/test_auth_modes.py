@@ -2,7 +2,7 @@
 
 import pytest
 
-from secure_scoring.auth import resolve_auth_mode
+from secure_scoring.components.keys import resolve_auth_mode
 from secure_scoring.errors import ConfigurationError
 
 

@@ -94,7 +94,7 @@ def test_gateway_bench_runs_on_the_real_servers() -> None:
 
 
 def test_aci_bench_contract_minimum_carries_exactly_designs_security_facts(aci_bench, tmp_path: Path) -> None:
-    from secure_scoring.mocking import run_with_mocks
+    from secure_scoring.gate.mocking import run_with_mocks
     from support.certs import CertFactory
 
     f = CertFactory(tmp_path)

@@ -22,14 +22,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pulumi.output import Output
 
-from secure_scoring import pem
-from secure_scoring.certificates import (
+from secure_scoring.certs import pem
+from secure_scoring.components.certificate_bundle import (
     CertificateBundle,
     CertificateBundleArgs,
     CertificateBundleError,
 )
 from secure_scoring.errors import ConfigurationError
-from secure_scoring.mocking import SECRET_SIG, UNKNOWN, output_is_secret, output_value, run_with_mocks
+from secure_scoring.gate.mocking import SECRET_SIG, UNKNOWN, output_is_secret, output_value, run_with_mocks
 
 BUNDLE = "secure-scoring:index:CertificateBundle"
 PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
@@ -807,7 +807,7 @@ def test_import_secure_scoring_stays_free_of_pulumi():
         "import sys, secure_scoring\n"
         "assert 'pulumi' not in sys.modules, 'pulumi imported by the package'\n"
         "from secure_scoring import CertificateBundle, CertificateBundleArgs\n"
-        "import secure_scoring.certificates as m\n"
+        "import secure_scoring.components.certificate_bundle as m\n"
         "assert CertificateBundle is m.CertificateBundle and CertificateBundleArgs is m.CertificateBundleArgs\n"
         "assert 'pulumi' in sys.modules\n"
         "assert 'CertificateBundle' in secure_scoring.__all__ and 'CertificateBundle' in dir(secure_scoring)\n"

@@ -343,7 +343,7 @@ def test_help_imports_neither_pulumi_nor_cryptography():
 
 def test_importing_the_inspector_does_not_import_pulumi():
     code = (
-        "import sys, secure_scoring.pem, secure_scoring.cli.cert\n"
+        "import sys, secure_scoring.certs.pem, secure_scoring.cli.cert\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_azure_native'))\n"
         "print(bad)\n"
     )

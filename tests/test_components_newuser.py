@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from secure_scoring.aci import RegistryCredential, SecureAciService, SecureAciServiceArgs
-from secure_scoring.aks import AksDnsArgs, AksEndpointArgs, SecureAksCluster, SecureAksClusterArgs
-from secure_scoring.certificates import CertificateBundle, CertificateBundleArgs
-from secure_scoring.dns import DnsRecordBinding, DnsRecordBindingArgs
+from secure_scoring.components.aci import RegistryCredential, SecureAciService, SecureAciServiceArgs
+from secure_scoring.components.aks import AksDnsArgs, AksEndpointArgs, SecureAksCluster, SecureAksClusterArgs
+from secure_scoring.components.certificate_bundle import CertificateBundle, CertificateBundleArgs
+from secure_scoring.components.dns_binding import DnsRecordBinding, DnsRecordBindingArgs
 from secure_scoring.errors import ConfigurationError
-from secure_scoring.mocking import is_secret_envelope, run_with_mocks
+from secure_scoring.gate.mocking import is_secret_envelope, run_with_mocks
 from support.refusals import refused
 
 HOST = "scoring.example.test"
@@ -359,7 +359,7 @@ def test_a_non_bool_sdk_v1_flag_is_named_as_the_endpoint_argument(pki, flag):
 
 
 def test_a_non_bool_flag_of_the_plain_resolver_keeps_its_own_name():
-    from secure_scoring.auth import resolve_auth_mode
+    from secure_scoring.components.keys import resolve_auth_mode
 
     with pytest.raises(ConfigurationError) as info:
         resolve_auth_mode(None, platform="aks", token_auth_enabled="yes")

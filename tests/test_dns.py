@@ -6,11 +6,16 @@ from typing import Any
 
 import pytest
 
-from secure_scoring.aci import SecureAciService, SecureAciServiceArgs
-from secure_scoring.certificates import CertificateBundle, CertificateBundleArgs
-from secure_scoring.dns import DnsRecordBinding, DnsRecordBindingArgs, normalize_hostname, validate_label
+from secure_scoring.components.aci import SecureAciService, SecureAciServiceArgs
+from secure_scoring.components.certificate_bundle import CertificateBundle, CertificateBundleArgs
+from secure_scoring.components.dns_binding import (
+    DnsRecordBinding,
+    DnsRecordBindingArgs,
+    normalize_hostname,
+    validate_label,
+)
 from secure_scoring.errors import ConfigurationError
-from secure_scoring.mocking import output_value, run_with_mocks
+from secure_scoring.gate.mocking import output_value, run_with_mocks
 
 PUBLIC = "azure-native:dns:RecordSet"
 PRIVATE = "azure-native:privatedns:PrivateRecordSet"

@@ -1,6 +1,6 @@
 """The records DnsRecordBinding would create, served by a real DNS server (NSD), resolve as intended.
 
-Each program runs under ``secure_scoring.mocking.run_with_mocks``; the recorded ``RecordSet`` /
+Each program runs under ``secure_scoring.gate.mocking.run_with_mocks``; the recorded ``RecordSet`` /
 ``PrivateRecordSet`` wire inputs (exactly what would go to Azure) are turned into zone records and
 served by NSD on 127.0.0.1. dnspython resolves the service name against NSD only. The ACI case
 serves the container group's FQDN too (Azure's own zone), with the IP the mocked group reports, so
@@ -18,10 +18,10 @@ import dns.rdataclass
 import dns.rdatatype
 import pytest
 
-from secure_scoring.aci import SecureAciService, SecureAciServiceArgs
-from secure_scoring.certificates import CertificateBundle, CertificateBundleArgs
-from secure_scoring.dns import DnsRecordBinding, DnsRecordBindingArgs
-from secure_scoring.mocking import output_value, run_with_mocks
+from secure_scoring.components.aci import SecureAciService, SecureAciServiceArgs
+from secure_scoring.components.certificate_bundle import CertificateBundle, CertificateBundleArgs
+from secure_scoring.components.dns_binding import DnsRecordBinding, DnsRecordBindingArgs
+from secure_scoring.gate.mocking import output_value, run_with_mocks
 from secure_scoring.verify import PASS, verify
 from support.fixtures_dataplane import HOSTNAME, PRIMARY_KEY
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from secure_scoring.mocking import run_with_mocks
+from secure_scoring.gate.mocking import run_with_mocks
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPONENTS = ("CertificateBundle", "SecureAciService", "SecureAksCluster", "DnsRecordBinding")
@@ -362,7 +362,7 @@ def test_doc_program_runs_under_mocks(item, cert_factory, tmp_path, monkeypatch)
     for cls, name in _declared(tree):
         assert (f"secure-scoring:index:{cls}", name) in registered, f"{cls}({name!r}) not registered"
     CHECKS[item.key](rec)
-    from secure_scoring.policy_pack import evaluate
+    from secure_scoring.policy.pack import evaluate
 
     diagnostics = evaluate(rec.resources, stack=item.stack, project=PROJECT)
     mandatory = [d for d in diagnostics if d.enforcement == "mandatory"]
@@ -673,10 +673,10 @@ def test_exact_output_example_is_what_the_cli_prints(where, lines, capsys, monke
 
 def test_every_page_names_the_nginx_version_the_gateway_needs():
     """The gateway starts nginx with ``-e stderr`` (nginx 1.19.5+); each page says the same minimum."""
-    from secure_scoring.gateway import GatewaySettings, container_command
+    from secure_scoring.dataplane.gateway import GatewaySettings, container_command
 
     assert "-e" in container_command(GatewaySettings(hostnames=("scoring.example.com",)))
-    source = (ROOT / "components/secure_scoring/local.py").read_text()
+    source = (ROOT / "components/secure_scoring/dataplane/local.py").read_text()
     wanted = re.search(r"nginx >= (\d+(?:\.\d+)+)", source).group(1)
     assert wanted == "1.19.5"
     found = []
@@ -689,7 +689,7 @@ def test_every_page_names_the_nginx_version_the_gateway_needs():
 
 def test_gateway_page_names_the_methods_the_health_route_allows():
     """nginx's ``limit_except GET`` also lets HEAD through; the page names every method allowed."""
-    from secure_scoring.gateway import GatewaySettings, render_nginx_config
+    from secure_scoring.dataplane.gateway import GatewaySettings, render_nginx_config
 
     conf = render_nginx_config(GatewaySettings(hostnames=("scoring.example.com",)))
     allowed = set(re.search(r"limit_except ([A-Z ]+)\{", conf).group(1).split())

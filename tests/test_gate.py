@@ -1,7 +1,7 @@
 """The offline gate (`secure-scoring check`): project/stack config loading, running the program,
 program failures, report shapes (text, JSON, SARIF) and source locations.
 
-The gate runs the real policy pack (``secure_scoring.policy_pack``); ``pack_spy`` records how the gate
+The gate runs the real policy pack (``secure_scoring.policy.pack``); ``pack_spy`` records how the gate
 calls it. tests/test_e2e_check.py runs the real stacks and the insecure examples.
 """
 
@@ -63,7 +63,7 @@ def pack_spy(monkeypatch):
     """The real policy pack, with its ``evaluate`` wrapped to record how the gate called it."""
     import os
 
-    from secure_scoring import policy_pack
+    from secure_scoring.policy import pack as policy_pack
 
     real = policy_pack.evaluate
     calls: list[dict] = []
@@ -797,7 +797,7 @@ def test_secure_key_in_config_is_unknown_to_the_program_not_a_broken_pem(tmp_pat
     root = write_program(
         tmp_path / "p",
         "import pulumi\n"
-        "from secure_scoring.certificates import CertificateBundle, CertificateBundleArgs\n\n"
+        "from secure_scoring.components.certificate_bundle import CertificateBundle, CertificateBundleArgs\n\n"
         "c = pulumi.Config()\n"
         "key = c.require_secret('tlsKeyPem')\n"
         "key.apply(lambda k: (_ for _ in ()).throw(RuntimeError('apply ran on ' + k)))\n"

@@ -15,7 +15,7 @@ import pytest
 
 from secure_scoring import gate, rules
 from secure_scoring.cli import main as cli_main
-from secure_scoring.policy_pack import evaluate
+from secure_scoring.policy.pack import evaluate
 
 SECRET = "TOPSECRET-Zq8v"
 

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from secure_scoring.errors import SecureScoringError
-from secure_scoring.local import (
+from secure_scoring.dataplane.local import (
     InferenceServer,
     find_inference_python,
     find_nginx,
     free_port,
     listening_addresses,
 )
+from secure_scoring.errors import SecureScoringError
 
 
 def test_missing_inference_venv_names_the_make_target(monkeypatch, tmp_path) -> None:
@@ -29,7 +29,7 @@ def test_missing_inference_venv_names_the_make_target(monkeypatch, tmp_path) -> 
         find_inference_python()
     assert caught.value.input_name == "SECURE_SCORING_INFERENCE_PYTHON"
     monkeypatch.delenv("SECURE_SCORING_INFERENCE_PYTHON")
-    import secure_scoring.local as local
+    import secure_scoring.dataplane.local as local
 
     monkeypatch.setattr(local, "_REPO_ROOT", tmp_path)
     monkeypatch.setattr(local.sys, "prefix", str(tmp_path / "venv"))
@@ -40,7 +40,7 @@ def test_missing_inference_venv_names_the_make_target(monkeypatch, tmp_path) -> 
 
 
 def test_missing_nginx_names_the_make_target(monkeypatch) -> None:
-    import secure_scoring.local as local
+    import secure_scoring.dataplane.local as local
 
     monkeypatch.setenv("PATH", "/nonexistent")
     monkeypatch.setattr(local.Path, "exists", lambda self: False)
@@ -107,8 +107,8 @@ def _group_alive(pgid: int, settle_s: float = 3.0) -> bool:
 
 @pytest.mark.dataplane
 def test_stop_leaves_no_process_of_either_server(scoring_app, pki) -> None:
-    from secure_scoring.gateway import GatewaySettings
-    from secure_scoring.local import NginxGateway
+    from secure_scoring.dataplane.gateway import GatewaySettings
+    from secure_scoring.dataplane.local import NginxGateway
     from support.requirements import inference_python, require_binary
 
     python = inference_python()
@@ -137,8 +137,8 @@ def test_stop_leaves_no_process_of_either_server(scoring_app, pki) -> None:
 
 @pytest.mark.dataplane
 def test_a_hung_gateway_master_is_killed_with_its_workers(scoring_app, pki, inference_server) -> None:
-    from secure_scoring.gateway import GatewaySettings
-    from secure_scoring.local import NginxGateway
+    from secure_scoring.dataplane.gateway import GatewaySettings
+    from secure_scoring.dataplane.local import NginxGateway
     from support.requirements import require_binary
 
     settings = GatewaySettings(hostnames=("localhost",), upstream=inference_server.address, private_ca=True)
@@ -175,8 +175,8 @@ def _listener() -> socket.socket:
 
 
 def _gateway(pki, **kwargs):
-    from secure_scoring.gateway import GatewaySettings
-    from secure_scoring.local import NginxGateway
+    from secure_scoring.dataplane.gateway import GatewaySettings
+    from secure_scoring.dataplane.local import NginxGateway
     from support.requirements import require_binary
 
     settings = GatewaySettings(hostnames=("localhost",), upstream="127.0.0.1:9", private_ca=True)
@@ -192,7 +192,7 @@ def _gateway(pki, **kwargs):
 
 
 def test_port_available_sees_another_listener() -> None:
-    from secure_scoring.local import port_available
+    from secure_scoring.dataplane.local import port_available
 
     with _listener() as other:
         port = other.getsockname()[1]
@@ -201,7 +201,7 @@ def test_port_available_sees_another_listener() -> None:
 
 
 def test_group_listens_only_for_the_group_holding_the_socket() -> None:
-    from secure_scoring.local import _group_listens
+    from secure_scoring.dataplane.local import _group_listens
 
     with _listener() as other:
         port = other.getsockname()[1]
@@ -217,7 +217,7 @@ def test_group_listens_only_for_the_group_holding_the_socket() -> None:
 
 @pytest.mark.dataplane
 def test_a_taken_port_is_refused_before_nginx_starts(pki) -> None:
-    from secure_scoring.local import PortInUseError
+    from secure_scoring.dataplane.local import PortInUseError
 
     with _listener() as other:
         port = other.getsockname()[1]
@@ -232,7 +232,7 @@ def test_a_taken_port_is_refused_before_nginx_starts(pki) -> None:
 def test_nginx_failing_to_bind_is_not_mistaken_for_the_other_listener(pki, monkeypatch) -> None:
     """The port is taken after the check: nginx's own bind failure is detected, not the other
     program's listener taken for the gateway."""
-    import secure_scoring.local as local
+    import secure_scoring.dataplane.local as local
 
     monkeypatch.setattr(local, "port_available", lambda *args: True, raising=False)
     with _listener() as other:
@@ -256,7 +256,7 @@ def _dead_pid() -> int:
 
 
 def test_stale_temp_dirs_of_dead_owners_are_removed(tmp_path) -> None:
-    from secure_scoring.local import OWNER_FILE, _start_time, remove_stale_temp_dirs
+    from secure_scoring.dataplane.local import OWNER_FILE, _start_time, remove_stale_temp_dirs
 
     def make(name: str, owner: str | None, age_s: float = 0) -> Path:
         directory = tmp_path / name
@@ -289,15 +289,15 @@ def test_stale_temp_dirs_of_dead_owners_are_removed(tmp_path) -> None:
 
 @pytest.mark.dataplane
 def test_key_copies_of_a_sigkilled_launcher_are_removed_at_the_next_start(pki, tmp_path) -> None:
-    from secure_scoring.local import OWNER_FILE, remove_stale_temp_dirs
+    from secure_scoring.dataplane.local import OWNER_FILE, remove_stale_temp_dirs
     from support.requirements import require_binary
 
     nginx = require_binary("nginx")
     launcher = tmp_path / "launcher.py"
     launcher.write_text(
         "import sys, time\n"
-        "from secure_scoring.gateway import GatewaySettings\n"
-        "from secure_scoring.local import NginxGateway\n"
+        "from secure_scoring.dataplane.gateway import GatewaySettings\n"
+        "from secure_scoring.dataplane.local import NginxGateway\n"
         "settings = GatewaySettings(hostnames=('localhost',), upstream='127.0.0.1:9', private_ca=True)\n"
         f"gw = NginxGateway(settings, cert_path={str(pki.leaf.cert_path)!r}, key_path={str(pki.leaf.key_path)!r},\n"
         "    primary_key='Local-Primary-0123456789', secondary_key='Local-Secondary-0123456789',\n"

@@ -13,8 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from secure_scoring.errors import ConfigurationError, SecureScoringError
-from secure_scoring.gateway import (
+from secure_scoring.dataplane.gateway import (
     CONTAINER_CONFIG_DIR,
     MOZILLA_INTERMEDIATE_CIPHERS,
     SECRET_FILES,
@@ -26,6 +25,7 @@ from secure_scoring.gateway import (
     validate_key,
     validate_settings,
 )
+from secure_scoring.errors import ConfigurationError, SecureScoringError
 
 HOST = "scoring.example.test"
 KEY_A = "Key.A-0123456789_abcdefXYZ~+/="
@@ -152,8 +152,8 @@ def test_settings_are_normalised_at_the_boundary() -> None:
 def test_hostnames_are_normalized_like_serve_local_and_cert_check(given: str, expected: str) -> None:
     # serve-local / cert check / verify accept a trailing dot and IDN names; the gateway must too,
     # and render the form nginx compares with the SNI/Host a client sends (A-labels, no dot)
+    from secure_scoring.certs.pem import _normalize_host
     from secure_scoring.cli.serve_local import _hostnames
-    from secure_scoring.pem import _normalize_host
 
     s = GatewaySettings(hostnames=(given,))
     assert s.hostnames == (expected,)
@@ -461,7 +461,7 @@ def test_nginx_rejects_a_key_that_does_not_match_the_certificate(tmp_path, pki, 
 
 
 def test_local_gateway_reports_nginx_t_failure_clearly(pki, cert_factory) -> None:
-    from secure_scoring.local import NginxGateway
+    from secure_scoring.dataplane.local import NginxGateway
     from support.requirements import require_binary
 
     nginx = require_binary("nginx")
@@ -606,7 +606,7 @@ def test_real_nginx_answers_its_own_errors_as_json_with_the_security_headers(
     """Real nginx on 127.0.0.1 (the scorer is down): every error nginx answers itself is JSON with the
     right status, application/json whatever the URI's extension, and HSTS; a request line nginx cannot
     read is a 400, not the 500 nginx gives when it cannot redirect such a request to a named location."""
-    from secure_scoring.local import NginxGateway
+    from secure_scoring.dataplane.local import NginxGateway
     from support.requirements import require_binary
 
     nginx = require_binary("nginx")

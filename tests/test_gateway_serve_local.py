@@ -453,7 +453,7 @@ def test_trailing_dot_and_internationalized_hostnames(pki, cert_factory, tmp_pat
 def test_a_port_taken_after_the_check_is_caught_from_nginx(bundle, monkeypatch, capsys) -> None:
     """Another program takes the port between the check and nginx's bind: nginx's own bind failure is
     reported as the port in use (never the ready banner for the other program's listener)."""
-    import secure_scoring.local as local
+    import secure_scoring.dataplane.local as local
     from secure_scoring.cli import main
     from support.requirements import inference_python, require_binary
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from secure_scoring.gateway import DEFAULT_HSTS_MAX_AGE
+from secure_scoring.dataplane.gateway import DEFAULT_HSTS_MAX_AGE
 from support.fixtures_dataplane import HOSTNAME
 
 pytestmark = pytest.mark.dataplane

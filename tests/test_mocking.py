@@ -8,7 +8,7 @@ import pytest
 from cryptography import x509
 from pulumi_azure_native import containerinstance as ci
 
-from secure_scoring.mocking import (
+from secure_scoring.gate.mocking import (
     SECRET_SIG,
     RealisticMocks,
     output_is_secret,

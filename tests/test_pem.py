@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from secure_scoring.pem import (
+from secure_scoring.certs.pem import (
     FINDING_CODES,
     PRODUCTION_ENVIRONMENTS,
     CertificateInfo,

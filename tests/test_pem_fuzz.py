@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from secure_scoring.certs.pem import FINDING_CODES, Report, covers, hostname_matches, inspect_bundle
 from secure_scoring.cli import main
-from secure_scoring.pem import FINDING_CODES, Report, covers, hostname_matches, inspect_bundle
 
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FUZZ_CLI = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -8,7 +8,7 @@ the pack directory as working directory and ``PULUMI_STACK``/``PULUMI_PROJECT``/
 reads the port from the first stdout line. The engine then calls ConfigureStack, GetAnalyzerInfo,
 Configure (with its config merge), Analyze per resource and AnalyzeStack. This test does the same
 on resources recorded from a Pulumi program under mocks, and checks that the diagnostics equal
-(rule, urn, level) those of the in-process :func:`secure_scoring.policy_pack.evaluate` and of the
+(rule, urn, level) those of the in-process :func:`secure_scoring.policy.pack.evaluate` and of the
 offline gate (``secure_scoring.gate``) on the same program.
 
 What the engine does that this test cannot: provider ``Check`` (defaults and normalization of
@@ -37,8 +37,8 @@ from pulumi.runtime.proto import analyzer_pb2 as pb
 from pulumi.runtime.proto import analyzer_pb2_grpc as pb_grpc
 from pulumi.runtime.proto import plugin_pb2
 
-from secure_scoring import policy_pack
-from secure_scoring.policy_pack import diagnostic_from_proto, evaluate
+from secure_scoring.policy import pack as policy_pack
+from secure_scoring.policy.pack import diagnostic_from_proto, evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 PACK_DIR = ROOT / "policies"

@@ -1,7 +1,7 @@
 """The pack through pulumi_policy's own analyzer servicer (the code its gRPC server runs): enforcement
 levels (advisory outside production, fail closed on an unknown stack), not_applicable, unknown
 values as advisory notes, the CLI's config merge (and the trap it avoids), props as proxies, and a
-whole mock-run program evaluated with :func:`secure_scoring.policy_pack.evaluate`.
+whole mock-run program evaluated with :func:`secure_scoring.policy.pack.evaluate`.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
-from secure_scoring import policy_pack, rules
-from secure_scoring.mocking import run_with_mocks
-from secure_scoring.policy_pack import PolicyConfigError, evaluate, has_mandatory
+from secure_scoring.gate.mocking import run_with_mocks
+from secure_scoring.policy import pack as policy_pack
+from secure_scoring.policy import rules
+from secure_scoring.policy.pack import PolicyConfigError, evaluate, has_mandatory
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -384,7 +385,7 @@ def test_program_recording_evaluated(recording):
 
 def test_build_policies_reads_the_runtime_like_the_cli_does():
     code = (
-        "from secure_scoring.policy_pack import build_policies;"
+        "from secure_scoring.policy.pack import build_policies;"
         "print(sorted((p.name, p.enforcement_level.value) for p in build_policies() if p.name in ('auth-required', 'tls-required')))"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}

@@ -6,7 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
-from secure_scoring.mocking import run_with_mocks
+from secure_scoring.gate.mocking import run_with_mocks
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,7 +42,7 @@ def test_readme_example_runs_and_passes_the_pack(cert_factory, tmp_path, monkeyp
         "secure-scoring:index:DnsRecordBinding",
         "secure-scoring:index:SecureAciService",
     ]
-    from secure_scoring.policy_pack import evaluate
+    from secure_scoring.policy.pack import evaluate
 
     diagnostics = evaluate(rec.resources, stack="production", project="readme")
     assert [d for d in diagnostics if d.enforcement == "mandatory"] == []
@@ -103,7 +103,7 @@ def test_readme_construction_mistakes_each_fail_at_construction(cert_factory, tm
         SecureAksCluster,
         SecureAksClusterArgs,
     )
-    from secure_scoring.aci import SecureAciServiceArgs
+    from secure_scoring.components.aci import SecureAciServiceArgs
     from secure_scoring.errors import ConfigurationError
 
     root = cert_factory.ca("Mistakes Root CA")

@@ -1,4 +1,4 @@
-"""The pure policy rules (secure_scoring.rules): compliant and non-compliant cases per resource
+"""The pure policy rules (secure_scoring.policy.rules): compliant and non-compliant cases per resource
 type and rule, floats, unknown values, secrets never echoed, config overrides, production detection.
 
 Resources are written the way the engine sends them: camelCase wire inputs, numbers as floats,
@@ -21,8 +21,8 @@ from pulumi_policy.proxy import (
     unknown_checking_proxy,
 )
 
-from secure_scoring import rules
-from secure_scoring.gateway import GatewaySettings, render_nginx_config
+from secure_scoring.dataplane.gateway import GatewaySettings, render_nginx_config
+from secure_scoring.policy import rules
 
 R = rules
 SECRET = "s3cr3t-DO-NOT-PRINT-7f3a"
@@ -124,7 +124,7 @@ def gateway_group(
 
 # --------------------------------------------------------------------------------------------- purity
 def test_rules_module_imports_nothing_from_pulumi():
-    code = "import sys, secure_scoring.rules; print([m for m in sys.modules if m.split('.')[0] in ('pulumi','pulumi_policy','grpc','cryptography')])"
+    code = "import sys, secure_scoring.policy.rules; print([m for m in sys.modules if m.split('.')[0] in ('pulumi','pulumi_policy','grpc','cryptography')])"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()

@@ -1,6 +1,6 @@
 """``secure-scoring verify`` against real parts on loopback.
 
-Real nginx gateways (``secure_scoring.local.NginxGateway``) in front of the real Azure ML inference
+Real nginx gateways (``secure_scoring.dataplane.local.NginxGateway``) in front of the real Azure ML inference
 server, a real authoritative DNS server (NSD) serving the test zone, openssl-made certificates.
 The secure gateway passes every step; each insecure variant is caught by the right step with the
 right message. Insecure nginx configurations the renderer refuses to produce (TLS 1.0 enabled, a
@@ -53,7 +53,7 @@ ALL_PASS_STEPS = [n for n in STEP_NAMES if n != "http-port"]
 
 # ------------------------------------------------------------------------------------------ helpers
 def _derived_gateway_class():
-    from secure_scoring.local import NginxGateway
+    from secure_scoring.dataplane.local import NginxGateway
 
     class DerivedConfigGateway(NginxGateway):
         """NginxGateway whose rendered nginx.conf is changed by ``transform`` before ``nginx -t``.
@@ -129,7 +129,7 @@ def env(make_gateway, inference_server, dns_server, pki, tmp_path_factory):
     from support.requirements import require_binary
 
     nginx = require_binary("nginx")
-    from secure_scoring.gateway import GatewaySettings
+    from secure_scoring.dataplane.gateway import GatewaySettings
 
     certs = CertFactory(tmp_path_factory.mktemp("verify-certs"))
     other_host = certs.leaf(pki.inter, ["other.example.test"])
@@ -506,7 +506,7 @@ def test_server_speaking_only_tls_1_0_and_1_1(env, inference_server, pki):
         assert n == 1
         return conf
 
-    from secure_scoring.gateway import GatewaySettings
+    from secure_scoring.dataplane.gateway import GatewaySettings
     from support.requirements import require_binary
 
     env.point(("scoring", "A", 60, "127.0.0.1"))
@@ -813,9 +813,9 @@ def _deploy_keys(primary_version, secondary_version, previous=None):
     change keeps its previous value, as the engine keeps an unchanged resource, and a changed one
     gets the new value. → ({"primary", "secondary"}: key, {role: keepers}).
     """
-    from secure_scoring.aci import SecureAciService, SecureAciServiceArgs
-    from secure_scoring.certificates import CertificateBundle, CertificateBundleArgs
-    from secure_scoring.mocking import run_with_mocks
+    from secure_scoring.components.aci import SecureAciService, SecureAciServiceArgs
+    from secure_scoring.components.certificate_bundle import CertificateBundle, CertificateBundleArgs
+    from secure_scoring.gate.mocking import run_with_mocks
 
     def program():
         cert = CertificateBundle(
@@ -1094,7 +1094,7 @@ def test_expiry_step_uses_the_same_days_as_cert_check():
     from datetime import UTC, datetime, timedelta
 
     from secure_scoring import verify as v
-    from secure_scoring.pem import days_left
+    from secure_scoring.certs.pem import days_left
 
     now = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
     after = now - timedelta(days=3, hours=1)

@@ -12,29 +12,29 @@ from typing import TYPE_CHECKING, Any
 
 # public name -> module (relative to this package) that defines it
 _LAZY: dict[str, str] = {
-    "CertificateBundle": ".certificates",
-    "CertificateBundleArgs": ".certificates",
-    "SecureAciService": ".aci",
-    "SecureAciServiceArgs": ".aci",
-    "DnsRecordBinding": ".dns",
-    "DnsRecordBindingArgs": ".dns",
-    "SecureAksCluster": ".aks",
-    "SecureAksClusterArgs": ".aks",
-    "AksEndpointArgs": ".aks",
-    "AksDnsArgs": ".aks",
+    "CertificateBundle": ".components.certificate_bundle",
+    "CertificateBundleArgs": ".components.certificate_bundle",
+    "SecureAciService": ".components.aci",
+    "SecureAciServiceArgs": ".components.aci",
+    "DnsRecordBinding": ".components.dns_binding",
+    "DnsRecordBindingArgs": ".components.dns_binding",
+    "SecureAksCluster": ".components.aks",
+    "SecureAksClusterArgs": ".components.aks",
+    "AksEndpointArgs": ".components.aks",
+    "AksDnsArgs": ".components.aks",
 }
 
 if TYPE_CHECKING:  # for IDEs and type checkers only; never executed
-    from .aci import SecureAciService as SecureAciService
-    from .aci import SecureAciServiceArgs as SecureAciServiceArgs
-    from .aks import AksDnsArgs as AksDnsArgs
-    from .aks import AksEndpointArgs as AksEndpointArgs
-    from .aks import SecureAksCluster as SecureAksCluster
-    from .aks import SecureAksClusterArgs as SecureAksClusterArgs
-    from .certificates import CertificateBundle as CertificateBundle
-    from .certificates import CertificateBundleArgs as CertificateBundleArgs
-    from .dns import DnsRecordBinding as DnsRecordBinding
-    from .dns import DnsRecordBindingArgs as DnsRecordBindingArgs
+    from .components.aci import SecureAciService as SecureAciService
+    from .components.aci import SecureAciServiceArgs as SecureAciServiceArgs
+    from .components.aks import AksDnsArgs as AksDnsArgs
+    from .components.aks import AksEndpointArgs as AksEndpointArgs
+    from .components.aks import SecureAksCluster as SecureAksCluster
+    from .components.aks import SecureAksClusterArgs as SecureAksClusterArgs
+    from .components.certificate_bundle import CertificateBundle as CertificateBundle
+    from .components.certificate_bundle import CertificateBundleArgs as CertificateBundleArgs
+    from .components.dns_binding import DnsRecordBinding as DnsRecordBinding
+    from .components.dns_binding import DnsRecordBindingArgs as DnsRecordBindingArgs
 
 __all__ = sorted(_LAZY)
 

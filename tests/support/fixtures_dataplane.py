@@ -4,9 +4,9 @@ Session scope, so one inference server (about 1 s warm, 4 s cold) serves every d
 
 - ``scoring_app``: ``tests/data/scoring_app`` (``score.py`` echoing its input and the request header
   names it receives; ``model/model.txt``).
-- ``inference_server``: :class:`secure_scoring.local.InferenceServer` on that app, 2 workers.
+- ``inference_server``: :class:`secure_scoring.dataplane.local.InferenceServer` on that app, 2 workers.
 - ``make_gateway``: factory ``make_gateway(primary_key=..., secondary_key=..., **settings)`` ->
-  started :class:`secure_scoring.local.NginxGateway` in front of ``inference_server`` with the ``pki``
+  started :class:`secure_scoring.dataplane.local.NginxGateway` in front of ``inference_server`` with the ``pki``
   leaf; settings override :class:`GatewaySettings` fields (``auth_mode="none"``,
   ``proxy_read_timeout_s=1`` ...). Every gateway it made is stopped at the end of the session; call
   ``.stop()`` yourself to stop one earlier.
@@ -141,8 +141,8 @@ def wait_for_log(read: Callable[[], str], needle: str, timeout: float = 3.0) -> 
 class Dataplane:
     """The shared scorer + key-auth gateway, and a client for it."""
 
-    scorer: Any  # secure_scoring.local.InferenceServer
-    gateway: Any  # secure_scoring.local.NginxGateway
+    scorer: Any  # secure_scoring.dataplane.local.InferenceServer
+    gateway: Any  # secure_scoring.dataplane.local.NginxGateway
     ca_bundle: Path
     primary_key: str = PRIMARY_KEY
     secondary_key: str = SECONDARY_KEY
@@ -180,7 +180,7 @@ def inference_server(scoring_app: Path) -> Iterator[Any]:
     from support.requirements import inference_python
 
     python = inference_python()
-    from secure_scoring.local import InferenceServer
+    from secure_scoring.dataplane.local import InferenceServer
 
     server = InferenceServer(
         scoring_app / "score.py", model_dir=scoring_app / "model", worker_count=2, python=python
@@ -197,8 +197,8 @@ def make_gateway(inference_server: Any, pki: Any) -> Iterator[Callable[..., Any]
     from support.requirements import require_binary
 
     nginx = require_binary("nginx")
-    from secure_scoring.gateway import GatewaySettings
-    from secure_scoring.local import NginxGateway
+    from secure_scoring.dataplane.gateway import GatewaySettings
+    from secure_scoring.dataplane.local import NginxGateway
 
     started: list[Any] = []
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from secure_scoring.errors import ConfigurationError
-from secure_scoring.mocking import Recording, run_with_mocks
+from secure_scoring.gate.mocking import Recording, run_with_mocks
 
 
 def refused(build: Callable[[], Any], *, stack: str = "production") -> tuple[ConfigurationError, Recording]:

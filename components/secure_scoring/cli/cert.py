@@ -236,7 +236,7 @@ def _check_dns_syntax(host: str, name: str, example: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..pem import inspect_bundle
+    from ..certs.pem import inspect_bundle
 
     hostnames = _check_hostnames(list(args.hostname or []))
     now = _parse_now(args.now)

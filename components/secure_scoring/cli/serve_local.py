@@ -129,10 +129,10 @@ def _inspect(
     cert: str, key: str, hostnames: list[str], args: argparse.Namespace
 ) -> tuple[list[str], bool, list[str]]:
     """Check the bundle with the same inspector as ``cert check``; return (hostnames, private_ca, warnings)."""
-    from ..local import LocalServerError
+    from ..dataplane.local import LocalServerError
 
     try:
-        from ..pem import inspect_bundle
+        from ..certs.pem import inspect_bundle
     except ImportError:  # pragma: no cover - the inspector ships with the package
         return hostnames or ["localhost"], True, []
     report = inspect_bundle(
@@ -160,7 +160,7 @@ def _inspect(
 
 
 def _is_ip(name: str) -> bool:
-    from ..pem import _as_ip  # the inspector's own test (loaded already: _inspect uses the inspector)
+    from ..certs.pem import _as_ip  # the inspector's own test (loaded already: _inspect uses the inspector)
 
     return _as_ip(name) is not None
 
@@ -236,8 +236,8 @@ def _hostnames(values: list[str]) -> list[str]:
     if names:
         # the gateway's own checks, before the certificate check: 'a b' or 'bad!.example.org' is an
         # invalid --hostname (exit 2), not a hostname the certificate happens not to cover (exit 1)
+        from ..dataplane.gateway import GatewaySettings
         from ..errors import ConfigurationError
-        from ..gateway import GatewaySettings
 
         try:
             GatewaySettings(hostnames=tuple(names))
@@ -264,9 +264,8 @@ def run(args: argparse.Namespace) -> int:
     import signal
     import time
 
-    from ..errors import ConfigurationError, SecureScoringError, UsageError
-    from ..gateway import GatewaySettings
-    from ..local import (
+    from ..dataplane.gateway import GatewaySettings
+    from ..dataplane.local import (
         InferenceServer,
         LocalServerError,
         NginxGateway,
@@ -276,6 +275,7 @@ def run(args: argparse.Namespace) -> int:
         find_nginx,
         port_available,
     )
+    from ..errors import ConfigurationError, SecureScoringError, UsageError
 
     if args.auth == "token":
         raise UsageError(

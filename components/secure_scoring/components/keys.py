@@ -6,7 +6,7 @@ rotation keepers) lives further down and imports Pulumi lazily.
 
 from __future__ import annotations
 
-from .errors import ConfigurationError
+from ..errors import ConfigurationError
 
 KEY = "key"
 TOKEN = "token"

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from .errors import UsageError
+from ..errors import UsageError
 
 __all__ = [
     "FAIL",
@@ -569,7 +569,7 @@ def _describe_cert(der: bytes, now: datetime) -> dict[str, Any]:
         has_san = True
     except x509.ExtensionNotFound:
         names, has_san = [], False
-    from .pem import days_left as _days_left
+    from ..certs.pem import days_left as _days_left
 
     not_before = cert.not_valid_before_utc
     not_after = cert.not_valid_after_utc
@@ -693,7 +693,7 @@ def _tls_steps(
         steps.append(_chain_failure(chain_error, info, trust, ca_bundle, sent))
 
     names = info["names"]
-    from .pem import covers
+    from ..certs.pem import covers
 
     if not info["has_san"]:
         steps.append(

@@ -12,10 +12,10 @@ credentials:
    "could not judge <key>: secure value";
 2. runs the Python program like the language host (``runpy`` of the ``main`` directory, the program
    directory and ``main`` on ``sys.path``, cwd = the program directory) under
-   :func:`secure_scoring.mocking.run_with_mocks` in **preview** mode (``pulumi.runtime.is_dry_run()`` is
+   :func:`secure_scoring.gate.mocking.run_with_mocks` in **preview** mode (``pulumi.runtime.is_dry_run()`` is
    true, as in ``pulumi preview``; outputs the fake cloud does not compute stay unknown), recording
    every registered resource, components included;
-3. evaluates the policy pack in-process (:func:`secure_scoring.policy_pack.evaluate`) with
+3. evaluates the policy pack in-process (:func:`secure_scoring.policy.pack.evaluate`) with
    ``PULUMI_STACK`` / ``PULUMI_PROJECT`` / ``PULUMI_ORGANIZATION`` / ``PULUMI_CONFIG`` set as the CLI
    sets them for a pack;
 4. reports findings as text, JSON or SARIF 2.1.0, each finding located at the program line that
@@ -23,7 +23,7 @@ credentials:
 
 Known fidelity gaps against a real preview (also in ``--help`` and docs/check.md): there is no
 provider ``Check``, so provider-side defaults are missing (the SDK-injected defaults are present);
-cloud outputs are fakes from :class:`~secure_scoring.mocking.RealisticMocks`; secure config values
+cloud outputs are fakes from :class:`~secure_scoring.gate.mocking.RealisticMocks`; secure config values
 are unknown; Pulumi ESC environments are not resolved; mock URNs carry ``pulumi:pulumi:Stack`` in the
 type chain of top-level resources; no ``pulumi:providers:*`` resources are registered.
 
@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError
+from ..errors import UsageError
 
 TOOL_NAME = "secure-scoring"
 DOCS_PAGE = "docs/check.md"
@@ -572,7 +572,7 @@ def _program_dirs(project: Project) -> list[Path]:
     return [main_dir] if main_dir == project.root else [main_dir, project.root]
 
 
-_LIBRARY_DIR = Path(__file__).resolve().parent
+_LIBRARY_DIR = Path(__file__).resolve().parents[1]  # the secure_scoring package
 
 
 @functools.lru_cache(maxsize=4096)
@@ -614,7 +614,7 @@ def _is_venv(path: str) -> bool:
 
 
 def _program_error(exc: BaseException, project: Project, config: StackConfig) -> ProgramError:
-    from .errors import SecureScoringError
+    from ..errors import SecureScoringError
 
     frames = traceback.extract_tb(exc.__traceback__)
     location = _user_location(frames, project)
@@ -688,7 +688,7 @@ def _secure_config_as_unknown(enabled: bool) -> Iterator[None]:
 
 
 def run_program(project: Project, config: StackConfig, *, preview: bool = True):
-    """Run the program under realistic mocks; return the :class:`~secure_scoring.mocking.Recording`.
+    """Run the program under realistic mocks; return the :class:`~secure_scoring.gate.mocking.Recording`.
 
     Raises :class:`ProgramError` when the program raises (directly, in an ``apply``, or via
     ``pulumi.log.error``), with the program's message and its own file:line.
@@ -1020,7 +1020,7 @@ def rule_catalogue(
     """The pack's rules (name, description, remediation, severity, url) with their level in this
     stack: the pack's default for the stack (production-only rules are advisory outside
     production), then ``--policy-config``. Disabled rules are left out."""
-    from . import policy_pack
+    from ..policy import pack as policy_pack
 
     out = []
     for r in policy_pack.rule_metadata(stack, dict(config or {})):
@@ -1048,8 +1048,8 @@ def evaluate(
     organization: str = "organization",
 ) -> list[Any]:
     """Run the pack over the recorded resources (in process, through pulumi_policy's analyzer
-    servicer, see :func:`secure_scoring.policy_pack.evaluate`); returns its diagnostics."""
-    from . import policy_pack
+    servicer, see :func:`secure_scoring.policy.pack.evaluate`); returns its diagnostics."""
+    from ..policy import pack as policy_pack
 
     with _policy_env(project, config, organization):
         try:
@@ -1137,7 +1137,7 @@ def _fold_into_components(
     replaces are named in its message and its level is the strictest of them. Every resource is
     still judged: a finding whose ancestors carry no such finding (a raw SelfSignedCert, or one
     inside the user's own component) stays where it is."""
-    from . import rules
+    from ..policy import rules
 
     ours = {rules.ACI_SERVICE, rules.AKS_CLUSTER, rules.CERTIFICATE_BUNDLE, rules.DNS_RECORD_BINDING}
     parent_of = {
@@ -1291,7 +1291,7 @@ def information_uri() -> str | None:
     server, repo, sha = (os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"))
     if server and repo:
         return f"{server}/{repo}/blob/{sha or 'HEAD'}/{DOCS_PAGE}"
-    page = Path(__file__).resolve().parents[2] / DOCS_PAGE
+    page = Path(__file__).resolve().parents[3] / DOCS_PAGE
     return page.as_uri() if page.is_file() else None
 
 
@@ -1514,7 +1514,7 @@ def _first_sentence(text: str) -> str:
 def error_details(exc: BaseException) -> dict[str, Any]:
     """What went wrong, for machine-readable reports: ``kind``, ``message``, ``file``, ``line``
     (``None`` when unknown), ``hint``; ``input`` for usage errors (the argument or file at fault)."""
-    from .errors import SecureScoringError
+    from ..errors import SecureScoringError
 
     if isinstance(exc, ProgramError):
         base = exc.program_dir

@@ -44,7 +44,7 @@ class SecurityFacts:
     """The resolved security settings of a scoring component.
 
     Passed as ``props`` to ``ComponentResource.__init__`` (camelCase: what resource policies see) and
-    registered as outputs (snake_case: what stack policies see). ``secure_scoring.rules`` reads both.
+    registered as outputs (snake_case: what stack policies see). ``secure_scoring.policy.rules`` reads both.
     """
 
     platform: str  # "aci" | "aks"

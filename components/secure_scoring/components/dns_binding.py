@@ -1,0 +1,605 @@
+"""``DnsRecordBinding``: the DNS record that points the certificate's hostname at a scoring endpoint.
+
+One record set in an Azure DNS zone (``dns.RecordSet``, public) or a private DNS zone
+(``privatedns.PrivateRecordSet``, for an internal load balancer):
+
+- ``CNAME`` to an FQDN: the default for ACI (``target=service`` or ``target_fqdn=service.fqdn``),
+  because a container group's IP can change when Azure restarts it; the FQDN follows the IP.
+- ``A`` (or ``AAAA``) to an IP address: for a static IP such as an AKS inference router.
+- alias ``A`` to a public IP resource (``target_resource_id``, public zones only): Azure keeps the
+  record in step with the IP resource.
+
+Before anything is registered the component refuses a record name that the bound certificate does
+not cover (clients would get a hostname mismatch), a name the zone cannot contain, a CNAME at the
+zone apex, invalid labels and unusable TTLs.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+
+from ..errors import ConfigurationError
+from ..facts import type_token
+
+if TYPE_CHECKING:
+    from .certificate_bundle import CertificateBundle
+
+__all__ = [
+    "DEFAULT_TTL",
+    "DnsRecordBinding",
+    "DnsRecordBindingArgs",
+    "check_string_map",
+    "normalize_hostname",
+    "require_str_input",
+    "validate_label",
+]
+
+DEFAULT_TTL = 300
+MIN_TTL = 1
+MAX_TTL = 86400
+_LDH = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+# -- pure validation (no Pulumi calls) --------------------------------------------------------------
+
+
+def validate_label(label: str, input_name: str, *, what: str = "DNS label") -> str:
+    """Return ``label`` lower-cased if it is a valid host name label (RFC 1123 LDH, 1-63 characters)."""
+    if not isinstance(label, str):
+        raise ConfigurationError(input_name, f"{what} must be a string, got {type(label).__name__}", None)
+    text = label.lower()
+    if not text:
+        raise ConfigurationError(input_name, f"empty {what}", "remove the doubled or leading dot")
+    if not text.isascii():
+        raise ConfigurationError(
+            input_name,
+            f"{what} {label!r} contains non-ASCII characters",
+            "use the IDNA/punycode form (xn--...) of internationalised names",
+        )
+    if len(text) > 63:
+        raise ConfigurationError(
+            input_name, f"{what} {label!r} is {len(text)} characters long (the limit is 63)", "shorten it"
+        )
+    bad = sorted(set(text) - _LDH)
+    if bad:
+        raise ConfigurationError(
+            input_name,
+            f"{what} {label!r} contains {''.join(bad)!r}; host names allow only letters, digits and '-'",
+            "use letters, digits and hyphens only",
+        )
+    if text.startswith("-") or text.endswith("-"):
+        raise ConfigurationError(
+            input_name,
+            f"{what} {label!r} starts or ends with '-'",
+            "start and end the label with a letter or digit",
+        )
+    return text
+
+
+def normalize_hostname(name: str, input_name: str, *, what: str = "host name") -> str:
+    """Lower-case ``name``, drop one trailing dot, and validate every label (at most 253 characters)."""
+    if not isinstance(name, str):
+        raise ConfigurationError(
+            input_name,
+            f"{what} must be one plain string known at construction, got {type(name).__name__}",
+            f"give the fully qualified {what} as a string such as 'scoring.example.com'"
+            + (
+                " (not a pulumi Output: the name decides the record and its certificate check)"
+                if isinstance(name, pulumi.Output)
+                else ""
+            ),
+        )
+    if not name.strip():
+        raise ConfigurationError(input_name, f"{what} is empty", f"give a fully qualified {what}")
+    text = name.strip().lower()
+    text = text[:-1] if text.endswith(".") else text
+    if len(text) > 253:
+        raise ConfigurationError(
+            input_name, f"{what} {name!r} is longer than 253 characters", "use a shorter name"
+        )
+    for label in text.split("."):
+        validate_label(label, input_name, what=f"label in {what} {name!r}")
+    return text
+
+
+def require_str_input(value: object, input_name: str, example: str, *, required: bool = True) -> None:
+    """Refuse a missing, empty or non-string value for an ``Input[str]`` argument (an Output passes).
+
+    The SDK would otherwise fail later with a TypeError ("Missing required property") after other
+    children were registered, or send a number where Azure wants a string.
+    """
+    if isinstance(value, pulumi.Output) or (value is None and not required):
+        return
+    if value is None:
+        raise ConfigurationError(input_name, "is required", f"pass it, e.g. {input_name}={example}")
+    if not isinstance(value, str) or not value.strip():
+        got = "an empty string" if isinstance(value, str) else f"{type(value).__name__} {value!r}"
+        raise ConfigurationError(
+            input_name,
+            f"expected a non-empty string (or a pulumi Output of one), got {got}",
+            f"pass e.g. {example}",
+        )
+
+
+def check_string_map(value: object, input_name: str, *, what: str = "tag") -> None:
+    """Refuse a map that Azure would reject: not a mapping, empty names, or values that are not strings.
+
+    Azure tags, record set metadata and environment values are strings; a number or a bool sent as
+    is fails at deployment (or, for memory-like values, means something else).
+    """
+    if value is None:
+        return
+    if not isinstance(value, Mapping):
+        raise ConfigurationError(
+            input_name,
+            f"expected a mapping of {what} names to values, got {type(value).__name__}",
+            f"pass e.g. {input_name}={{'owner': 'ml-platform'}}",
+        )
+    for k, v in value.items():
+        if not isinstance(k, str) or not k.strip():
+            raise ConfigurationError(
+                input_name, f"{k!r} is not a {what} name", f"use non-empty strings as {what} names"
+            )
+        if not isinstance(v, str | pulumi.Output):
+            raise ConfigurationError(
+                f"{input_name}[{k!r}]",
+                f"{v!r} is not a string ({type(v).__name__}); Azure accepts only strings as {what} values",
+                f"quote it: {k!r}: {str(v)!r}",
+            )
+
+
+def _relative_name(relative_name: str, zone: str, input_name: str) -> str:
+    if not isinstance(relative_name, str):
+        raise ConfigurationError(
+            input_name,
+            f"the record name must be a plain string known at construction, got {type(relative_name).__name__}",
+            "give the name relative to the zone as a string (e.g. 'scoring'), or '@' for the apex",
+        )
+    if not relative_name.strip():
+        raise ConfigurationError(
+            input_name,
+            "the record name is empty",
+            "give the name relative to the zone (e.g. 'scoring'), or '@' for the apex",
+        )
+    text = relative_name.strip().lower()
+    if text == "@":
+        return "@"
+    if text.endswith("."):
+        raise ConfigurationError(
+            input_name,
+            f"{relative_name!r} ends with a dot, i.e. it is an absolute name, but relative_name is relative to "
+            f"the zone {zone!r}",
+            f"give the part before '.{zone}' (for 'scoring.{zone}.' use 'scoring'), or pass the full name as fqdn=",
+        )
+    if text == zone or text.endswith("." + zone):
+        inside = text[: -len(zone) - 1] if text != zone else "@"
+        raise ConfigurationError(
+            input_name,
+            f"{relative_name!r} already ends with the zone name {zone!r}; the record would be {text}.{zone}",
+            f"use relative_name={inside!r}, or pass the full name as fqdn=",
+        )
+    for label in text.split("."):
+        validate_label(label, input_name, what=f"label in record name {relative_name!r}")
+    if len(text) + 1 + len(zone) > 253:
+        raise ConfigurationError(
+            input_name, f"{text}.{zone} is longer than 253 characters", "use a shorter name"
+        )
+    return text
+
+
+def _relative_from_fqdn(fqdn: str, zone: str) -> str:
+    name = normalize_hostname(fqdn, "fqdn")
+    if name == zone:
+        return "@"
+    if not name.endswith("." + zone):
+        raise ConfigurationError(
+            "zone_name",
+            f"the zone {zone!r} cannot contain {name!r} (a record in a zone is always <name>.{zone})",
+            f"use the zone that {name!r} belongs to, or a name under {zone!r}",
+        )
+    return name[: -len(zone) - 1]
+
+
+def _ttl(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigurationError(
+            "ttl", f"{value!r} is not a number of seconds", f"use a whole number such as {DEFAULT_TTL}"
+        )
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ConfigurationError(
+                "ttl", f"{value!r} is not a whole number of seconds", f"use e.g. {DEFAULT_TTL}"
+            )
+        value = int(value)
+    if not MIN_TTL <= value <= MAX_TTL:
+        raise ConfigurationError(
+            "ttl",
+            f"{value} seconds is outside {MIN_TTL}..{MAX_TTL}",
+            f"use {DEFAULT_TTL} (the default) or lower it to 60 a TTL period before a planned change",
+        )
+    return value
+
+
+def _covers(hostnames: Sequence[str], name: str) -> bool:
+    from ..certs.pem import covers
+
+    return covers(list(hostnames), name)
+
+
+# -- the component -----------------------------------------------------------------------------------
+
+
+@dataclass
+class DnsRecordBindingArgs:
+    """Arguments of :class:`DnsRecordBinding`.
+
+    Exactly one target: ``target`` (a service object such as ``SecureAciService``), ``target_fqdn``,
+    ``target_ip`` or ``target_resource_id``. Exactly one name: ``relative_name`` or ``fqdn``.
+    """
+
+    zone_name: str
+    """The DNS zone, e.g. ``example.com`` (a trailing dot is accepted and dropped). Required."""
+    resource_group_name: pulumi.Input[str]
+    """The resource group that holds the zone. Required."""
+    relative_name: str | None = None
+    """The record name relative to the zone (``scoring``, ``scoring.dev``; ``@`` for the apex)."""
+    fqdn: str | None = None
+    """Alternative to ``relative_name``: the full name; it must lie inside ``zone_name``."""
+    target: Any = None
+    """A service component: ``SecureAciService`` → CNAME to its Azure FQDN, and its certificate is
+    used for the coverage check when ``certificate`` is not given."""
+    target_fqdn: pulumi.Input[str] | None = None
+    """CNAME target (e.g. ``service.fqdn``). Not allowed at the zone apex."""
+    target_ip: pulumi.Input[str] | None = None
+    """A record (AAAA for an IPv6 address) to this address."""
+    target_resource_id: pulumi.Input[str] | None = None
+    """Alias A record to this public IP resource id (public zones only)."""
+    ttl: int = DEFAULT_TTL
+    """Seconds resolvers may cache the record; default 300, allowed 1..86400 (floats like 300.0 accepted)."""
+    private: bool = False
+    """False: public zone, ``dns.RecordSet``. True: private zone, ``privatedns.PrivateRecordSet``."""
+    certificate: CertificateBundle | None = None
+    """The certificate clients will see on this name; the record name must be covered by it."""
+    certificate_hostnames: Sequence[str] | None = None
+    """Instead of ``certificate``: the hostnames (SANs) of the certificate, for the same check."""
+    metadata: Mapping[str, pulumi.Input[str]] | None = None
+    """Metadata (Azure DNS's tags) on the record set. Default none."""
+
+
+class DnsRecordBinding(pulumi.ComponentResource):
+    """A DNS record for a scoring endpoint's hostname, checked against its certificate.
+
+    Children: one ``azure-native:dns:RecordSet`` (public) or ``azure-native:privatedns:PrivateRecordSet``
+    (private) named ``f"{name}-record"``. Outputs: ``fqdn`` (no trailing dot), ``record_type``,
+    ``target``. Props for the policy pack: ``fqdn``, ``recordType``, ``certificateHostnames``,
+    ``ttl``, ``private``, ``zoneName``, ``relativeName``.
+    """
+
+    # No class-level annotations for these attributes: the Pulumi SDK evaluates a resource class's
+    # annotations (typing.get_type_hints) at every registration, ~0.1 ms per component.
+
+    def __init__(
+        self, name: str, args: DnsRecordBindingArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        plan = _plan(args)
+        props = {
+            "fqdn": plan["fqdn"],
+            "zoneName": plan["zone"],
+            "relativeName": plan["relative"],
+            "recordType": plan["record_type"],
+            "targetKind": plan["target_kind"],
+            "certificateHostnames": list(plan["cert_hostnames"])
+            if plan["cert_hostnames"] is not None
+            else None,
+            "ttl": plan["ttl"],
+            "private": plan["private"],
+        }
+        super().__init__(type_token("DnsRecordBinding"), name, props, opts)
+
+        self.record_type = plan["record_type"]
+        self.zone_name = plan["zone"]
+        self.relative_name = plan["relative"]
+        self.hostname = plan["fqdn"]
+        self.ttl = plan["ttl"]
+        self.private = plan["private"]
+        record = self._declare(name, args, plan)
+        self.record = record
+        computed = plan["fqdn"]
+        self.fqdn = record.fqdn.apply(lambda f: (f or computed).rstrip("."))
+        self.target = pulumi.Output.from_input(plan["target"]).apply(
+            lambda t: t.rstrip(".") if isinstance(t, str) else t
+        )
+        self.register_outputs(
+            {
+                "fqdn": self.fqdn,
+                "record_type": self.record_type,
+                "target": self.target,
+                "ttl": plan["ttl"],
+                "private": plan["private"],
+                "certificate_hostnames": props["certificateHostnames"],
+                "record_id": record.id,
+            }
+        )
+
+    def _declare(self, name: str, args: DnsRecordBindingArgs, plan: dict[str, Any]):
+        kind = plan["target_kind"]
+        rtype = plan["record_type"]
+        target = plan["target"]
+        opts = pulumi.ResourceOptions(parent=self)
+        common: dict[str, Any] = {
+            "resource_group_name": args.resource_group_name,
+            "relative_record_set_name": plan["relative"],
+            "record_type": rtype,
+            "ttl": float(plan["ttl"]),
+        }
+        if args.metadata:
+            common["metadata"] = dict(args.metadata)
+        if plan["private"]:
+            from pulumi_azure_native import privatedns as mod
+
+            common["private_zone_name"] = plan["zone"]
+            cls = mod.PrivateRecordSet
+        else:
+            from pulumi_azure_native import dns as mod
+
+            common["zone_name"] = plan["zone"]
+            cls = mod.RecordSet
+        if kind == "cname":
+            common["cname_record"] = mod.CnameRecordArgs(cname=target)
+        elif kind == "ip" and rtype == "AAAA":
+            common["aaaa_records"] = [mod.AaaaRecordArgs(ipv6_address=target)]
+        elif kind == "ip":
+            common["a_records"] = [mod.ARecordArgs(ipv4_address=target)]
+        else:  # alias, public zones only (checked in _plan)
+            common["target_resource"] = mod.SubResourceArgs(id=target)
+        return cls(f"{name}-record", opts=opts, **common)
+
+
+def _plan(args: DnsRecordBindingArgs) -> dict[str, Any]:
+    """Validate ``args`` and decide the record; raises ConfigurationError before any registration."""
+    if not isinstance(args, DnsRecordBindingArgs):
+        raise ConfigurationError("args", f"expected DnsRecordBindingArgs, got {type(args).__name__}", None)
+    zone = normalize_hostname(args.zone_name, "zone_name", what="zone name")
+    labels = zone.count(".") + 1
+    if not 2 <= labels <= 34:
+        raise ConfigurationError(
+            "zone_name",
+            f"{zone!r} has {labels} label{'s' if labels != 1 else ''}; Azure DNS zones, public and private, have "
+            "2 to 34 (a single-label zone such as a top-level domain cannot be created or hosted in Azure)",
+            "use the zone you host, e.g. 'contoso.com', and put the rest in relative_name",
+        )
+    check_string_map(args.metadata, "metadata", what="metadata")
+    if args.resource_group_name is None:
+        raise ConfigurationError(
+            "resource_group_name", "is required", "pass the resource group that holds the DNS zone"
+        )
+    require_str_input(args.resource_group_name, "resource_group_name", "'rg-dns'")
+    if not isinstance(args.private, bool):
+        raise ConfigurationError(
+            "private", f"{args.private!r} is not True or False", "use private=True for a private zone"
+        )
+
+    # the name
+    if (args.relative_name is None) == (args.fqdn is None):
+        raise ConfigurationError(
+            "relative_name",
+            "give exactly one of relative_name (e.g. 'scoring') and fqdn (e.g. 'scoring." + zone + "')",
+            "remove one of them"
+            if args.relative_name is not None
+            else "add relative_name='scoring' or similar",
+        )
+    if args.relative_name is not None:
+        relative = _relative_name(args.relative_name, zone, "relative_name")
+    else:
+        relative = _relative_from_fqdn(args.fqdn, zone)  # type: ignore[arg-type]
+    fqdn = zone if relative == "@" else f"{relative}.{zone}"
+    if len(fqdn) > 253:
+        raise ConfigurationError(
+            "relative_name", f"{fqdn} is longer than 253 characters", "use a shorter name"
+        )
+
+    # the target
+    given = {
+        "target": args.target,
+        "target_fqdn": args.target_fqdn,
+        "target_ip": args.target_ip,
+        "target_resource_id": args.target_resource_id,
+    }
+    present = [k for k, v in given.items() if v is not None]
+    if len(present) != 1:
+        raise ConfigurationError(
+            "target",
+            f"exactly one target is needed, got {len(present)}"
+            + (f" ({', '.join(present)})" if present else ""),
+            "give one of target (a service), target_fqdn (CNAME), target_ip (A) or target_resource_id (alias A)",
+        )
+    certificate = args.certificate
+    service_hostname = None
+    if args.target is not None:
+        kind, target, service_cert, service_hostname = _service_target(args.target)
+        if certificate is None and args.certificate_hostnames is None:
+            certificate = service_cert
+    elif args.target_fqdn is not None:
+        kind = "cname"
+        target = args.target_fqdn
+        if isinstance(target, str):
+            try:
+                ipaddress.ip_address(target.strip())
+            except ValueError:
+                pass
+            else:
+                raise ConfigurationError(
+                    "target_fqdn",
+                    f"{target!r} is an IP address; a CNAME must point at a host name, and resolvers would look up "
+                    f"the name '{target.strip()}' and find nothing",
+                    f"use target_ip={target.strip()!r} for an A record",
+                )
+            target = normalize_hostname(target, "target_fqdn", what="CNAME target")
+        elif not isinstance(target, pulumi.Output):
+            raise ConfigurationError(
+                "target_fqdn",
+                f"must be a host name (a string or a pulumi Output of one), got {type(target).__name__}",
+                "pass e.g. service.fqdn or 'scoring.westeurope.azurecontainer.io'",
+            )
+    elif args.target_ip is not None:
+        kind = "ip"
+        target = args.target_ip
+        if not isinstance(target, str | pulumi.Output):
+            raise ConfigurationError(
+                "target_ip",
+                f"must be one IP address (a string or a pulumi Output of one), got {type(target).__name__}",
+                "pass a single address such as '20.50.1.2'; one DnsRecordBinding makes one record",
+            )
+    else:
+        kind = "alias"
+        target = args.target_resource_id
+        require_str_input(target, "target_resource_id", "public_ip.id")
+
+    record_type = {"cname": "CNAME", "ip": "A", "alias": "A"}[kind]
+    if kind == "ip" and isinstance(target, str):
+        try:
+            address = ipaddress.ip_address(target.strip())
+        except ValueError:
+            raise ConfigurationError(
+                "target_ip",
+                f"{target!r} is not an IP address",
+                "give an IPv4 address such as 20.50.1.2, or use target_fqdn",
+            ) from None
+        if not args.private and (
+            address.is_private or address.is_loopback or address.is_link_local or address.is_unspecified
+        ):
+            raise ConfigurationError(
+                "target_ip",
+                f"{address} is not a public address, so a record in the public zone {zone!r} cannot reach it",
+                "point the public record at the public IP, or use private=True with a private zone",
+            )
+        target = str(address)
+        record_type = "AAAA" if address.version == 6 else "A"
+    if kind == "alias":
+        if args.private:
+            raise ConfigurationError(
+                "target_resource_id",
+                "alias records (target_resource) exist only in public Azure DNS zones",
+                "use target_ip with the IP address for a private zone",
+            )
+        if (
+            isinstance(target, str)
+            and "/providers/microsoft.network/publicipaddresses/" not in target.lower()
+        ):
+            raise ConfigurationError(
+                "target_resource_id",
+                f"{target!r} is not the id of a public IP address resource",
+                "pass public_ip.id of a network.PublicIPAddress (a static Standard IP)",
+            )
+    if kind == "cname":
+        if relative == "@":
+            raise ConfigurationError(
+                "relative_name",
+                f"a CNAME cannot live at the zone apex {zone!r} (it would clash with the zone's SOA and NS records)",
+                "use a name below the apex such as 'scoring', or an A/alias record (target_ip / target_resource_id)",
+            )
+        if isinstance(target, str) and target == fqdn:
+            raise ConfigurationError(
+                "target_fqdn", f"the CNAME {fqdn} points at itself", "point it at the service's Azure FQDN"
+            )
+
+    # the certificate
+    cert_hostnames: tuple[str, ...] | None = None
+    source = None
+    if certificate is not None and args.certificate_hostnames is not None:
+        raise ConfigurationError(
+            "certificate_hostnames",
+            "both certificate and certificate_hostnames are given",
+            "give only one of them",
+        )
+    if certificate is not None:
+        source = getattr(certificate, "source", None)
+        if source == "microsoft_managed":
+            raise ConfigurationError(
+                "certificate",
+                "a Microsoft-managed certificate covers only its own <label>.<region>.cloudapp.azure.com name, "
+                "which Azure already publishes in DNS",
+                "drop the DnsRecordBinding, or use your own certificate (source 'pem') for a custom name",
+            )
+        cert_hostnames = tuple(certificate.hostname_list)
+    elif args.certificate_hostnames is not None:
+        if isinstance(args.certificate_hostnames, str):
+            raise ConfigurationError(
+                "certificate_hostnames",
+                "expected a list of hostnames, got one string",
+                f"use [{args.certificate_hostnames!r}]",
+            )
+        if not isinstance(args.certificate_hostnames, Sequence):
+            raise ConfigurationError(
+                "certificate_hostnames",
+                f"expected a list of hostnames, got {type(args.certificate_hostnames).__name__}",
+                "pass a plain list such as ['scoring.example.com'], or certificate=<CertificateBundle>",
+            )
+        for i, h in enumerate(args.certificate_hostnames):
+            if not isinstance(h, str):
+                raise ConfigurationError(
+                    f"certificate_hostnames[{i}]",
+                    f"must be a plain string, got {type(h).__name__}",
+                    "pass each hostname as a string such as 'scoring.example.com'",
+                )
+        cert_hostnames = tuple(h.strip().lower().rstrip(".") for h in args.certificate_hostnames)
+    if cert_hostnames is not None:
+        covered = certificate.covers(fqdn) if certificate is not None else _covers(cert_hostnames, fqdn)
+        if not covered:
+            raise ConfigurationError(
+                "relative_name" if args.relative_name is not None else "fqdn",
+                f"the certificate does not cover {fqdn} (it covers {', '.join(cert_hostnames) or 'no hostnames'}); "
+                "clients would get a hostname mismatch",
+                f"use a name the certificate lists, or issue a certificate with {fqdn} in its subjectAltName",
+            )
+    if service_hostname is not None and service_hostname != fqdn:
+        raise ConfigurationError(
+            "relative_name" if args.relative_name is not None else "fqdn",
+            f"the record {fqdn} differs from the service's hostname {service_hostname}; "
+            "the service's gateway answers only on its hostname",
+            f"bind the name {service_hostname}, or change the service's hostname",
+        )
+
+    return {
+        "zone": zone,
+        "relative": relative,
+        "fqdn": fqdn,
+        "target_kind": kind,
+        "record_type": record_type,
+        "target": target,
+        "ttl": _ttl(args.ttl),
+        "private": args.private,
+        "cert_hostnames": cert_hostnames,
+    }
+
+
+def _service_target(service: Any) -> tuple[str, Any, Any, str | None]:
+    """(kind, target, certificate, hostname) for a service component passed as ``target``.
+
+    A service may define ``dns_target() -> (record_type, Output)`` with record_type "CNAME" or "A";
+    otherwise its ``fqdn`` output is used as a CNAME target.
+    """
+    hostname = getattr(service, "hostname", None)
+    hostname = hostname.lower().rstrip(".") if isinstance(hostname, str) else None
+    certificate = getattr(service, "certificate", None)
+    if hasattr(service, "dns_target"):
+        rtype, value = service.dns_target()
+        kind = {"CNAME": "cname", "A": "ip"}.get(rtype)
+        if kind is None:
+            raise ConfigurationError(
+                "target", f"the service asked for an unsupported record type {rtype!r}", None
+            )
+        return kind, value, certificate, hostname
+    fqdn = getattr(service, "fqdn", None)
+    if fqdn is None or isinstance(service, str):
+        raise ConfigurationError(
+            "target",
+            f"{type(service).__name__} is not a service with an fqdn output",
+            "pass a SecureAciService, or use target_fqdn / target_ip / target_resource_id",
+        )
+    return "cname", fqdn, certificate, hostname
