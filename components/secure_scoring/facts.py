@@ -9,7 +9,54 @@ from dataclasses import dataclass, field
 from typing import Any
 
 PACKAGE = "secure-scoring"
+"""The distribution, the CLI, the policy pack, the type-token package and the config namespace."""
 TYPE_PREFIX = f"{PACKAGE}:index:"
+CONFIG_NAMESPACE = PACKAGE
+"""Stack config the pack reads: ``secure-scoring:environment``, ``secure-scoring:productionStacks``."""
+
+PRODUCTION_NAMES = ("production", "prod")
+"""Stack names that are always production, and the ``environment`` values that mean production."""
+
+# enforcement levels, as pulumi-policy spells them in pack config
+ADVISORY = "advisory"
+MANDATORY = "mandatory"
+REMEDIATE = "remediate"
+DISABLED = "disabled"
+ENFORCEMENT_LEVELS = (ADVISORY, MANDATORY, REMEDIATE, DISABLED)
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+"""Pulumi's wire sentinel for a string not known during preview (``pulumi.runtime.rpc.UNKNOWN``)."""
+UNKNOWN_SENTINELS = frozenset(
+    {
+        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",  # boolean
+        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",  # number
+        UNKNOWN,  # string
+        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",  # array
+        "030794c1-ac77-496b-92df-f27374a8bd58",  # asset
+        "e48ece36-62e2-4504-bad9-02848725956a",  # archive
+        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # object
+    }
+)
+"""pulumi_policy.proxy's unknown sentinels (the engine's wire encoding of "not known during preview")."""
+SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+"""A secret on the wire: ``{SECRET_SIG_KEY: SECRET_SIG, "value": ...}``."""
+
+
+def is_production_name(value: object) -> bool:
+    """``production``/``prod`` in any case, surrounding space ignored; anything else (or not a string) no."""
+    return isinstance(value, str) and value.strip().lower() in PRODUCTION_NAMES
+
+
+def version() -> str:
+    """The installed distribution's version (``secure-scoring --version``, SARIF, the pack), or
+    ``"unknown"`` when the package runs from a source tree that is not installed."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(PACKAGE)
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 PLATFORMS = ("aci", "aks")
 AUTH_MODES = ("key", "token", "none")
