@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 UV_TOOL := .uv-tool
 export UV_PYTHON_DOWNLOADS := never
 # the system packages the data-plane tests and serve-local use
-DEB_PACKAGES := nginx nsd bind9-dnsutils openssl wrk ca-certificates iproute2
+DEB_PACKAGES := nginx nsd bind9-dnsutils openssl wrk ca-certificates iproute2 mkcert
 
 # uv from PATH when there is one that runs, else a private copy in .uv-tool (bootstrapped with pip).
 # 'uv --version' and not just 'command -v uv': a pyenv shim exists for every command of every
@@ -38,7 +38,7 @@ $(BIN)/secure-scoring: pyproject.toml requirements/main.txt | uv
 venv: $(BIN)/secure-scoring
 
 system:
-	@missing=""; for b in nginx nsd dig openssl wrk ip; do \
+	@missing=""; for b in nginx nsd dig openssl wrk ip mkcert; do \
 	  command -v $$b >/dev/null 2>&1 || [ -x /usr/sbin/$$b ] || [ -x /sbin/$$b ] || missing=1; done; \
 	[ -f /etc/ssl/certs/ca-certificates.crt ] || missing=1; \
 	if [ -n "$$missing" ]; then \
