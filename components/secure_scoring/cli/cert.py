@@ -143,96 +143,10 @@ def _parse_now(text: str | None):
 
 
 def _check_hostnames(hostnames: list[str]) -> list[str]:
-    import ipaddress
+    """The ``--hostname`` values in canonical form (:mod:`secure_scoring.names`); UsageError otherwise."""
+    from .hosts import parse_option_host
 
-    from ..errors import UsageError
-
-    example = "e.g. --hostname scoring.example.com"
-    out: list[str] = []
-    for host in hostnames:
-        name = host.strip()
-        if "://" in name:
-            raise UsageError(
-                "--hostname", f"{host!r} is a URL, not a hostname", f"pass only the host part, {example}"
-            )
-        if not name or any(ch.isspace() for ch in name) or "/" in name or len(name) > 253:
-            raise UsageError(
-                "--hostname",
-                f"{host!r} is not a hostname",
-                f"pass the DNS name or IP address clients use, {example}",
-            )
-        if "*" in name:
-            raise UsageError(
-                "--hostname",
-                f"{host!r} is a wildcard pattern, not a name clients use",
-                "pass a concrete name clients connect to (e.g. --hostname api.example.org); the check "
-                "tells whether the certificate's wildcard covers it",
-            )
-        bracketed = name.startswith("[")
-        if bracketed:
-            inner, _, rest = name[1:].partition("]")
-            if rest:
-                raise UsageError(
-                    "--hostname",
-                    f"{host!r} includes a port ({rest.lstrip(':')})",
-                    f"drop the port: pass --hostname {inner} (a certificate covers names, not ports)",
-                )
-            name = inner
-        if ":" in name:
-            try:
-                ipaddress.ip_address(name)  # an IPv6 address
-            except ValueError:
-                if not bracketed and name.count(":") == 1:
-                    bare, port = name.split(":")
-                    raise UsageError(
-                        "--hostname",
-                        f"{host!r} includes a port ({port})",
-                        f"drop the port: pass --hostname {bare} (a certificate covers names, not ports)",
-                    ) from None
-                raise UsageError(
-                    "--hostname",
-                    f"{host!r} is not a hostname or IP address",
-                    f"pass the DNS name or IP address clients use, {example}",
-                ) from None
-        if ":" not in name:
-            _check_dns_syntax(host, name, example)
-        out.append(name)
-    return out
-
-
-def _check_dns_syntax(host: str, name: str, example: str) -> None:
-    """A name that is not an IP address must at least have DNS shape: no empty label, labels of at
-    most 63 characters, and not all digits (``300.1.1.1`` is a mistyped IPv4 address, not a name)."""
-    import ipaddress
-
-    from ..errors import UsageError
-
-    with_dot = name[:-1] if name.endswith(".") else name
-    labels = with_dot.split(".")
-    if all(label.isdigit() for label in labels if label) and any(labels):
-        try:
-            ipaddress.ip_address(with_dot)
-        except ValueError:
-            raise UsageError(
-                "--hostname",
-                f"{host!r} is not a valid IP address",
-                "pass an IPv4 address as four numbers 0-255 without leading zeros (e.g. --hostname "
-                "192.0.2.10), or a DNS name",
-            ) from None
-        return
-    reason = None
-    if not all(labels):
-        reason = "an empty label (two dots in a row, or a leading dot)"
-    elif any(len(label) > 63 for label in labels):
-        reason = "a label longer than 63 characters"
-    elif labels[-1].isdigit():
-        reason = f"an all-digit top-level label ({labels[-1]})"
-    if reason:
-        raise UsageError(
-            "--hostname",
-            f"{host!r} is not a hostname: {reason}",
-            f"pass the DNS name or IP address clients use, {example}",
-        )
+    return [str(parse_option_host("--hostname", host)) for host in hostnames]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .. import tls_versions  # enum and re only: start-up stays light
+
 DEFAULT_PORT = 8443
 
 
@@ -60,7 +62,10 @@ def register(subparsers: Any) -> None:
         "--workers", type=_workers, default=1, metavar="N", help="inference server workers (default: 1)"
     )
     parser.add_argument(
-        "--min-tls-version", choices=("1.2", "1.3"), default="1.2", help="TLS floor (default: 1.2)"
+        "--min-tls-version",
+        choices=tls_versions.SUPPORTED_FLOORS,
+        default=tls_versions.DEFAULT_FLOOR,
+        help=f"TLS floor (default: {tls_versions.DEFAULT_FLOOR})",
     )
     parser.add_argument(
         "--max-body-size", default="10m", metavar="SIZE", help="largest request body (default: 10m)"
@@ -159,17 +164,13 @@ def _inspect(
     return hostnames, _private_ca(cert), warnings
 
 
-def _is_ip(name: str) -> bool:
-    from ..certs.pem import _as_ip  # the inspector's own test (loaded already: _inspect uses the inspector)
-
-    return _as_ip(name) is not None
-
-
 def _default_hostname(names: list[str]) -> str | None:
     """The name the banner uses when no ``--hostname`` is given: the certificate's first DNS name;
     for a certificate with addresses only, 127.0.0.1 (where serve-local listens) if it covers it,
     else its first address."""
-    dns = [n for n in names if not _is_ip(n)]
+    from ..names import is_ip
+
+    dns = [n for n in names if not is_ip(n)]
     if dns:
         return dns[0]
     if "127.0.0.1" in names:
@@ -182,68 +183,26 @@ def _client_hint(host: str, port: int) -> tuple[str, str]:
 
     curl's ``--resolve`` applies to names only; an IP address (IPv6 in brackets) needs
     ``--connect-to``, which keeps the address as the name the certificate must cover."""
-    url_host = f"[{host}]" if ":" in host else host
+    from ..names import IpAddress, parse_host
+
+    parsed = parse_host(host)
+    url_host = parsed.url_form if isinstance(parsed, IpAddress) else str(parsed)
     url = f"https://{url_host}:{port}"
     if host in ("127.0.0.1", "localhost"):
         return url, ""
-    if _is_ip(host):
+    if isinstance(parsed, IpAddress):
         return url, f"--connect-to {url_host}:{port}:127.0.0.1:{port} "
     return url, f"--resolve {host}:{port}:127.0.0.1 "
 
 
 def _hostnames(values: list[str]) -> list[str]:
-    """``--hostname`` values as nginx and the certificate check take them.
+    """``--hostname`` values as nginx and the certificate check take them: the canonical form of
+    :mod:`secure_scoring.names` (lower case, no trailing dot, internationalized names as A-labels:
+    ``bücher.example.org`` -> ``xn--bcher-kva.example.org``), without repeats. A wildcard is
+    refused: clients connect to one concrete name."""
+    from .hosts import parse_option_host
 
-    Lower case, without a trailing dot, internationalized names as A-labels (``bücher.example.org``
-    -> ``xn--bcher-kva.example.org``). A wildcard is refused: clients connect to one concrete name.
-    """
-    import ipaddress
-
-    from ..errors import UsageError
-
-    names: list[str] = []
-    for value in values:
-        name = value.strip().lower()
-        with_brackets = name.startswith("[") and name.endswith("]")
-        try:
-            names.append(str(ipaddress.ip_address(name[1:-1] if with_brackets else name)))
-            continue
-        except ValueError:
-            pass
-        name = name.rstrip(".")
-        if not name:
-            raise UsageError(
-                "--hostname", f"{value!r} is empty", "pass the name clients use, e.g. scoring.example.org"
-            )
-        if "*" in name:
-            example = "a." + name[2:] if name.startswith("*.") and len(name) > 2 else "scoring.example.org"
-            raise UsageError(
-                "--hostname",
-                f"'{value}' is a wildcard; serve-local needs the concrete name clients connect to",
-                f"pass that name, e.g. --hostname {example} (a wildcard certificate covers it)",
-            )
-        if not name.isascii():
-            try:
-                name = name.encode("idna").decode("ascii")
-            except UnicodeError as exc:
-                raise UsageError(
-                    "--hostname",
-                    f"'{value}' is not a valid internationalized domain name ({exc})",
-                    "check the spelling, or pass its A-label form (xn--...)",
-                ) from None
-        if name not in names:
-            names.append(name)
-    if names:
-        # the gateway's own checks, before the certificate check: 'a b' or 'bad!.example.org' is an
-        # invalid --hostname (exit 2), not a hostname the certificate happens not to cover (exit 1)
-        from ..dataplane.gateway import GatewaySettings
-        from ..errors import ConfigurationError
-
-        try:
-            GatewaySettings(hostnames=tuple(names))
-        except ConfigurationError as exc:
-            raise UsageError("--hostname", exc.problem, exc.fix) from None
-    return names
+    return list(dict.fromkeys(str(parse_option_host("--hostname", value)) for value in values))
 
 
 def _private_ca(cert_pem: str) -> bool:

@@ -25,12 +25,14 @@ Imports nothing from Pulumi.
 
 from __future__ import annotations
 
-import ipaddress
+import contextlib
 import json
 import re
 from dataclasses import dataclass, fields
 from typing import Any
 
+from .. import names
+from .. import tls_versions as tv
 from ..errors import ConfigurationError
 
 __all__ = [
@@ -57,7 +59,6 @@ SECRET_FILES = ("nginx.conf", "tls.crt", "tls.key", "keys.conf")
 CONTAINER_CONFIG_DIR = "/etc/nginx/secure-scoring"
 
 AUTH_MODES = ("key", "none")
-TLS_VERSIONS = ("1.2", "1.3")
 REALM = "secure-scoring"
 HEALTH_PATH = "/"
 
@@ -81,7 +82,6 @@ DEFAULT_HSTS_MAX_AGE = 63072000
 # Keys: printable, header-safe, no quote/backslash/space/semicolon/brace/dollar (cannot break out of
 # the nginx string or regex they are placed in).
 KEY_PATTERN = re.compile(r"[A-Za-z0-9._~+/=-]{16,256}")
-_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 _PATH = re.compile(r"/[A-Za-z0-9._/-]*")
 _SIZE = re.compile(r"[1-9][0-9]{0,9}[km]?", re.IGNORECASE)
 _CIPHER_LIST = re.compile(r"[A-Za-z0-9_:+!@=.-]+")
@@ -127,7 +127,7 @@ class GatewaySettings:
     listen_port: int = 443
     config_dir: str = CONTAINER_CONFIG_DIR
     runtime_dir: str = "/tmp"
-    min_tls_version: str = "1.2"
+    min_tls_version: str = tv.DEFAULT_FLOOR
     max_body_size: str = "10m"
     proxy_read_timeout_s: int = 60
     client_body_timeout_s: int = 30
@@ -148,6 +148,8 @@ class GatewaySettings:
         if isinstance(hostnames, (list, tuple)):
             hostnames = tuple(_normalize_hostname(h) if isinstance(h, str) else h for h in hostnames)
             object.__setattr__(self, "hostnames", hostnames)
+        with contextlib.suppress(tv.InvalidTlsVersion):  # a TlsVersion member becomes its text
+            object.__setattr__(self, "min_tls_version", tv.require_floor(self.min_tls_version))
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, float) and value.is_integer():
@@ -183,36 +185,23 @@ def _check_int(field: str, value: Any, low: int, high: int) -> None:
 
 
 def _normalize_hostname(name: str) -> str:
-    """The form serve-local, ``cert check`` and ``verify`` use: lower case, one trailing dot dropped
-    (``a.example.org.`` is the same absolute name), internationalized names as IDNA A-labels
-    (``bücher.example`` → ``xn--bcher-kva.example``). Validation runs on the result, so anything the
-    IDNA mapping produces is checked like a typed name; a name IDNA refuses stays as given and is
-    refused by :func:`validate_settings`."""
-    text = name.lower()
-    if text.endswith(".") and len(text) > 1:
-        text = text[:-1]
-    if not text.isascii():
-        try:
-            text = text.encode("idna").decode("ascii").lower()
-        except UnicodeError:
-            return text
-    return text
-
-
-def _valid_hostname(name: str) -> bool:
+    """The canonical form (:func:`secure_scoring.names.normalize`: lower case, one trailing dot
+    dropped, internationalized names as IDNA A-labels), or ``name`` as given when it is no valid
+    name: :func:`validate_settings` then refuses it with the parser's reason."""
     try:
-        ipaddress.ip_address(name)
-        return True
-    except ValueError:
-        pass
-    if len(name) > 253 or name.endswith("."):
-        return False
-    labels = name.split(".")
-    if labels[0] == "*":
-        labels = labels[1:]
-        if len(labels) < 2:
-            return False
-    return bool(labels) and all(_LABEL.fullmatch(label) for label in labels)
+        return names.normalize(name, allow_wildcard=True)
+    except names.InvalidHostname:
+        return name
+
+
+def _parse_ip(field: str, value: str, fix: str) -> names.IpAddress:
+    try:
+        host = names.parse_host(value)
+    except names.InvalidHostname:
+        host = None
+    if not isinstance(host, names.IpAddress):
+        raise _fail(field, f"must be an IP address, got {value!r}", fix)
+    return host
 
 
 def _check_path(field: str, value: Any) -> None:
@@ -225,17 +214,13 @@ def _check_path(field: str, value: Any) -> None:
         )
 
 
-def _split_host_port(field: str, value: str) -> tuple[str, int]:
-    match = re.fullmatch(r"\[([0-9a-fA-F:.]+)\]:([0-9]{1,5})|([^:\[\]]+):([0-9]{1,5})", value)
-    if not match:
-        raise _fail(field, f"must be host:port, got {value!r}", "pass e.g. 127.0.0.1:5001 or localhost:5001")
-    host = match.group(1) or match.group(3)
-    port = int(match.group(2) or match.group(4))
-    if not _valid_hostname(host.lower()) or host.startswith("*"):
-        raise _fail(field, f"host {host!r} is not an IP address or DNS name", "pass e.g. 127.0.0.1:5001")
-    if not 1 <= port <= 65535:
-        raise _fail(field, f"port {port} is out of range", "use a port from 1 to 65535")
-    return host, port
+def _upstream(field: str, value: str) -> str:
+    """``host:port`` as nginx takes it (an IPv6 address in brackets); ConfigurationError otherwise."""
+    try:
+        host, port = names.split_host_port(value)
+    except names.InvalidHostname as e:
+        raise _fail(field, e.problem, e.fix) from None
+    return f"{host.url_form if isinstance(host, names.IpAddress) else host}:{port}"
 
 
 def _field_values(s: GatewaySettings) -> tuple[Any, ...]:
@@ -261,18 +246,10 @@ def validate_settings(s: GatewaySettings) -> None:
         raise _fail("hostnames", "at least one hostname is required", "pass the DNS name(s) clients use")
     for name in s.hostnames:
         _check_string("hostnames", name)
-        if not name.isascii():
-            raise _fail(
-                "hostnames",
-                f"{name!r} is not a valid internationalized domain name (IDNA cannot convert it)",
-                "check the spelling, or pass its A-label form (xn--...), e.g. xn--bcher-kva.example for bücher.example",
-            )
-        if not _valid_hostname(name):
-            raise _fail(
-                "hostnames",
-                f"{name!r} is not a DNS name (letters, digits, '-', '.'; '*.' only as the first label) or an IP address",
-                "pass the exact name the certificate covers, e.g. scoring.example.com",
-            )
+        try:
+            names.parse_host(name, allow_wildcard=True)
+        except names.InvalidHostname as e:
+            raise _fail("hostnames", e.problem, e.fix) from None
     if s.auth_mode not in AUTH_MODES:
         raise _fail(
             "auth_mode",
@@ -281,26 +258,21 @@ def validate_settings(s: GatewaySettings) -> None:
             "use 'key' (recommended) or 'none'",
         )
     _check_string("upstream", s.upstream)
-    _split_host_port("upstream", s.upstream)
+    _upstream("upstream", s.upstream)
     if s.listen_address is not None:
         _check_string("listen_address", s.listen_address)
-        try:
-            ipaddress.ip_address(s.listen_address)
-        except ValueError:
-            raise _fail(
-                "listen_address",
-                f"must be an IP address, got {s.listen_address!r}",
-                "use 127.0.0.1 locally, or leave it unset to listen on every address",
-            ) from None
+        _parse_ip(
+            "listen_address",
+            s.listen_address,
+            "use 127.0.0.1 locally, or leave it unset to listen on every address",
+        )
     _check_int("listen_port", s.listen_port, 1, 65535)
     _check_path("config_dir", s.config_dir)
     _check_path("runtime_dir", s.runtime_dir)
-    if s.min_tls_version not in TLS_VERSIONS:
-        raise _fail(
-            "min_tls_version",
-            f"must be '1.2' or '1.3', got {s.min_tls_version!r}; TLS 1.0 and 1.1 are broken and refused",
-            "use '1.2' (TLS 1.2 and 1.3) or '1.3' (TLS 1.3 only)",
-        )
+    try:
+        tv.require_floor(s.min_tls_version)
+    except tv.InvalidTlsVersion as e:
+        raise _fail("min_tls_version", e.problem, e.fix) from None
     _check_string("max_body_size", s.max_body_size)
     if not _SIZE.fullmatch(s.max_body_size):
         raise _fail(
@@ -316,12 +288,7 @@ def validate_settings(s: GatewaySettings) -> None:
             raise _fail(flag, f"must be true or false, got {getattr(s, flag)!r}", "pass a boolean")
     if s.resolver is not None:
         _check_string("resolver", s.resolver)
-        try:
-            ipaddress.ip_address(s.resolver)
-        except ValueError:
-            raise _fail(
-                "resolver", f"must be an IP address, got {s.resolver!r}", "use e.g. 168.63.129.16"
-            ) from None
+        _parse_ip("resolver", s.resolver, "use e.g. 168.63.129.16")
     if s.worker_processes != "auto":
         _check_int("worker_processes", s.worker_processes, 1, 64)
     _check_int("worker_connections", s.worker_connections, 16, 65535)
@@ -358,9 +325,7 @@ def validate_key(value: Any, input_name: str) -> None:
 def _listen(s: GatewaySettings) -> str:
     if s.listen_address is None:
         return str(s.listen_port)
-    address = ipaddress.ip_address(s.listen_address)
-    host = f"[{address}]" if address.version == 6 else str(address)
-    return f"{host}:{s.listen_port}"
+    return f"{_parse_ip('listen_address', s.listen_address, '').url_form}:{s.listen_port}"
 
 
 def _key_regex(key: str) -> str:
@@ -461,7 +426,7 @@ def render_nginx_config(s: GatewaySettings) -> str:
     _ensure_valid(s)
     conf = s.config_dir.rstrip("/") or "/"
     run = s.runtime_dir.rstrip("/") or "/"
-    protocols = "TLSv1.2 TLSv1.3" if s.min_tls_version == "1.2" else "TLSv1.3"
+    protocols = tv.nginx_protocols(s.min_tls_version)
     hsts = f"max-age={s.hsts_max_age}" + ("; includeSubDomains" if s.hsts_include_subdomains else "")
     access_log = "off" if s.access_log == "off" else f"{s.access_log} secure_scoring"
     timeout = s.client_body_timeout_s
@@ -543,7 +508,7 @@ http {{
     }}
 
     upstream secure_scoring_scorer {{
-        server {s.upstream};
+        server {_upstream("upstream", s.upstream)};
         keepalive {s.upstream_keepalive};
     }}
 
