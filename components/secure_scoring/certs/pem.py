@@ -36,9 +36,6 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
-import contextlib
-import hashlib
-import ipaddress
 import re
 import warnings
 from collections.abc import Sequence
@@ -50,6 +47,21 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
 from cryptography.utils import CryptographyDeprecationWarning
+
+from .. import names
+from .facts import (
+    CURVE_NAMES,
+    CertificateFacts,
+    certificate_facts,
+    days_left,
+    describe_key,
+    issued_by,
+    names_match,
+    utc,
+)
+
+hostname_matches = names.matches  # the matcher's old name here (docs, tests); one matcher: names.matches
+covers = names.covers
 
 __all__ = [
     "FINDING_CODES",
@@ -93,7 +105,6 @@ WARNING = "warning"
 
 MIN_RSA_BITS = 2048
 ACCEPTED_CURVES = {"secp256r1": "P-256", "secp384r1": "P-384"}
-_CURVE_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
 WEAK_HASHES = ("sha1", "md5", "md2", "md4")
 
 _CERT_LABELS = ("CERTIFICATE", "X509 CERTIFICATE")
@@ -206,73 +217,6 @@ class Report:
             "key_given": self.key_given,
             "key_checked": self.key_checked,
         }
-
-
-# --------------------------------------------------------------------------------------------- hostnames
-def _normalize_host(name: str) -> str:
-    name = name.strip().rstrip(".").lower()
-    if any(ord(ch) > 127 for ch in name):
-        with contextlib.suppress(UnicodeError):
-            name = name.encode("idna").decode("ascii")
-    return name
-
-
-def _as_ip(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    text = name.strip()
-    if text.startswith("[") and text.endswith("]"):
-        text = text[1:-1]
-    try:
-        return ipaddress.ip_address(text)
-    except ValueError:
-        return None
-
-
-def hostname_matches(pattern: str, hostname: str) -> bool:
-    """Does a certificate name ``pattern`` (a SAN entry) cover ``hostname``? RFC 6125 rules.
-
-    Case-insensitive; a trailing dot is ignored. IP addresses match only the same address. A
-    wildcard is only a whole left-most label (``*.example.com``) and covers exactly one label: not
-    ``example.com`` itself and not ``a.b.example.com``. Partial-label wildcards (``f*.example.com``),
-    wildcards in other labels and wildcards directly over a single label (``*.com``) never match.
-    """
-    try:
-        if not isinstance(pattern, str) or not isinstance(hostname, str):
-            return False
-        p, h = _normalize_host(pattern), _normalize_host(hostname)
-        if not p or not h:
-            return False
-        ip_h = _as_ip(h)
-        if ip_h is not None:
-            ip_p = _as_ip(p)
-            return ip_p is not None and ip_p == ip_h
-        if _as_ip(p) is not None:
-            return False
-        if "*" in h:  # asking about a wildcard name itself: only the identical pattern covers it
-            return p == h
-        if "*" not in p:
-            return p == h
-        p_labels, h_labels = p.split("."), h.split(".")
-        if p_labels[0] != "*" or any("*" in label for label in p_labels[1:]):
-            return False  # partial-label wildcard, or wildcard not in the left-most label
-        if len(p_labels) < 3 or any(not label for label in p_labels[1:]):
-            return False  # "*.com" (or "*." / "*.a..b"): a wildcard over a public-suffix-like name
-        if len(h_labels) != len(p_labels) or not h_labels[0]:
-            return False
-        return h_labels[1:] == p_labels[1:]
-    except Exception:  # noqa: BLE001 - a matcher never raises
-        return False
-
-
-def _san_entry(hostname: str) -> str:
-    """The subjectAltName entry that covers ``hostname``, as openssl's -addext writes it."""
-    if _as_ip(hostname) is not None:
-        return f"IP:{hostname.strip().strip('[]').lower()}"
-    return f"DNS:{_normalize_host(hostname)}"
-
-
-def covers(hostnames: Sequence[str], hostname: str) -> bool:
-    """True when any of the certificate's ``hostnames`` (SAN entries) covers ``hostname``."""
-    return any(hostname_matches(p, hostname) for p in hostnames)
 
 
 # --------------------------------------------------------------------------------------------- PEM parsing
@@ -541,25 +485,6 @@ def canonical_pem(data: bytes | str) -> str:
 
 
 # --------------------------------------------------------------------------------------------- helpers
-def _name(name: x509.Name) -> str:
-    try:
-        text = name.rfc4514_string()
-    except Exception:  # noqa: BLE001
-        text = ""
-    return text or "(empty name)"
-
-
-def _utc(when: datetime) -> datetime:
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
-def days_left(not_after: datetime, now: datetime) -> int:
-    """Whole days from ``now`` until ``not_after``: the floor of the exact difference, so negative once
-    expired (-1 during the first day after notAfter). Every days figure of the report (finding
-    messages, the summary, JSON ``days_left``, ``secure-scoring verify``) comes from this function."""
-    return int((not_after - now).total_seconds() // 86400)
-
-
 def _fmt_date(when: datetime) -> str:
     return when.strftime("%Y-%m-%d %H:%M UTC")
 
@@ -576,20 +501,6 @@ def _starts_in(not_before: datetime, now: datetime) -> str:
     return f"starts in {days} day{'s' if days != 1 else ''} {hours} hour{'s' if hours != 1 else ''}"
 
 
-def _key_description(key: Any) -> str:
-    if isinstance(key, rsa.RSAPublicKey | rsa.RSAPrivateKey):
-        return f"RSA {key.key_size}"
-    if isinstance(key, ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey):
-        return f"EC {_CURVE_NAMES.get(key.curve.name, key.curve.name)}"
-    if isinstance(key, ed25519.Ed25519PublicKey | ed25519.Ed25519PrivateKey):
-        return "Ed25519"
-    if isinstance(key, ed448.Ed448PublicKey | ed448.Ed448PrivateKey):
-        return "Ed448"
-    if isinstance(key, dsa.DSAPublicKey | dsa.DSAPrivateKey):
-        return f"DSA {key.key_size}"
-    return type(key).__name__
-
-
 def _key_weakness(key: Any) -> str | None:
     if isinstance(key, rsa.RSAPublicKey):
         if key.key_size < MIN_RSA_BITS:
@@ -598,10 +509,10 @@ def _key_weakness(key: Any) -> str | None:
     if isinstance(key, ec.EllipticCurvePublicKey):
         if key.curve.name in ACCEPTED_CURVES:
             return None
-        return f"an EC key on curve {_CURVE_NAMES.get(key.curve.name, key.curve.name)}, {_UNSUPPORTED_KEY}"
+        return f"an EC key on curve {CURVE_NAMES.get(key.curve.name, key.curve.name)}, {_UNSUPPORTED_KEY}"
     if isinstance(key, dsa.DSAPublicKey):
         return f"a DSA key ({key.key_size} bits), {_UNSUPPORTED_KEY}"
-    return f"{_with_article(_key_description(key))} key, {_UNSUPPORTED_KEY}"
+    return f"{_with_article(describe_key(key))} key, {_UNSUPPORTED_KEY}"
 
 
 # not weak cryptography, but not what the endpoints' TLS front end serves (finding code stays weak-key)
@@ -622,31 +533,30 @@ def _public_der(key: Any) -> bytes | None:
 
 @dataclass
 class _Cert:
+    """One certificate of the input: its facts (:mod:`.facts`) and what only the inspector needs."""
+
     index: int  # 0-based position among the certificates of the file
     cert: x509.Certificate
-    subject: str
-    issuer: str
-    fingerprint: str
-    public_der: bytes | None
+    facts: CertificateFacts
     public_key: Any
-    is_ca: bool
-    self_signed: bool
-    hostnames: tuple[str, ...]
-    has_san: bool
-    san_error: str | None
-    eku: list[Any] | None
-    eku_error: str | None
-    not_before: datetime
-    not_after: datetime
-    rsa_pss: bool = False  # an RSASSA-PSS public key (id-RSASSA-PSS), which cryptography loads as RSA
+    public_der: bytes | None
     explicit_curve: bool = False  # EC parameters spelled out instead of the named curve's OID
 
-    @property
-    def key_description(self) -> str:
-        if self.public_key is None:
-            return "unknown"
-        text = _key_description(self.public_key)
-        return text.replace("RSA", "RSA-PSS", 1) if self.rsa_pss else text
+    # the facts the checks read, by their short names
+    subject = property(lambda self: self.facts.subject)
+    issuer = property(lambda self: self.facts.issuer)
+    fingerprint = property(lambda self: self.facts.fingerprint_sha256)
+    is_ca = property(lambda self: self.facts.is_ca)
+    self_signed = property(lambda self: self.facts.self_signed)
+    hostnames = property(lambda self: self.facts.san_names)
+    has_san = property(lambda self: self.facts.has_san)
+    san_error = property(lambda self: self.facts.san_error)
+    eku = property(lambda self: self.facts.extended_key_usage)
+    eku_error = property(lambda self: self.facts.eku_error)
+    not_before = property(lambda self: self.facts.not_before)
+    not_after = property(lambda self: self.facts.not_after)
+    key_description = property(lambda self: self.facts.key_description)
+    rsa_pss = property(lambda self: self.facts.key_type == "RSA-PSS")
 
     def label(self, leaf_index: int | None = None) -> str:
         role = "leaf, " if leaf_index is not None and self.index == leaf_index else ""
@@ -666,110 +576,18 @@ class _Cert:
         )
 
 
-def _issued_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
-    """``parent``'s subject is ``child``'s issuer and ``parent``'s key verifies ``child``'s signature."""
-    try:
-        child.verify_directly_issued_by(parent)
-        return True
-    except ValueError as exc:
-        # cryptography refuses SHA-1/MD5 signatures here; those still chain (weak-signature says the rest)
-        if "Unsupported signature algorithm" not in str(exc) or not _names_match(child, parent):
-            return False
-        return _verify_legacy_signature(child, parent)
-    except Exception:  # noqa: BLE001 - bad signature, unsupported key type
-        return False
-
-
-def _verify_legacy_signature(child: x509.Certificate, parent: x509.Certificate) -> bool:
-    """Verify a signature that ``verify_directly_issued_by`` refuses (SHA-1, MD5) with the raw key API."""
-    try:
-        key: Any = parent.public_key()
-        try:
-            params = child.signature_algorithm_parameters
-        except Exception:  # noqa: BLE001
-            params = None
-        algorithm = child.signature_hash_algorithm
-        if algorithm is None:
-            return False
-        if isinstance(key, rsa.RSAPublicKey):
-            pad = params if isinstance(params, padding.AsymmetricPadding) else padding.PKCS1v15()
-            key.verify(child.signature, child.tbs_certificate_bytes, pad, algorithm)
-        elif isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(child.signature, child.tbs_certificate_bytes, ec.ECDSA(algorithm))
-        elif isinstance(key, dsa.DSAPublicKey):
-            key.verify(child.signature, child.tbs_certificate_bytes, algorithm)
-        else:
-            return False
-        return True
-    except Exception:  # noqa: BLE001 - bad signature or unsupported algorithm
-        return False
-
-
-def _names_match(child: x509.Certificate, parent: x509.Certificate) -> bool:
-    try:
-        return child.issuer == parent.subject
-    except Exception:  # noqa: BLE001
-        return False
-
-
 def _analyse(index: int, cert: x509.Certificate) -> _Cert:
-    subject = _name(cert.subject)
-    issuer = _name(cert.issuer)
-    fingerprint = hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+    facts = certificate_facts(cert)
     try:
         public_key: Any = cert.public_key()
     except Exception:  # noqa: BLE001 - unsupported algorithm
         public_key = None
-    is_ca = False
-    hostnames: list[str] = []
-    has_san = False
-    san_error = None
-    eku: list[Any] | None = None
-    eku_error = None
-    try:
-        is_ca = bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
-    except x509.ExtensionNotFound:
-        pass
-    except Exception:  # noqa: BLE001 - malformed or duplicated extensions: not a usable CA flag
-        is_ca = False
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        has_san = True
-        hostnames.extend(str(n) for n in san.get_values_for_type(x509.DNSName))
-        hostnames.extend(str(ip) for ip in san.get_values_for_type(x509.IPAddress))
-    except x509.ExtensionNotFound:
-        pass
-    except Exception as exc:  # noqa: BLE001
-        san_error = str(exc) or type(exc).__name__
-    try:
-        eku = list(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
-    except x509.ExtensionNotFound:
-        eku = None
-    except Exception as exc:  # noqa: BLE001
-        eku_error = str(exc) or type(exc).__name__
-    self_signed = _names_match(cert, cert) and _issued_by(cert, cert)
-    try:
-        rsa_pss = cert.public_key_algorithm_oid == x509.oid.PublicKeyAlgorithmOID.RSASSA_PSS
-    except Exception:  # noqa: BLE001
-        rsa_pss = False
     return _Cert(
         index=index,
         cert=cert,
-        subject=subject,
-        issuer=issuer,
-        fingerprint=fingerprint,
-        public_der=_public_der(public_key) if public_key is not None else None,
+        facts=facts,
         public_key=public_key,
-        is_ca=is_ca,
-        self_signed=self_signed,
-        hostnames=tuple(hostnames),
-        has_san=has_san,
-        san_error=san_error,
-        eku=eku,
-        eku_error=eku_error,
-        not_before=_utc(cert.not_valid_before_utc),
-        not_after=_utc(cert.not_valid_after_utc),
-        rsa_pss=rsa_pss,
+        public_der=_public_der(public_key) if public_key is not None else None,
         explicit_curve=isinstance(public_key, ec.EllipticCurvePublicKey) and _explicit_ec_parameters(cert),
     )
 
@@ -1311,7 +1129,7 @@ class _Inspector:
         where = f"; it is the key of {other.label()}" if other else ""
         self.add(
             "key-mismatch",
-            f"the private key ({_key_description(key)}) does not belong to the leaf {leaf.label()}, whose key "
+            f"the private key ({describe_key(key)}) does not belong to the leaf {leaf.label()}, whose key "
             f"is {leaf.key_description}{where}",
             "Use the key that was generated with this certificate's CSR, or have the certificate re-issued "
             "for this key. Compare: openssl x509 -in cert.pem -noout -pubkey | openssl sha256 and "
@@ -1357,7 +1175,7 @@ class _Inspector:
             )
             return
         if not leaf.has_san or not leaf.hostnames:
-            cn = _common_name(leaf.cert)
+            cn = leaf.facts.common_name
             asked = f"; hostname(s) asked: {', '.join(self.hostnames)}" if self.hostnames else ""
             self.add(
                 "no-san",
@@ -1367,26 +1185,27 @@ class _Inspector:
                 "... -addext 'subjectAltName=DNS:scoring.example.com'",
             )
             for host in self.hostnames:
-                if not (cn and hostname_matches(cn, host)):
+                if not (cn and names.matches(cn, host)) and not self._invalid_host(host, label):
                     self.add(
                         "hostname-mismatch",
                         f"hostname '{host}' is not in {label}: no subjectAltName, CN={cn or 'none'}",
-                        f"Have the certificate re-issued with {_san_entry(host)} in subjectAltName",
+                        f"Have the certificate re-issued with {names.san_entry(_host(host))} in subjectAltName",
                     )
             return
         for host in self.hostnames:
-            if covers(leaf.hostnames, host):
+            if names.covers(leaf.hostnames, host) or self._invalid_host(host, label):
                 continue
+            asked = _host(host)
             sans = ", ".join(leaf.hostnames)
             hint = ""
-            is_ip = _as_ip(host) is not None
+            is_ip = isinstance(asked, names.IpAddress)
             if is_ip:
                 hint = " (an IP address is covered only by the same IP address SAN entry)"
             elif any(p.startswith("*.") for p in leaf.hostnames):
                 hint = " (a wildcard covers exactly one left-most label, not the bare domain or deeper names)"
-            wanted = _san_entry(host)
-            labels = _normalize_host(host).split(".")
-            if not is_ip and len(labels) >= 3 and all(labels[1:]):  # *.com would cover nothing
+            wanted = names.san_entry(asked)
+            labels = asked.labels if isinstance(asked, names.DnsName) else ()
+            if len(labels) >= 3:  # *.com would cover nothing
                 wanted += f" (or the wildcard DNS:*.{'.'.join(labels[1:])})"
             self.add(
                 "hostname-mismatch",
@@ -1395,6 +1214,20 @@ class _Inspector:
                 f"covers ({sans})",
             )
 
+    def _invalid_host(self, host: str, label: str) -> bool:
+        """A requested name no certificate can cover (names.parse_host refuses it): a finding that says
+        why, instead of advice to put it in a subjectAltName."""
+        try:
+            _host(host)
+            return False
+        except names.InvalidHostname as e:
+            self.add(
+                "hostname-mismatch",
+                f"hostname '{host}' is not covered by {label}: {e.problem}",
+                e.fix[:1].upper() + e.fix[1:],
+            )
+            return True
+
     def check_chain(self, certs: list[_Cert], leaf_index: int) -> None:
         leaf = certs[leaf_index]
         path = [leaf]
@@ -1402,8 +1235,8 @@ class _Inspector:
         cur = leaf
         bad_signature: _Cert | None = None
         while not cur.self_signed:
-            named = [c for c in certs if c.index not in used and _names_match(cur.cert, c.cert)]
-            issuer = next((c for c in named if _issued_by(cur.cert, c.cert)), None)
+            named = [c for c in certs if c.index not in used and names_match(cur.cert, c.cert)]
+            issuer = next((c for c in named if issued_by(cur.cert, c.cert)), None)
             if issuer is None:
                 bad_signature = named[0] if named else None
                 break
@@ -1471,7 +1304,7 @@ class _Inspector:
             if gap and c.is_ca:
                 continue  # may sit above the missing issuer; reported as chain-incomplete
             child = next(
-                (x for x in path[:-1] if _names_match(x.cert, c.cert) and _issued_by(x.cert, c.cert)), None
+                (x for x in path[:-1] if names_match(x.cert, c.cert) and issued_by(x.cert, c.cert)), None
             )
             if child is not None:  # the same CA twice: a cross-signed or re-issued certificate of it
                 position = path.index(child) + 1
@@ -1612,17 +1445,6 @@ def _choose_key(keys: list[Any], certs: list[_Cert]) -> Any | None:
     return keys[0] if keys else None
 
 
-def _common_name(cert: x509.Certificate) -> str | None:
-    try:
-        attrs = cert.subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME)
-    except Exception:  # noqa: BLE001
-        return None
-    if not attrs:
-        return None
-    value = attrs[0].value
-    return value if isinstance(value, str) else None
-
-
 def _short(exc: BaseException) -> str:
     text = str(exc).split("\n")[0].strip() or type(exc).__name__
     return text[:160]
@@ -1632,6 +1454,11 @@ def _describe_bytes(raw: bytes) -> str:
     if b"\x00" in raw[:512] or sum(b < 9 or 13 < b < 32 for b in raw[:512]) > 4:
         return f"{len(raw)} bytes of binary data"
     return f"{len(raw)} bytes of text without PEM markers"
+
+
+def _host(text: str) -> names.Host:
+    """A requested hostname as the matcher reads it (a wildcard or an underscore is compared as is)."""
+    return names.parse_host(text, allow_wildcard=True, allow_underscore=True)
 
 
 def _hostname_list(hostname: str | Sequence[str] | None) -> list[str]:
@@ -1672,7 +1499,7 @@ def inspect_bundle(
     ``cert_name``/``key_name`` name the inputs in messages and fix commands (file names in the CLI).
     """
     try:
-        when = _utc(now) if isinstance(now, datetime) else datetime.now(UTC)
+        when = utc(now) if isinstance(now, datetime) else datetime.now(UTC)
     except Exception:  # noqa: BLE001
         when = datetime.now(UTC)
     try:
