@@ -453,7 +453,7 @@ def test_hostname_not_covered_by_the_certificate_is_refused(pem_files):
     assert str(err).startswith("hostname:") and "does not cover other.example.com" in str(err)
 
 
-@pytest.mark.parametrize("label", ["contoso_scoring", "-contoso", "contoso-", "a" * 64, "café", ""])
+@pytest.mark.parametrize("label", ["contoso_scoring", "-contoso", "contoso-", "a" * 64, "caf\u00e9!", ""])
 def test_bad_dns_label_is_refused(pem_files, label):
     _, err = deploy(pem_files, expect_error=True, dns_name_label=label)
     assert str(err).startswith("dns_name_label:")

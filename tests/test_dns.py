@@ -8,12 +8,8 @@ import pytest
 
 from secure_scoring.components.aci import SecureAciService, SecureAciServiceArgs
 from secure_scoring.components.certificate_bundle import CertificateBundle, CertificateBundleArgs
-from secure_scoring.components.dns_binding import (
-    DnsRecordBinding,
-    DnsRecordBindingArgs,
-    normalize_hostname,
-    validate_label,
-)
+from secure_scoring.components.dns_binding import DnsRecordBinding, DnsRecordBindingArgs
+from secure_scoring.components.inputs import host_input, label_input
 from secure_scoring.errors import ConfigurationError
 from secure_scoring.gate.mocking import output_value, run_with_mocks
 
@@ -281,9 +277,9 @@ def test_service_target_with_another_name_is_refused():
         ({"fqdn": "scoring.other.test", "target_ip": "20.50.1.2"}, "zone_name", "cannot contain"),
         ({"fqdn": "badexample.test", "target_ip": "20.50.1.2"}, "zone_name", "cannot contain"),
         ({"relative_name": "@", "target_fqdn": "svc.example.net"}, "relative_name", "apex"),
-        ({"relative_name": "sc_oring", "target_ip": "20.50.1.2"}, "relative_name", "letters, digits"),
+        ({"relative_name": "sc_oring", "target_ip": "20.50.1.2"}, "relative_name", "use a hyphen instead"),
         ({"relative_name": "a..b", "target_ip": "20.50.1.2"}, "relative_name", "empty"),
-        ({"relative_name": "*", "target_ip": "20.50.1.2"}, "relative_name", "letters, digits"),
+        ({"relative_name": "*", "target_ip": "20.50.1.2"}, "relative_name", "is a wildcard"),
         (
             {"relative_name": "scoring", "fqdn": "scoring.example.test", "target_ip": "20.50.1.2"},
             "relative_name",
@@ -308,7 +304,11 @@ def test_service_target_with_another_name_is_refused():
             "public IP",
         ),
         ({"relative_name": "scoring", "target_fqdn": "scoring.example.test"}, "target_fqdn", "itself"),
-        ({"relative_name": "scoring", "target_fqdn": "bad_host.example"}, "target_fqdn", "letters, digits"),
+        (
+            {"relative_name": "scoring", "target_fqdn": "bad_host.example"},
+            "target_fqdn",
+            "use a hyphen instead",
+        ),
         ({"relative_name": "scoring", "target_ip": "20.50.1.2", "ttl": 0}, "ttl", "outside"),
         ({"relative_name": "scoring", "target_ip": "20.50.1.2", "ttl": 86401}, "ttl", "outside"),
         ({"relative_name": "scoring", "target_ip": "20.50.1.2", "ttl": 300.5}, "ttl", "whole number"),
@@ -414,10 +414,37 @@ def test_microsoft_managed_certificate_is_refused():
 
 
 def test_hostname_helpers():
-    assert normalize_hostname("Scoring.Example.COM.", "h") == "scoring.example.com"
-    assert validate_label("xn--bcher-kva", "l") == "xn--bcher-kva"
-    for bad in ("a" * 64, "", "-a", "a-", "a b", "bücher"):
+    assert host_input("Scoring.Example.COM.", "h") == "scoring.example.com"
+    assert label_input("xn--bcher-kva", "l") == "xn--bcher-kva"
+    # names.py decides: a Unicode label is its IDNA (UTS 46) A-label, not a refusal (issue 11)
+    assert label_input("bücher", "l") == "xn--bcher-kva"
+    for bad in ("a" * 64, "", "-a", "a-", "a b"):
         with pytest.raises(ConfigurationError):
-            validate_label(bad, "l")
+            label_input(bad, "l")
     with pytest.raises(ConfigurationError, match="253"):
-        normalize_hostname(".".join(["a" * 60] * 5), "h")
+        host_input(".".join(["a" * 60] * 5), "h")
+
+
+def test_an_internationalised_name_is_its_idna_a_label():
+    """Issue 11: names.py decides for every caller; ``Bücher.Example.test.`` is accepted (UTS 46)."""
+    rec, binding = bind(
+        fqdn="Bücher.Example.test.", target_ip="20.50.1.2", certificate_hostnames=["*.example.test"]
+    )
+    assert binding.hostname == "xn--bcher-kva.example.test"
+    assert binding.relative_name == "xn--bcher-kva"
+    assert rec.one(PUBLIC).inputs["relativeRecordSetName"] == "xn--bcher-kva"
+    _, binding = bind(relative_name="Bücher", target_ip="20.50.1.2")
+    assert binding.hostname == "xn--bcher-kva.example.test"
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"fqdn": "scoring.example.test..", "target_ip": "20.50.1.2"},
+        {"zone_name": "example.test..", "relative_name": "scoring", "target_ip": "20.50.1.2"},
+        {"relative_name": "scoring", "target_fqdn": "svc.example.net.."},
+    ],
+)
+def test_a_doubled_trailing_dot_is_refused(kwargs):
+    _, err = bind(expect_error=True, **kwargs)
+    assert "empty label" in str(err) and "Fix:" in str(err), str(err)

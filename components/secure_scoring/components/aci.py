@@ -16,7 +16,6 @@ group's public IP exposes 443/TCP and nothing else, with a DNS label whose reuse
 
 from __future__ import annotations
 
-import base64
 import posixpath
 import re
 from collections.abc import Mapping, Sequence
@@ -27,8 +26,9 @@ import pulumi
 
 from ..errors import ConfigurationError
 from ..facts import SecurityFacts, type_token
+from ..names import is_ip
 from .certificate_bundle import refuse_dev_certificate_in_production, service_self_signed
-from .dns_binding import check_string_map, normalize_hostname, require_str_input, validate_label
+from .inputs import b64, check_string_map, host_input, label_input, require_str_input
 from .keys import KEY, NONE, ScoringKeys, resolve_auth_mode, rotation_version
 
 if TYPE_CHECKING:
@@ -194,10 +194,6 @@ def _env_var(ci: Any, name: str, value: Any) -> Any:
     return pulumi.Output.all(value, flag).apply(entry)
 
 
-def _b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
-
-
 class SecureAciService(pulumi.ComponentResource):
     """An Azure ML scoring service on ACI behind a TLS/auth gateway (see the module docstring).
 
@@ -288,7 +284,7 @@ class SecureAciService(pulumi.ComponentResource):
                 secondary_key=values[3],
             )
             # ACI wants every secret volume value base64-encoded
-            return {file_name: _b64(text) for file_name, text in rendered.items()}
+            return {file_name: b64(text) for file_name, text in rendered.items()}
 
         secret_files = pulumi.Output.secret(
             pulumi.Output.all(cert.cert_pem, cert.key_pem, self.primary_key, self.secondary_key).apply(files)
@@ -538,8 +534,8 @@ def _plan(args: SecureAciServiceArgs) -> dict[str, Any]:
             "Microsoft-managed certificates exist only for AKS (leaf_domain_label); ACI needs your own certificate",
             "use a certificate with source 'pem' (or 'self_signed'/'dev_ca' outside production)",
         )
-    hostname = normalize_hostname(args.hostname, "hostname")
-    if all(label.isdigit() for label in hostname.split(".")):
+    hostname = host_input(args.hostname, "hostname", allow_ip=True)
+    if is_ip(hostname):
         raise ConfigurationError(
             "hostname",
             f"{hostname} is an IP address; a container group's IP changes when Azure restarts it",
@@ -551,7 +547,7 @@ def _plan(args: SecureAciServiceArgs) -> dict[str, Any]:
             f"the certificate does not cover {hostname} (it covers {', '.join(cert.hostname_list) or 'no hostnames'})",
             f"use a hostname the certificate lists, or issue a certificate with {hostname} in its subjectAltName",
         )
-    label = validate_label(args.dns_name_label, "dns_name_label")
+    label = label_input(args.dns_name_label, "dns_name_label")
     # ACI's own rule for ipAddress.dnsNameLabel is stricter than a host name label: it answers
     # "The first character must be a letter ... between 5 and 63 characters long" at deployment.
     if len(label) < 5 or not label[0].isalpha():

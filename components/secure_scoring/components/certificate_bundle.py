@@ -22,7 +22,6 @@ Four sources (``CertificateBundleArgs.source``):
 from __future__ import annotations
 
 import datetime as _dt
-import ipaddress
 import os
 import re
 import shlex
@@ -34,6 +33,7 @@ from typing import Any
 import pulumi
 import pulumi_tls as tls
 
+from .. import names
 from ..certs import pem
 from ..errors import ConfigurationError
 from ..facts import CERTIFICATE_SOURCES, type_token
@@ -55,8 +55,6 @@ CA_ALLOWED_USES = ("cert_signing", "crl_signing", "digital_signature")
 PRIVATE_KEY_SECRET_OUTPUTS = ["privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"]
 
 MAX_PEM_FILE_BYTES = 5 * 1024 * 1024  # as `secure-scoring cert check`: a chain or a key is a few KiB
-_DNS_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
-_HOSTNAME_RE = re.compile(rf"^(\*\.)?(?:{_DNS_LABEL}\.)*{_DNS_LABEL}$")
 # Azure appends six random characters to the label: the first DNS label must stay <= 63 characters.
 LEAF_DOMAIN_LABEL_MAX = 57
 _LEAF_LABEL_RE = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?$")
@@ -266,41 +264,16 @@ def _normalize_hostnames(values: Any, where: str) -> tuple[list[str], list[str]]
     ips: list[str] = []
     for i, raw in enumerate(values):
         item = f"{where}[{i}]"
-        host = _plain_str(raw, item, "pass each hostname as a plain string such as 'scoring.example.com'")
-        host = host.strip().rstrip(".").lower()
-        try:  # an IPv6 address may come in brackets, as in a URL
-            ip = str(ipaddress.ip_address(host[1:-1] if host[:1] + host[-1:] == "[]" else host))
-        except ValueError:
-            ip = None
-        if ip is not None:
-            if ip not in ips:
-                ips.append(ip)
+        text = _plain_str(raw, item, "pass each hostname as a plain string such as 'scoring.example.com'")
+        try:
+            parsed = names.parse_host(text, allow_wildcard=True)
+        except names.InvalidHostname as e:
+            raise ConfigurationError(item, e.problem, e.fix) from None
+        host = str(parsed)
+        if isinstance(parsed, names.IpAddress):
+            if host not in ips:
+                ips.append(host)
             continue
-        if not host.isascii():
-            try:
-                ascii_form = host.encode("idna").decode()
-            except UnicodeError:
-                ascii_form = "xn--..."
-            raise ConfigurationError(
-                item,
-                f"{raw!r} contains non-ASCII characters; certificates and DNS carry internationalised "
-                "names in their IDNA (punycode) form",
-                f"use {ascii_form!r}",
-            )
-        if host.replace(".", "").isdigit():
-            raise ConfigurationError(
-                item,
-                f"{raw!r} is not a valid IP address (and an all-digit name is not a DNS name)",
-                "pass an IPv4 address as four numbers 0-255 without leading zeros, e.g. '192.0.2.10'",
-            )
-        if len(host) > 253 or not _HOSTNAME_RE.match(host) or host.rsplit(".", 1)[-1].isdigit():
-            raise ConfigurationError(
-                item,
-                f"{raw!r} is not a valid DNS name (letters, digits and hyphens in labels of 1-63 "
-                "characters, at most 253 in total, a wildcard only as the whole left-most label, a last "
-                "label that is not all digits)",
-                "use a name such as 'scoring.example.com' or '*.example.com'",
-            )
         if host not in dns:
             dns.append(host)
     return dns, ips
@@ -623,11 +596,13 @@ class CertificateBundle(pulumi.ComponentResource):
         ``<label>`` + 6 letters/digits + ``.<location>.cloudapp.azure.com``; never a custom domain.
         For PEM that is an Output, only the declared ``hostnames`` count (they are verified when the
         value arrives)."""
-        if not isinstance(hostname, str) or not hostname.strip():
+        try:
+            host = names.normalize(hostname)
+        except names.InvalidHostname:
             return False
         if self._fqdn_re is not None:
-            return bool(self._fqdn_re.match(hostname.strip().rstrip(".").lower()))
-        return bool(pem.covers(self.hostname_list, hostname.strip().rstrip(".").lower()))
+            return bool(self._fqdn_re.match(host))
+        return names.covers(self.hostname_list, host)
 
     # ------------------------------------------------------------------------------------------
     def _check_unused_args(self, args: CertificateBundleArgs, where: str) -> None:

@@ -25,6 +25,8 @@ import pulumi
 
 from ..errors import ConfigurationError
 from ..facts import type_token
+from ..names import covers
+from .inputs import check_string_map, host_input, label_input, require_str_input
 
 if TYPE_CHECKING:
     from .certificate_bundle import CertificateBundle
@@ -33,124 +35,16 @@ __all__ = [
     "DEFAULT_TTL",
     "DnsRecordBinding",
     "DnsRecordBindingArgs",
-    "check_string_map",
-    "normalize_hostname",
-    "require_str_input",
-    "validate_label",
+    "check_string_map",  # re-exported from .inputs until components/aks.py imports it from there
+    "require_str_input",  # idem
 ]
 
 DEFAULT_TTL = 300
 MIN_TTL = 1
 MAX_TTL = 86400
-_LDH = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
 # -- pure validation (no Pulumi calls) --------------------------------------------------------------
-
-
-def validate_label(label: str, input_name: str, *, what: str = "DNS label") -> str:
-    """Return ``label`` lower-cased if it is a valid host name label (RFC 1123 LDH, 1-63 characters)."""
-    if not isinstance(label, str):
-        raise ConfigurationError(input_name, f"{what} must be a string, got {type(label).__name__}", None)
-    text = label.lower()
-    if not text:
-        raise ConfigurationError(input_name, f"empty {what}", "remove the doubled or leading dot")
-    if not text.isascii():
-        raise ConfigurationError(
-            input_name,
-            f"{what} {label!r} contains non-ASCII characters",
-            "use the IDNA/punycode form (xn--...) of internationalised names",
-        )
-    if len(text) > 63:
-        raise ConfigurationError(
-            input_name, f"{what} {label!r} is {len(text)} characters long (the limit is 63)", "shorten it"
-        )
-    bad = sorted(set(text) - _LDH)
-    if bad:
-        raise ConfigurationError(
-            input_name,
-            f"{what} {label!r} contains {''.join(bad)!r}; host names allow only letters, digits and '-'",
-            "use letters, digits and hyphens only",
-        )
-    if text.startswith("-") or text.endswith("-"):
-        raise ConfigurationError(
-            input_name,
-            f"{what} {label!r} starts or ends with '-'",
-            "start and end the label with a letter or digit",
-        )
-    return text
-
-
-def normalize_hostname(name: str, input_name: str, *, what: str = "host name") -> str:
-    """Lower-case ``name``, drop one trailing dot, and validate every label (at most 253 characters)."""
-    if not isinstance(name, str):
-        raise ConfigurationError(
-            input_name,
-            f"{what} must be one plain string known at construction, got {type(name).__name__}",
-            f"give the fully qualified {what} as a string such as 'scoring.example.com'"
-            + (
-                " (not a pulumi Output: the name decides the record and its certificate check)"
-                if isinstance(name, pulumi.Output)
-                else ""
-            ),
-        )
-    if not name.strip():
-        raise ConfigurationError(input_name, f"{what} is empty", f"give a fully qualified {what}")
-    text = name.strip().lower()
-    text = text[:-1] if text.endswith(".") else text
-    if len(text) > 253:
-        raise ConfigurationError(
-            input_name, f"{what} {name!r} is longer than 253 characters", "use a shorter name"
-        )
-    for label in text.split("."):
-        validate_label(label, input_name, what=f"label in {what} {name!r}")
-    return text
-
-
-def require_str_input(value: object, input_name: str, example: str, *, required: bool = True) -> None:
-    """Refuse a missing, empty or non-string value for an ``Input[str]`` argument (an Output passes).
-
-    The SDK would otherwise fail later with a TypeError ("Missing required property") after other
-    children were registered, or send a number where Azure wants a string.
-    """
-    if isinstance(value, pulumi.Output) or (value is None and not required):
-        return
-    if value is None:
-        raise ConfigurationError(input_name, "is required", f"pass it, e.g. {input_name}={example}")
-    if not isinstance(value, str) or not value.strip():
-        got = "an empty string" if isinstance(value, str) else f"{type(value).__name__} {value!r}"
-        raise ConfigurationError(
-            input_name,
-            f"expected a non-empty string (or a pulumi Output of one), got {got}",
-            f"pass e.g. {example}",
-        )
-
-
-def check_string_map(value: object, input_name: str, *, what: str = "tag") -> None:
-    """Refuse a map that Azure would reject: not a mapping, empty names, or values that are not strings.
-
-    Azure tags, record set metadata and environment values are strings; a number or a bool sent as
-    is fails at deployment (or, for memory-like values, means something else).
-    """
-    if value is None:
-        return
-    if not isinstance(value, Mapping):
-        raise ConfigurationError(
-            input_name,
-            f"expected a mapping of {what} names to values, got {type(value).__name__}",
-            f"pass e.g. {input_name}={{'owner': 'ml-platform'}}",
-        )
-    for k, v in value.items():
-        if not isinstance(k, str) or not k.strip():
-            raise ConfigurationError(
-                input_name, f"{k!r} is not a {what} name", f"use non-empty strings as {what} names"
-            )
-        if not isinstance(v, str | pulumi.Output):
-            raise ConfigurationError(
-                f"{input_name}[{k!r}]",
-                f"{v!r} is not a string ({type(v).__name__}); Azure accepts only strings as {what} values",
-                f"quote it: {k!r}: {str(v)!r}",
-            )
 
 
 def _relative_name(relative_name: str, zone: str, input_name: str) -> str:
@@ -176,6 +70,7 @@ def _relative_name(relative_name: str, zone: str, input_name: str) -> str:
             f"the zone {zone!r}",
             f"give the part before '.{zone}' (for 'scoring.{zone}.' use 'scoring'), or pass the full name as fqdn=",
         )
+    text = ".".join(label_input(label, input_name) for label in text.split("."))
     if text == zone or text.endswith("." + zone):
         inside = text[: -len(zone) - 1] if text != zone else "@"
         raise ConfigurationError(
@@ -183,8 +78,6 @@ def _relative_name(relative_name: str, zone: str, input_name: str) -> str:
             f"{relative_name!r} already ends with the zone name {zone!r}; the record would be {text}.{zone}",
             f"use relative_name={inside!r}, or pass the full name as fqdn=",
         )
-    for label in text.split("."):
-        validate_label(label, input_name, what=f"label in record name {relative_name!r}")
     if len(text) + 1 + len(zone) > 253:
         raise ConfigurationError(
             input_name, f"{text}.{zone} is longer than 253 characters", "use a shorter name"
@@ -193,7 +86,7 @@ def _relative_name(relative_name: str, zone: str, input_name: str) -> str:
 
 
 def _relative_from_fqdn(fqdn: str, zone: str) -> str:
-    name = normalize_hostname(fqdn, "fqdn")
+    name = host_input(fqdn, "fqdn")
     if name == zone:
         return "@"
     if not name.endswith("." + zone):
@@ -223,12 +116,6 @@ def _ttl(value: object) -> int:
             f"use {DEFAULT_TTL} (the default) or lower it to 60 a TTL period before a planned change",
         )
     return value
-
-
-def _covers(hostnames: Sequence[str], name: str) -> bool:
-    from ..certs.pem import covers
-
-    return covers(list(hostnames), name)
 
 
 # -- the component -----------------------------------------------------------------------------------
@@ -364,7 +251,7 @@ def _plan(args: DnsRecordBindingArgs) -> dict[str, Any]:
     """Validate ``args`` and decide the record; raises ConfigurationError before any registration."""
     if not isinstance(args, DnsRecordBindingArgs):
         raise ConfigurationError("args", f"expected DnsRecordBindingArgs, got {type(args).__name__}", None)
-    zone = normalize_hostname(args.zone_name, "zone_name", what="zone name")
+    zone = host_input(args.zone_name, "zone_name", what="zone name")
     labels = zone.count(".") + 1
     if not 2 <= labels <= 34:
         raise ConfigurationError(
@@ -439,7 +326,7 @@ def _plan(args: DnsRecordBindingArgs) -> dict[str, Any]:
                     f"the name '{target.strip()}' and find nothing",
                     f"use target_ip={target.strip()!r} for an A record",
                 )
-            target = normalize_hostname(target, "target_fqdn", what="CNAME target")
+            target = host_input(target, "target_fqdn", what="CNAME target")
         elif not isinstance(target, pulumi.Output):
             raise ConfigurationError(
                 "target_fqdn",
@@ -547,9 +434,12 @@ def _plan(args: DnsRecordBindingArgs) -> dict[str, Any]:
                     f"must be a plain string, got {type(h).__name__}",
                     "pass each hostname as a string such as 'scoring.example.com'",
                 )
-        cert_hostnames = tuple(h.strip().lower().rstrip(".") for h in args.certificate_hostnames)
+        cert_hostnames = tuple(
+            host_input(h, f"certificate_hostnames[{i}]", allow_wildcard=True, allow_ip=True)
+            for i, h in enumerate(args.certificate_hostnames)
+        )
     if cert_hostnames is not None:
-        covered = certificate.covers(fqdn) if certificate is not None else _covers(cert_hostnames, fqdn)
+        covered = certificate.covers(fqdn) if certificate is not None else covers(cert_hostnames, fqdn)
         if not covered:
             raise ConfigurationError(
                 "relative_name" if args.relative_name is not None else "fqdn",
@@ -585,7 +475,7 @@ def _service_target(service: Any) -> tuple[str, Any, Any, str | None]:
     otherwise its ``fqdn`` output is used as a CNAME target.
     """
     hostname = getattr(service, "hostname", None)
-    hostname = hostname.lower().rstrip(".") if isinstance(hostname, str) else None
+    hostname = host_input(hostname, "target", allow_ip=True) if isinstance(hostname, str) else None
     certificate = getattr(service, "certificate", None)
     if hasattr(service, "dns_target"):
         rtype, value = service.dns_target()
