@@ -806,7 +806,9 @@ def test_deployed_container_group_runs_with_the_real_inference_server_and_nginx(
 # -- the policy pack on what the component registers ---------------------------------------------------
 
 
-def _judged(pem_files, stack: str, environment: str, **overrides: Any) -> set[tuple[str, str, str]]:
+def _judged(
+    pem_files, stack: str, environment: str, policy_config: Any = None, **overrides: Any
+) -> set[tuple[str, str, str]]:
     from secure_scoring.policy import pack as policy_pack
 
     chain, key, _, _ = pem_files
@@ -822,7 +824,7 @@ def _judged(pem_files, stack: str, environment: str, **overrides: Any) -> set[tu
         SecureAciService("svc", SecureAciServiceArgs(**{**args, **overrides}))
 
     rec = run_with_mocks(program, stack=stack)
-    found = policy_pack.evaluate(rec.resources, stack=stack, project="project")
+    found = policy_pack.evaluate(rec.resources, stack=stack, project="project", policy_config=policy_config)
     return {(d.rule, d.resource_type, d.enforcement) for d in found if d.judged}
 
 
@@ -837,6 +839,24 @@ def test_policy_pack_rejects_auth_none_in_production_and_only_advises_in_dev(pem
     dev = _judged(pem_files, "dev", "dev", auth="none")
     assert {enforcement for _, _, enforcement in dev} <= {"advisory"}
     assert ("auth-required", SERVICE, "advisory") in dev
+
+
+def test_the_tls_floor_the_gateway_renders_is_the_fact_the_pack_reads(pem_files):
+    """Issue 11: gateway_options min_tls_version "1.3" rendered TLSv1.3 but registered the fact "1.2"."""
+    rec, svc = deploy(pem_files, gateway_options={"min_tls_version": "1.3"})
+    service = rec.one(SERVICE)
+    assert service.inputs["minTlsVersion"] == "1.3"
+    assert service.outputs["min_tls_version"] == "1.3"
+    assert svc.gateway_settings.min_tls_version == "1.3"
+    conf = volume_files(rec.one(GROUP))["nginx.conf"]
+    assert conf == svc.nginx_conf and "ssl_protocols TLSv1.3;" in conf
+    strict = {"min-tls-1-2": {"minVersion": "1.3"}}
+    judged = _judged(
+        pem_files, "production", "production", strict, gateway_options={"min_tls_version": "1.3"}
+    )
+    assert not {rule for rule, _, _ in judged} & {"min-tls-1-2"}, judged
+    default = _judged(pem_files, "production", "production", strict)
+    assert ("min-tls-1-2", SERVICE, "mandatory") in default, default
 
 
 # -- container group name (ARM: 1-63 lower-case letters, digits, hyphens; no edge or double hyphen) ---

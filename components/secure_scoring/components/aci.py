@@ -227,7 +227,7 @@ class SecureAciService(pulumi.ComponentResource):
             auth_mode=plan["auth"],
             key_auth_enabled=plan["auth"] == KEY,
             token_auth_enabled=False,
-            min_tls_version="1.2",
+            min_tls_version=plan["settings"].min_tls_version,
             environment=plan["environment"],
             hostname=plan["hostname"],
             certificate_hostnames=tuple(cert.hostname_list),
