@@ -33,10 +33,16 @@ from secure_scoring.verify import (
     STEP_NAMES,
     WARN,
     VerifyReport,
+    auth,
+    net,
     parse_dns_server,
     parse_url,
+    target,
+    tls,
     verify,
+    versions,
 )
+from secure_scoring.verify import http as vhttp
 from support.certs import CertFactory
 from support.fixtures_dataplane import HOSTNAME, PRIMARY_KEY, SECONDARY_KEY
 
@@ -559,7 +565,6 @@ def test_tls_1_3_only_server_warns(env, make_gateway):
 # ------------------------------------------------------------------------------------------ protocol probes
 def _capture_client_hello(version) -> bytes:
     """Run verify's probe for ``version`` against a listener that records the ClientHello."""
-    from secure_scoring import verify as v
 
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -578,7 +583,7 @@ def _capture_client_hello(version) -> bytes:
     thread = threading.Thread(target=accept)
     thread.start()
     try:
-        outcome, detail = v._probe_version("127.0.0.1", port, HOSTNAME, version, 2.0)
+        outcome, detail = versions.probe_version("127.0.0.1", port, HOSTNAME, version, 2.0)
     finally:
         thread.join(5)
         server.close()
@@ -797,7 +802,8 @@ def test_parse_url_and_dns_server():
 def test_url_hosts_no_dns_name_can_have_are_usage_errors_not_lookups(host):
     with pytest.raises(UsageError) as caught:
         parse_url(f"https://{host}/score")
-    assert caught.value.input_name == "URL" and "is not a valid DNS name" in str(caught.value)
+    # the words of secure_scoring.names, the one hostname parser
+    assert caught.value.input_name == "URL" and "is not a hostname" in str(caught.value)
     # names DNS does have still parse (underscore labels exist, e.g. SRV-style names)
     assert parse_url("https://_svc.scoring-1.example.test/score").host == "_svc.scoring-1.example.test"
 
@@ -1004,11 +1010,12 @@ def _one_shot_server(reply: bytes | None):
     ],
 )
 def test_plain_http_probe_classification(reply, verdict, needle):
-    from secure_scoring import verify as v
 
     server, thread = _one_shot_server(reply)
     try:
-        got, detail = v._plain_http_probe("127.0.0.1", server.getsockname()[1], "scoring.example.test", 2.0)
+        got, detail = vhttp.plain_http_probe(
+            "127.0.0.1", server.getsockname()[1], "scoring.example.test", 2.0
+        )
     finally:
         thread.join(5)
         server.close()
@@ -1029,10 +1036,9 @@ def test_plain_http_probe_classification(reply, verdict, needle):
     ],
 )
 def test_hsts_step(header, status):
-    from secure_scoring import verify as v
 
     headers = {} if header is None else {"strict-transport-security": header}
-    step = v._hsts_step(v._Response(401, "Unauthorized", headers, b""))
+    step = vhttp.hsts_step(vhttp.Response(401, "Unauthorized", headers, b""))
     assert step.status == status, step
     assert (step.fix is None) == (status == PASS)
 
@@ -1044,22 +1050,23 @@ def test_non_ascii_path_is_percent_encoded():
 
 def test_ipv6_addresses_are_bracketed_and_ip_urls_send_no_sni(monkeypatch):
     """[::1]:19999, not ::1:19999; no network: the TCP connection is refused by a stand-in."""
-    from secure_scoring import verify as v
 
-    assert v._hostport("::1", 19999) == "[::1]:19999" and v._hostport("10.0.0.1", 443) == "10.0.0.1:443"
+    assert (
+        target.hostport("::1", 19999) == "[::1]:19999" and target.hostport("10.0.0.1", 443) == "10.0.0.1:443"
+    )
     assert parse_url("https://[::1]:19999/score").sni == "no SNI (IP address)"
     assert parse_url("https://scoring.example.test/score").sni == "SNI scoring.example.test"
 
     def refused(address, port, timeout):
         raise ConnectionRefusedError(111, "Connection refused")
 
-    monkeypatch.setattr(v, "_connect", refused)
+    monkeypatch.setattr(net, "connect", refused)
     report = verify("https://[::1]:19999/score", timeout=1)
     tcp = report.step("tcp").detail
     assert tcp.startswith("cannot connect to [::1]:19999: "), tcp
-    failure = v._handshake_failure(parse_url("https://[2001:db8::1]:8443/"), OSError("boom"))
+    failure = tls.handshake_failure(parse_url("https://[2001:db8::1]:8443/"), OSError("boom"))
     assert "[2001:db8::1]:8443" in failure.detail
-    step = v._plain_http_step("http-port", parse_url("https://[::1]:19999/"), "::1", 80, 1)
+    step = vhttp.plain_http_step("http-port", parse_url("https://[::1]:19999/"), "::1", 80, 1)
     assert "[::1]:80: " in step.detail
 
 
@@ -1072,7 +1079,6 @@ def test_ipv6_addresses_are_bracketed_and_ip_urls_send_no_sni(monkeypatch):
     ],
 )
 def test_old_versions_wording(monkeypatch, accepted, needle):
-    from secure_scoring import verify as v
 
     names = {
         ssl.TLSVersion.TLSv1: "TLS 1.0",
@@ -1085,21 +1091,20 @@ def test_old_versions_wording(monkeypatch, accepted, needle):
         ok = names[version] in accepted or version >= ssl.TLSVersion.TLSv1_2
         return ("accepted", "accepted") if ok else ("refused", "refused")
 
-    monkeypatch.setattr(v, "_probe_version", probe)
-    step = v._versions_step(parse_url("https://scoring.example.test/"), "127.0.0.1", 1)
+    monkeypatch.setattr(versions, "probe_version", probe)
+    step = versions.versions_step(parse_url("https://scoring.example.test/"), "127.0.0.1", 1)
     assert step.status == FAIL and needle in step.detail, step.detail
 
 
 def test_expiry_step_uses_the_same_days_as_cert_check():
     from datetime import UTC, datetime, timedelta
 
-    from secure_scoring import verify as v
-    from secure_scoring.certs.pem import days_left
+    from secure_scoring.certs.facts import days_left
 
     now = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
     after = now - timedelta(days=3, hours=1)
-    info = {"not_after": after, "not_before": after - timedelta(days=90), "days_left": days_left(after, now)}
-    step = v._expiry_step(info, 30, None, now)
+    assert days_left(after, now) == -4
+    step = tls.expiry_step(after - timedelta(days=90), after, 30, None, now)
     assert step.status == FAIL and step.detail.endswith("(days left: -4)"), step.detail
 
 
@@ -1155,15 +1160,14 @@ def test_verify_help_imports_neither_dnspython_nor_cryptography_nor_pulumi():
 def test_auth_probe_without_an_answer_says_whether_it_timed_out(monkeypatch, error, needle):
     """A scorer slower than --timeout is no 'is it running?' problem: say that it timed out and that
     --timeout can be raised."""
-    from secure_scoring import verify as v
 
     def no_answer(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(v, "_https_request", no_answer)
-    target = v.parse_url("https://scoring.example.test/score")
-    tls = v._TlsOutcome([], ssl.create_default_context(), True)
-    steps, _ = v._auth_steps(target, "127.0.0.1", tls, "k" * 20, "key", 0.5)
+    monkeypatch.setattr(vhttp, "https_request", no_answer)
+    target_ = parse_url("https://scoring.example.test/score")
+    outcome = tls.TlsOutcome([], ssl.create_default_context(), True)
+    steps, _ = auth.auth_steps(target_, "127.0.0.1", outcome, "k" * 20, "key", 0.5)
     assert [(s.name, s.status) for s in steps] == [("auth-no-credential", FAIL), ("auth-credential", FAIL)]
     for step in steps:
         assert needle in step.fix, step.fix

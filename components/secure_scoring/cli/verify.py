@@ -7,7 +7,6 @@ imported inside ``run``. Never imports Pulumi.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from typing import Any
@@ -128,7 +127,7 @@ def _port(text: str) -> int:
 
 def _credential(args: argparse.Namespace) -> tuple[str | None, str | None]:
     from ..errors import UsageError
-    from ..verify import _credential_problem
+    from ..verify import credential_problem
 
     if args.key is not None or args.token is not None:
         return args.key, args.token
@@ -144,7 +143,7 @@ def _credential(args: argparse.Namespace) -> tuple[str | None, str | None]:
             )
         if value is not None and any(c in value for c in "\r\n\0"):
             raise UsageError(name, "contains a line break", "set it to the credential exactly as issued")
-        problem = _credential_problem(value) if value is not None else None
+        problem = credential_problem(value) if value is not None else None
         if problem:
             raise UsageError(name, problem, "set it to the credential exactly as issued")
     if key is not None and token is not None:
@@ -158,7 +157,7 @@ def _credential(args: argparse.Namespace) -> tuple[str | None, str | None]:
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import SecureScoringError
-    from ..verify import format_text, verify
+    from ..verify import format_json, format_text, verify
 
     key, token = _credential(args)
     http_port = args.http_port if args.http_port is not None else (80 if args.check_port_80 else None)
@@ -188,10 +187,7 @@ def run(args: argparse.Namespace) -> int:
             "report this as a bug with the command line (without the key)",
         ) from None
     secrets = [s for s in (key, token) if s and len(s) >= 8]
-    if args.format == "json":
-        text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
-    else:
-        text = format_text(report)
+    text = format_json(report) if args.format == "json" else format_text(report)
     for secret in secrets:  # defence in depth: no step prints the credential, but never let one slip
         text = text.replace(secret, "[redacted]")
     sys.stdout.write(text + "\n")

@@ -1,0 +1,193 @@
+"""The auth steps: ``auth-no-credential`` (refused with 401) and ``auth-credential`` (the key or token
+is accepted), sent only over a connection whose certificate verified."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import socket
+import ssl
+
+from . import http as https
+from . import net
+from .http import Response
+from .report import FAIL, PASS, SKIP, WARN, Step
+from .target import Target
+from .tls import TlsOutcome
+
+__all__ = ["auth_steps", "credential_problem"]
+
+
+def credential_problem(value: str) -> str | None:
+    """Why ``value`` cannot go in an ``Authorization: Bearer`` header, or ``None``.
+
+    HTTP sends header values as bytes: a non-ASCII character (a key pasted with a typographic dash or
+    a Cyrillic letter) or a control character cannot be sent as typed. Keys and tokens are ASCII. The
+    reason never quotes the value.
+    """
+    if any(ord(c) < 0x20 and c != "\t" or ord(c) == 0x7F for c in value):
+        return "contains a control character, which cannot be sent in an HTTP header"
+    if not value.isascii():
+        return (
+            "contains a non-ASCII character, which cannot be sent in an HTTP header "
+            "(keys and tokens are ASCII; was it retyped or pasted with a typographic dash or quote?)"
+        )
+    return None
+
+
+def _no_answer_fix(exc: BaseException, timeout: float) -> str:
+    if isinstance(exc, TimeoutError | socket.timeout):
+        # the gateway held the connection open: most often a scorer slower than --timeout
+        return (
+            f"nothing came back within {timeout:g} s: if the scorer's run() is that slow, raise --timeout; "
+            "otherwise check the gateway's and the scorer's logs (a hung or overloaded scorer)"
+        )
+    return "check the gateway and the scorer behind it are running"
+
+
+def auth_steps(
+    target: Target,
+    address: str,
+    tls: TlsOutcome,
+    credential: str | None,
+    credential_kind: str,
+    timeout: float,
+) -> tuple[list[Step], Response | None]:
+    body = b"{}"
+    headers = {"Content-Type": "application/json"}
+    steps: list[Step] = []
+    response: Response | None = None
+    auth_off = False  # the request without a credential was served
+    assert tls.http_context is not None
+    over = "" if tls.verified else " (sent over a connection whose certificate did not verify)"
+    try:
+        response = https.https_request(
+            address, target, tls.http_context, "POST", target.path, headers, body, timeout
+        )
+    except (ssl.SSLError, OSError, http.client.HTTPException) as exc:
+        steps.append(
+            Step(
+                "auth-no-credential",
+                FAIL,
+                f"POST {target.path} without a credential got no HTTP answer: {net.ssl_reason(exc)}",
+                _no_answer_fix(exc, timeout),
+            )
+        )
+    else:
+        status = response.status
+        if status == 401:
+            steps.append(
+                Step("auth-no-credential", PASS, f"POST {target.path} without a credential → 401{over}")
+            )
+        elif status == 403:
+            steps.append(
+                Step(
+                    "auth-no-credential",
+                    WARN,
+                    f"POST {target.path} without a credential → 403 (refused, but Azure ML answers 401){over}",
+                    "answer 401 with WWW-Authenticate so clients know to send a key",
+                )
+            )
+        elif 200 <= status < 300:
+            auth_off = True
+            steps.append(
+                Step(
+                    "auth-no-credential",
+                    FAIL,
+                    f"auth turned off: POST {target.path} without a credential → {status} {response.reason}; "
+                    f"anyone who finds the URL can use the model{over}",
+                    "turn authentication on (component auth='key'; AKS endpoint auth_mode Key or AMLToken), "
+                    "then 'pulumi up'",
+                )
+            )
+        else:
+            steps.append(
+                Step(
+                    "auth-no-credential",
+                    FAIL,
+                    f"POST {target.path} without a credential → {status} {response.reason}, expected 401{over}",
+                    "check the scoring path (the URL's path, default /score) and that the endpoint requires a key "
+                    "or token",
+                )
+            )
+
+    if credential is None:
+        steps.append(
+            Step(
+                "auth-credential",
+                SKIP,
+                "no key or token given (--key / SECURE_SCORING_KEY, --token / SECURE_SCORING_TOKEN)",
+            )
+        )
+    elif auth_off:
+        steps.append(
+            Step(
+                "auth-credential",
+                SKIP,
+                f"the endpoint accepts requests without a credential, so the {credential_kind} proves "
+                f"nothing (the {credential_kind} was not sent)",
+                "turn authentication on first (see auth-no-credential), then verify again with the "
+                f"{credential_kind}",
+            )
+        )
+    elif not tls.verified:
+        steps.append(
+            Step(
+                "auth-credential",
+                SKIP,
+                f"the {credential_kind} was not sent: the certificate did not verify, so the server may not be "
+                "the endpoint",
+                "fix the certificate steps first",
+            )
+        )
+    else:
+        try:
+            with_key = https.https_request(
+                address,
+                target,
+                tls.http_context,
+                "POST",
+                target.path,
+                {**headers, "Authorization": f"Bearer {credential}"},
+                body,
+                timeout,
+            )
+        except (ssl.SSLError, OSError, http.client.HTTPException) as exc:
+            steps.append(
+                Step(
+                    "auth-credential",
+                    FAIL,
+                    f"POST {target.path} with the {credential_kind} got no HTTP answer: {net.ssl_reason(exc)}",
+                    _no_answer_fix(exc, timeout),
+                )
+            )
+        else:
+            status = with_key.status
+            if status in (401, 403):
+                steps.append(
+                    Step(
+                        "auth-credential",
+                        FAIL,
+                        f"the {credential_kind} was refused: POST {target.path} → {status} {with_key.reason}",
+                        "use the endpoint's current primary or secondary key (after a rotation the old one "
+                        "stops working; see docs/runbooks/key-rotation.md), or a fresh token",
+                    )
+                )
+            elif 200 <= status < 300:
+                steps.append(
+                    Step("auth-credential", PASS, f"POST {target.path} with the {credential_kind} → {status}")
+                )
+            else:
+                steps.append(
+                    Step(
+                        "auth-credential",
+                        WARN,
+                        f"the {credential_kind} was accepted (not 401) but POST {target.path} → {status} "
+                        f"{with_key.reason}: the scorer did not like the probe body '{{}}' or the path",
+                        "check the scoring path and that the scorer is healthy",
+                    )
+                )
+    if response is None:
+        with contextlib.suppress(ssl.SSLError, OSError, http.client.HTTPException):
+            response = https.https_request(address, target, tls.http_context, "GET", "/", {}, None, timeout)
+    return steps, response
