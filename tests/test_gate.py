@@ -18,6 +18,7 @@ import pytest
 from secure_scoring import gate, rules
 from secure_scoring.cli import main as cli_main
 from secure_scoring.errors import UsageError
+from secure_scoring.facts import UNKNOWN
 
 CG_PROGRAM = """\
 import pulumi
@@ -135,8 +136,8 @@ def test_stack_config_namespaces_json_encoding_and_secure_values(tmp_path):
         "demo:obj": '{"a":1,"b":["x","y"]}',
         "other:key": "plain",
         "aws:region": "us-east-1",  # legacy ns:config:key
-        "demo:apiKey": gate.UNKNOWN,
-        "demo:nested": json.dumps({"user": "me", "password": gate.UNKNOWN}, separators=(",", ":")),
+        "demo:apiKey": UNKNOWN,
+        "demo:nested": json.dumps({"user": "me", "password": UNKNOWN}, separators=(",", ":")),
     }
     assert cfg.secret_keys == ["demo:apiKey", "demo:nested"]
     assert cfg.undecryptable == ["demo:apiKey", "demo:nested"]
@@ -253,7 +254,7 @@ def test_program_sees_config_secret_placeholder_and_runs_in_its_directory(tmp_pa
     env = res.wire_inputs["containers"][0]["environmentVariables"][0]["secureValue"]
     assert env == {
         "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
-        "value": gate.UNKNOWN,
+        "value": UNKNOWN,
     }
     assert [n.message for n in report.notes] == [
         "could not judge demo:apiKey: secure value (not decrypted offline; rules that read it treat it as unknown)"

@@ -15,6 +15,8 @@ import pytest
 
 from secure_scoring import gate, rules
 from secure_scoring.cli import main as cli_main
+from secure_scoring.errors import UsageError
+from secure_scoring.facts import UNKNOWN
 from secure_scoring.policy.pack import evaluate
 
 SECRET = "TOPSECRET-Zq8v"
@@ -176,12 +178,12 @@ def test_secure_production_key_fails_closed(tmp_path, capsys, key):
 @pytest.mark.parametrize(
     ("stack", "config", "expected"),
     [
-        ("dev", {"secure-scoring:environment": gate.UNKNOWN}, None),
-        ("dev", {"secure-scoring:productionStacks": gate.UNKNOWN}, None),
-        ("production", {"secure-scoring:environment": gate.UNKNOWN}, True),
+        ("dev", {"secure-scoring:environment": UNKNOWN}, None),
+        ("dev", {"secure-scoring:productionStacks": UNKNOWN}, None),
+        ("production", {"secure-scoring:environment": UNKNOWN}, True),
         (
             "dev",
-            {"secure-scoring:environment": "production", "secure-scoring:productionStacks": gate.UNKNOWN},
+            {"secure-scoring:environment": "production", "secure-scoring:productionStacks": UNKNOWN},
             True,
         ),
         ("dev", {"secure-scoring:environment": "dev"}, False),
@@ -338,7 +340,7 @@ def test_config_that_is_not_a_mapping_says_how_to_write_it(tmp_path, which):
     root = project(tmp_path / "p", "import pulumi\n", stacks)
     if which == "project":
         (root / "Pulumi.yaml").write_text("name: p\nruntime: python\nconfig: [1, 2]\n")
-    with pytest.raises(gate.UsageError) as info:
+    with pytest.raises(UsageError) as info:
         gate.check(root, "dev")
     assert "must be a mapping" in info.value.problem and info.value.fix
 

@@ -27,9 +27,12 @@ from google.protobuf import empty_pb2, json_format
 from pulumi.runtime import mocks as _mocks
 from pulumi.runtime import rpc
 
-SECRET_SIG = rpc._special_sig_key
-SECRET_VALUE_SIG = rpc._special_secret_sig
-UNKNOWN = rpc.UNKNOWN
+from ..facts import SECRET_SIG as SECRET_VALUE_SIG
+from ..facts import SECRET_SIG_KEY
+from ..facts import UNKNOWN as UNKNOWN  # re-exported: tests compare recorded inputs with it
+
+SECRET_SIG = SECRET_SIG_KEY
+"""The key of a secret envelope on the wire (``facts.SECRET_SIG_KEY``; tests import this name)."""
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 
 
@@ -484,10 +487,10 @@ class RecordingMonitor(_mocks.MockMonitor):
         frames: list[tuple[str, int]] = []
         for fr in request.stackTrace.frames:
             if fr.pc and fr.pc.uri:
-                frames.append((_uri_to_path(fr.pc.uri), int(fr.pc.line)))
+                frames.append((uri_to_path(fr.pc.uri), int(fr.pc.line)))
         source = None
         if request.sourcePosition and request.sourcePosition.uri:
-            source = (_uri_to_path(request.sourcePosition.uri), int(request.sourcePosition.line))
+            source = (uri_to_path(request.sourcePosition.uri), int(request.sourcePosition.line))
         inputs = rpc.deserialize_properties(request.object)
         rec = RecordedResource(
             type=request.type,
@@ -550,7 +553,8 @@ def _identity_answer(identity: Any, owner: str) -> dict[str, Any] | None:
     return ident
 
 
-def _uri_to_path(uri: str) -> str:
+def uri_to_path(uri: str) -> str:
+    """The file path of a ``file:`` URI (a stack frame's position); any other text as is."""
     from urllib.parse import unquote, urlparse
 
     parsed = urlparse(uri)

@@ -1,0 +1,425 @@
+"""The project and its stack: ``Pulumi.yaml`` and ``Pulumi.<stack>.yaml``, read as the Pulumi CLI reads them.
+
+``load_project`` finds ``Pulumi.yaml`` (or ``.yml``) in the program directory or its nearest parent
+and resolves ``main`` and ``stackConfigDir``. ``load_stack_config`` turns the project's ``config:``
+defaults and the stack file's ``config:`` into the ``{"<namespace>:<key>": "<string>"}`` map the CLI
+hands to a program (keys without a namespace get the project name; numbers, booleans, lists and
+objects are JSON-encoded). ``secure:`` values cannot be decrypted offline: they become Pulumi's
+unknown placeholder and their keys are marked secret and undecryptable.
+
+Stack files carry the project file's extension (``Pulumi.yml`` -> ``Pulumi.<stack>.yml``). A stack
+without its file is refused when other stack files exist (a typo in the stack name would run the
+wrong rules: production is decided by the stack name) unless ``allow_missing_stack_file``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+from ..facts import CONFIG_NAMESPACE, UNKNOWN
+from .locations import relative
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
+_STACK_RE = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$")
+# a stack config file: Pulumi.<stack>.yaml, or .yml beside a Pulumi.yml project
+_STACK_FILE_RE = re.compile(r"^Pulumi\.(.+)\.ya?ml$")
+_PROJECT_SPEC_KEYS = {"type", "default", "value", "description", "secret", "items"}
+_PRODUCTION_KEYS = ("environment", "productionStacks")
+
+
+@dataclass
+class Project:
+    """What ``Pulumi.yaml`` says, resolved against the program directory."""
+
+    name: str
+    root: Path
+    """The program directory (holds ``Pulumi.yaml``)."""
+    file: Path
+    main: Path
+    """The directory (or ``.py`` file) the language host runs."""
+    stack_config_dir: Path
+    config: dict[str, Any] = field(default_factory=dict)
+    """Project-level ``config:`` block (defaults for every stack), as written."""
+
+    @property
+    def main_file(self) -> Path:
+        return self.main / "__main__.py" if self.main.is_dir() else self.main
+
+    def stack_file(self, stack: str) -> Path:
+        """``Pulumi.<stack>`` with the project file's extension, as the Pulumi CLI names it
+        (``Pulumi.yml`` -> ``Pulumi.<stack>.yml``)."""
+        return self.stack_config_dir / f"Pulumi.{stack.split('/')[-1]}{self.file.suffix}"
+
+
+@dataclass
+class StackConfig:
+    """The config map a program receives, as the CLI builds it."""
+
+    stack: str
+    file: Path
+    values: dict[str, str]
+    secret_keys: list[str]
+    undecryptable: list[str]
+    """Keys whose value is (or contains) a ``secure:`` ciphertext: unknown offline."""
+    notes: list[str] = field(default_factory=list)
+
+
+def load_yaml(path: Path, what: str) -> Any:
+    """``path`` parsed as YAML; an unreadable, non-UTF-8 or invalid file is a :class:`UsageError`."""
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(
+            str(path),
+            f"cannot read the {what}: {exc.strerror or exc}",
+            "make the file readable (check its permissions) or fix the path",
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            str(path),
+            f"the {what} is not UTF-8 text (byte {exc.start} cannot be decoded)",
+            "save it as UTF-8 YAML",
+        ) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise UsageError(
+            str(path), f"the {what} is not valid YAML{where}: {problem}", "fix the YAML syntax"
+        ) from None
+
+
+# --------------------------------------------------------------------------------------------------
+# Pulumi.yaml
+# --------------------------------------------------------------------------------------------------
+def find_project_file(start: Path) -> Path | None:
+    """``Pulumi.yaml`` (or ``.yml``) in ``start`` or the nearest parent, as the Pulumi CLI looks for it
+    (so ``check stacks`` works for a project whose ``Pulumi.yaml`` says ``main: stacks/``)."""
+    for d in (start, *start.parents):
+        for n in ("Pulumi.yaml", "Pulumi.yml"):
+            if (d / n).is_file():
+                return d / n
+    return None
+
+
+def load_project(program_dir: str | os.PathLike[str]) -> Project:
+    """Read and validate the ``Pulumi.yaml`` (``.yml`` accepted too) of ``program_dir``, or of its
+    nearest parent that has one (the Pulumi CLI's search)."""
+    file = _locate_project_file(program_dir)
+    root = file.parent
+    data = load_yaml(file, "project file")
+    if not isinstance(data, Mapping):
+        raise UsageError(
+            str(file), "the project file is not a YAML mapping", "start it with `name:` and `runtime:`"
+        )
+    name = _project_name(data, file)
+    _require_python_runtime(data, file)
+    return Project(
+        name=name,
+        root=root,
+        file=file,
+        main=_resolve_main(data, file),
+        stack_config_dir=_resolve_stack_config_dir(data, file),
+        config=_project_config(data, file),
+    )
+
+
+def _locate_project_file(program_dir: str | os.PathLike[str]) -> Path:
+    start = Path(program_dir).resolve()
+    if not start.exists():
+        raise UsageError(
+            "PROGRAM_DIR", f"{program_dir} does not exist", "give the directory that holds Pulumi.yaml"
+        )
+    if not start.is_dir():
+        raise UsageError(
+            "PROGRAM_DIR", f"{program_dir} is not a directory", "give the directory that holds Pulumi.yaml"
+        )
+    file = find_project_file(start)
+    if file is None:
+        raise UsageError(
+            "PROGRAM_DIR",
+            f"no Pulumi.yaml in {start} or any parent directory",
+            "run check on a Pulumi project directory (the one that holds Pulumi.yaml), e.g. `secure-scoring check . --stack dev`",
+        )
+    return file
+
+
+def _project_name(data: Mapping[str, Any], file: Path) -> str:
+    name = data.get("name")
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise UsageError(
+            f"{file.name}: name",
+            "missing or invalid project name" if name is None else f"invalid project name {name!r}",
+            "set `name:` to letters, digits, '-', '_' or '.'",
+        )
+    return name
+
+
+def _require_python_runtime(data: Mapping[str, Any], file: Path) -> None:
+    runtime = data.get("runtime")
+    runtime_name = runtime.get("name") if isinstance(runtime, Mapping) else runtime
+    if runtime_name is None:
+        raise UsageError(f"{file.name}: runtime", "missing", "set `runtime: python`")
+    if runtime_name != "python":
+        raise UsageError(
+            f"{file.name}: runtime",
+            f"the program's runtime is {runtime_name!r}; the offline gate runs Python programs only",
+            "use `pulumi preview --policy-pack policies` for programs in other languages",
+        )
+
+
+def _resolve_main(data: Mapping[str, Any], file: Path) -> Path:
+    root = file.parent
+    main_value = data.get("main")
+    if main_value is not None and not isinstance(main_value, str):
+        raise UsageError(f"{file.name}: main", "must be a path string", "e.g. `main: stacks/`")
+    main = (root / main_value).resolve() if main_value else root
+    if main.is_dir():
+        if not (main / "__main__.py").is_file():
+            raise UsageError(
+                f"{file.name}: main",
+                f"{relative(main, root)} has no __main__.py",
+                "point `main:` at the directory that holds the program's __main__.py",
+            )
+    elif not (main.is_file() and main.suffix == ".py"):
+        raise UsageError(
+            f"{file.name}: main",
+            f"{main_value!r} does not exist"
+            if not main.exists()
+            else f"{main_value!r} is not a directory or a .py file",
+            "point `main:` at the program's directory",
+        )
+    return main
+
+
+def _resolve_stack_config_dir(data: Mapping[str, Any], file: Path) -> Path:
+    scd_value = data.get("stackConfigDir")
+    if scd_value is not None and not isinstance(scd_value, str):
+        raise UsageError(
+            f"{file.name}: stackConfigDir", "must be a path string", "e.g. `stackConfigDir: stacks`"
+        )
+    stack_config_dir = (file.parent / scd_value).resolve() if scd_value else file.parent
+    if not stack_config_dir.is_dir():
+        raise UsageError(
+            f"{file.name}: stackConfigDir",
+            f"{scd_value!r} is not a directory",
+            "create it or fix the path (it is relative to Pulumi.yaml)",
+        )
+    return stack_config_dir
+
+
+def _project_config(data: Mapping[str, Any], file: Path) -> dict[str, Any]:
+    config = data.get("config") or {}
+    if not isinstance(config, Mapping):
+        raise UsageError(
+            f"{file.name}: config",
+            "must be a mapping of keys to values",
+            "write `config:` followed by indented `key: value` lines (or leave it out)",
+        )
+    return dict(config)
+
+
+# --------------------------------------------------------------------------------------------------
+# config values
+# --------------------------------------------------------------------------------------------------
+def full_key(key: Any, project: str, where: str) -> str:
+    """``key`` with its namespace: the project name when it has none; legacy ``ns:config:key`` -> ``ns:key``."""
+    if not isinstance(key, str) or not key:
+        raise UsageError(where, f"config key {key!r} is not a string", "quote the key")
+    parts = key.split(":")
+    if len(parts) == 1:
+        return f"{project}:{key}"
+    if len(parts) == 2 and all(parts):
+        return key
+    if len(parts) == 3 and parts[1] == "config" and parts[0] and parts[2]:  # legacy `ns:config:key`
+        return f"{parts[0]}:{parts[2]}"
+    raise UsageError(where, f"config key {key!r} is not of the form `key` or `namespace:key`", None)
+
+
+def _is_secure(value: Any) -> bool:
+    return isinstance(value, Mapping) and set(value) == {"secure"} and isinstance(value["secure"], str)
+
+
+def _replace_secure(value: Any) -> tuple[Any, bool]:
+    """Replace every ``{secure: ...}`` inside ``value`` with the unknown placeholder."""
+    if _is_secure(value):
+        return UNKNOWN, True
+    if isinstance(value, Mapping):
+        found = False
+        out = {}
+        for k, v in value.items():
+            out[k], f = _replace_secure(v)
+            found = found or f
+        return out, found
+    if isinstance(value, list):
+        items = [_replace_secure(v) for v in value]
+        return [v for v, _ in items], any(f for _, f in items)
+    return value, False
+
+
+def encode(value: Any) -> str:
+    """A config value as the CLI passes it to a program: strings as is, everything else JSON."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+class _ConfigMap:
+    """The config map under construction: values, secret keys, undecryptable keys."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.values: dict[str, str] = {}
+        self.secret: set[str] = set()
+        self.undecryptable: set[str] = set()
+
+    def put(self, key: Any, raw: Any, where: str) -> None:
+        full = full_key(key, self.project.name, where)
+        replaced, had_secure = _replace_secure(raw)
+        if had_secure:
+            self.secret.add(full)
+            self.undecryptable.add(full)
+            self.values[full] = UNKNOWN if _is_secure(raw) else encode(replaced)
+        else:
+            self.values[full] = encode(raw)
+
+    def put_project_defaults(self) -> None:
+        """Project-level defaults: ``key: value`` or ``key: {type:, default:, value:, secret:}``."""
+        project = self.project
+        for key, spec in project.config.items():
+            where = f"{project.file.name}: config.{key}"
+            if isinstance(spec, Mapping) and not _is_secure(spec) and (_PROJECT_SPEC_KEYS & set(spec)):
+                if "value" in spec:
+                    self.put(key, spec["value"], where)
+                elif "default" in spec:
+                    self.put(key, spec["default"], where)
+                if spec.get("secret") is True:
+                    self.secret.add(full_key(key, project.name, where))
+            else:
+                self.put(key, spec, where)
+
+
+# --------------------------------------------------------------------------------------------------
+# Pulumi.<stack>.yaml
+# --------------------------------------------------------------------------------------------------
+def load_stack_config(project: Project, stack: str, *, allow_missing_stack_file: bool = False) -> StackConfig:
+    """Build the program's config map from ``Pulumi.yaml`` defaults and ``Pulumi.<stack>.yaml``.
+
+    A stack without its file is refused when other stack files exist (a typo in the stack name
+    would run the wrong rules: production is decided by the stack name), unless
+    ``allow_missing_stack_file``; with no stack file at all it runs on the project's config.
+    """
+    check_stack_name(project, stack)
+    config = _ConfigMap(project)
+    notes: list[str] = []
+    config.put_project_defaults()
+    file = project.stack_file(stack)
+    if file.is_file():
+        data = load_yaml(file, "stack config file") or {}
+    else:  # the Pulumi CLI runs a stack that has no config file with the project's config only
+        data = {}
+        notes.append(_missing_stack_file(project, file, allow_missing_stack_file))
+    if not isinstance(data, Mapping):
+        raise UsageError(str(file), "the stack config file is not a YAML mapping", "start it with `config:`")
+    if data.get("environment"):
+        notes.append(
+            f"{file.name} imports Pulumi ESC environments ({encode(data['environment'])}); "
+            "they are not resolved offline, so values they provide are missing"
+        )
+    for key, raw in _stack_config_block(data, file).items():
+        config.put(key, raw, f"{file.name}: config.{key}")
+    notes.extend(_project_namespace_notes(project, config.values, file))
+    return StackConfig(
+        stack=stack,
+        file=file,
+        values=config.values,
+        secret_keys=sorted(config.secret),
+        undecryptable=sorted(config.undecryptable),
+        notes=notes,
+    )
+
+
+def check_stack_name(project: Project, stack: str) -> None:
+    """Refuse a stack name Pulumi would refuse, and a stack *file* name given as the stack."""
+    if not stack or not _STACK_RE.match(stack):
+        raise UsageError(
+            "--stack",
+            f"invalid stack name {stack!r}",
+            "use letters, digits, '-', '_' or '.' (optionally org/project/stack)",
+        )
+    file_like = re.fullmatch(r"(?:.*/)?Pulumi\.(.+)\.ya?ml", stack)
+    if file_like:  # the stack file given for the stack: it would run as a stack without config
+        raise UsageError(
+            "--stack",
+            f"{stack!r} is a stack file name, not a stack name",
+            f"use --stack {file_like.group(1)} (check reads {project.stack_file(file_like.group(1)).name} itself)",
+        )
+
+
+def _missing_stack_file(project: Project, file: Path, allow_missing_stack_file: bool) -> str:
+    """The note for a stack without its config file, after the typo guard: a stack file with the
+    other extension, or other stacks' files, refuse the run unless ``allow_missing_stack_file``."""
+    others = sorted(
+        p.name for p in project.stack_config_dir.glob("Pulumi.*") if _STACK_FILE_RE.fullmatch(p.name)
+    )
+    twin = file.with_suffix(".yml" if file.suffix == ".yaml" else ".yaml")
+    if twin.is_file() and not allow_missing_stack_file:
+        raise UsageError(
+            "--stack",
+            f"there is no {relative(file, project.root)}, but there is {twin.name}: the Pulumi CLI "
+            f"reads stack files with the extension of {project.file.name}, so it ignores {twin.name} too",
+            f"rename {twin.name} to {file.name}",
+        )
+    if others and not allow_missing_stack_file:
+        names = ", ".join(_STACK_FILE_RE.sub(r"\1", o) for o in others)
+        raise UsageError(
+            "--stack",
+            f"there is no {relative(file, project.root)}; the stacks with a config file here are: {names}",
+            "check the stack name (a typo runs the wrong rules: production rules follow the stack "
+            "name), or pass --allow-missing-stack-file to run a stack that has no config file with "
+            "the project's config only",
+        )
+    seen = f"; stack files found: {', '.join(others)}" if others else ""
+    return (
+        f"no {relative(file, project.root)}: running with project defaults only "
+        f"(the Pulumi CLI treats a missing stack config file as empty config){seen}"
+    )
+
+
+def _stack_config_block(data: Mapping[str, Any], file: Path) -> Mapping[str, Any]:
+    config = data.get("config") or {}
+    if not isinstance(config, Mapping):
+        raise UsageError(
+            f"{file.name}: config",
+            "must be a mapping of keys to values",
+            "write `config:` followed by indented `key: value` lines, e.g. `  secure-scoring:environment: production`",
+        )
+    return config
+
+
+def _project_namespace_notes(project: Project, values: Mapping[str, str], file: Path) -> list[str]:
+    """A production key set in the project's namespace is ignored by the pack: say so."""
+    notes = []
+    for key in _PRODUCTION_KEYS:
+        ours, theirs = f"{CONFIG_NAMESPACE}:{key}", f"{project.name}:{key}"
+        if theirs in values and ours not in values and project.name != CONFIG_NAMESPACE:
+            notes.append(
+                f"{theirs} is set but the policy pack reads {ours}: the project-namespace key is "
+                f"ignored when judging production; set `{ours}: ...` in {file.name} instead"
+            )
+    return notes

@@ -1,0 +1,37 @@
+"""Private key material out of the program's own messages.
+
+The program's exception and its ``pulumi.log`` calls end up in reports that CI uploads (SARIF,
+JSON); a program that fails on a key (``int(key_pem)``, ``raise ValueError(f"bad key {key}")``) must
+not publish it.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A PEM private key (any flavour), whole or cut off (an exception's repr may shorten it, and its
+# newlines may be escaped as `\n`): up to its END line, else up to the next quote or the end.
+_PRIVATE_KEY_RE = re.compile(
+    r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----(?:.*?-----END [A-Z0-9 ]*PRIVATE KEY-----|[^'\"]*)",
+    re.DOTALL,
+)
+# key material: a run of base64 (a PEM body line is 64 characters; its escaped newlines `\n` cut it)
+_KEY_MATERIAL_RE = re.compile(r"[A-Za-z0-9+/]{16,}")
+
+
+def redact(text: str) -> str:
+    """``text`` without private key material. The program's own messages (its exception, its
+    ``pulumi.log`` calls) end up in reports that CI uploads (SARIF, JSON); a program that fails on a
+    key (``int(key_pem)``, ``raise ValueError(f"bad key {key}")``) must not publish it."""
+    return _PRIVATE_KEY_RE.sub(_redacted, text)
+
+
+def _redacted(m: re.Match[str]) -> str:
+    """The match redacted, unless it holds no key material: a message that only names the markers
+    (the PEM checks' "begins with '-----BEGIN RSA PRIVATE KEY-----' but ends with '-----END PRIVATE
+    KEY-----'") keeps its text."""
+    body = m.group(0)[len(f"-----BEGIN {m.group(1)}PRIVATE KEY-----") :]
+    body = re.sub(r"-----END [A-Z0-9 ]*PRIVATE KEY-----$", "", body)
+    if not _KEY_MATERIAL_RE.search(body):
+        return m.group(0)
+    return f"<{m.group(1)}PRIVATE KEY redacted>"

@@ -1,0 +1,42 @@
+"""The whole gate on one program and stack: project, stack config, program run, evaluation, report."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from .evaluation import evaluate
+from .findings import build_report
+from .program import ProgramError, run_program
+from .project import load_project, load_stack_config
+from .report import Report
+
+
+def check(
+    program_dir: str | os.PathLike[str],
+    stack: str,
+    *,
+    policy_config: Mapping[str, Any] | None = None,
+    preview: bool = True,
+    organization: str = "organization",
+    allow_missing_stack_file: bool = False,
+) -> Report:
+    """Run the whole gate on one program and stack; returns the :class:`Report`.
+
+    Raises :class:`~secure_scoring.errors.UsageError` (bad directory, project or stack file) and
+    :class:`ProgramError`.
+    """
+    project = load_project(program_dir)
+    config = load_stack_config(project, stack, allow_missing_stack_file=allow_missing_stack_file)
+    t0 = time.perf_counter()
+    try:
+        recording = run_program(project, config, preview=preview)
+    except ProgramError as exc:
+        exc.program_dir = project.root
+        raise
+    t1 = time.perf_counter()
+    diagnostics = evaluate(recording, project, config, policy_config, organization)
+    t2 = time.perf_counter()
+    return build_report(project, config, recording, diagnostics, preview, t1 - t0, t2 - t1, policy_config)
