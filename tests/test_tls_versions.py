@@ -232,7 +232,7 @@ def test_require_floor_refuses(value):
         tv.require_floor(value)
     err = info.value
     assert isinstance(err, ValueError)
-    # gateway.py's texts (tests/test_gateway_render.py pins "must be" and "refused")
+    # gateway.py's texts (tests/dataplane/test_gateway_render.py pins "must be" and "refused")
     assert err.problem == f"must be '1.2' or '1.3', got {value!r}; TLS 1.0 and 1.1 are broken and refused"
     assert err.fix == "use '1.2' (TLS 1.2 and 1.3) or '1.3' (TLS 1.3 only)" == tv.FLOOR_FIX
     assert str(err) == f"{err.problem}; {err.fix}"

@@ -50,7 +50,7 @@ from support.fixtures_dataplane import HOSTNAME, PRIMARY_KEY, SECONDARY_KEY
 # usage errors, probes against in-process sockets) run in ``make test-fast`` too.
 dataplane = pytest.mark.dataplane
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ZONE = "example.test"
 ACI_ZONE = "eastus.azurecontainer.io"
 ACI_FQDN = f"scoring-abc123.{ACI_ZONE}"
