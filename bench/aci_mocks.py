@@ -39,8 +39,8 @@ import pulumi  # noqa: E402
 import pulumi_random  # noqa: E402
 from pulumi_azure_native import containerinstance as ci  # noqa: E402
 
-from secure_scoring.components.aci import _INFERENCE_LOCALHOST as INFERENCE_LOCALHOST  # noqa: E402
-from secure_scoring.components.aci import _SCORER_ALIVE as SCORER_ALIVE  # noqa: E402
+from secure_scoring.components.aci import INFERENCE_LOCALHOST  # noqa: E402
+from secure_scoring.components.aci import SCORER_ALIVE  # noqa: E402
 from secure_scoring.components.aci import DEFAULT_SCORER_IMAGE, SecureAciService, SecureAciServiceArgs  # noqa: E402
 from secure_scoring.components.certificate_bundle import CertificateBundle  # noqa: E402
 from secure_scoring.dataplane.gateway import (  # noqa: E402

@@ -1,0 +1,136 @@
+"""The arguments of :class:`~secure_scoring.components.aci.SecureAciService` and its defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+
+from ..keys import KEY
+
+if TYPE_CHECKING:
+    from ..certificate_bundle import CertificateBundle
+
+__all__ = [
+    "CONFIG_VOLUME",
+    "DEFAULT_ENTRY_SCRIPT",
+    "DEFAULT_GATEWAY_IMAGE",
+    "DEFAULT_MODEL_DIR",
+    "DEFAULT_SCORER_IMAGE",
+    "DNS_LABEL_SCOPES",
+    "HTTPS_PORT",
+    "INFERENCE_LOCALHOST",
+    "SCORER_ALIVE",
+    "SCORER_PORT",
+    "RegistryCredential",
+    "SecureAciServiceArgs",
+]
+
+DEFAULT_SCORER_IMAGE = "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest"
+"""Azure ML's minimal CPU inference image (Ubuntu 22.04, Python 3.9, azureml-inference-server-http)."""
+DEFAULT_GATEWAY_IMAGE = "nginx:1.27-alpine"
+DEFAULT_ENTRY_SCRIPT = "/var/azureml-app/score.py"
+DEFAULT_MODEL_DIR = "/var/azureml-app/azureml-models"
+SCORER_PORT = 5001
+HTTPS_PORT = 443
+CONFIG_VOLUME = "gateway-config"
+
+# dns label reuse scopes accepted by ACI (enum DnsNameLabelReusePolicy; note the spelling 'Noreuse')
+DNS_LABEL_SCOPES = {
+    "tenantreuse": "TenantReuse",
+    "subscriptionreuse": "SubscriptionReuse",
+    "resourcegroupreuse": "ResourceGroupReuse",
+    "noreuse": "Noreuse",
+}
+
+# Runs the inference server's own CLI, bound to 127.0.0.1 instead of its hard-coded 0.0.0.0
+# (azmlinfsrv has no host option; amlserver reads DEFAULT_HOST from its module globals).
+INFERENCE_LOCALHOST = (
+    "import sys, azureml_inference_server_http.amlserver as s; "
+    "s.DEFAULT_HOST = '127.0.0.1'; sys.argv[0] = 'azmlinfsrv'; s.run()"
+)
+
+# The scorer's liveness check, run inside the scorer container: Azure ML's health route GET /.
+SCORER_ALIVE = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{SCORER_PORT}/', timeout=4)"
+
+
+@dataclass
+class RegistryCredential:
+    """Credentials for a private image registry (``ImageRegistryCredentialArgs``)."""
+
+    server: str
+    """Registry host, without scheme."""
+    username: pulumi.Input[str] | None = None
+    password: pulumi.Input[str] | None = None
+    """Wrapped with ``pulumi.Output.secret`` by the component."""
+    identity: pulumi.Input[str] | None = None
+    """Resource id of a user-assigned identity (listed in ``identity_ids``) that pulls instead of a password."""
+
+
+@dataclass
+class SecureAciServiceArgs:
+    """Arguments of :class:`SecureAciService` (plain values decide structure; ``Input`` for the rest).
+
+    TLS is always on: there is no argument to turn it off.
+    """
+
+    resource_group_name: pulumi.Input[str]
+    """Resource group of the container group. Required."""
+    certificate: CertificateBundle
+    """The server certificate (full chain) and key; must cover ``hostname``. Required."""
+    hostname: str
+    """The custom FQDN clients use (``scoring.example.com``); ``scoring_uri`` is ``https://<hostname>/score``. Required."""
+    dns_name_label: str
+    """Azure DNS label of the group: ``<label>.<region>.azurecontainer.io``, the CNAME target. Required."""
+    location: pulumi.Input[str] | None = None
+    """Azure region; default: the resource group's region."""
+    dns_name_label_scope: str = "TenantReuse"
+    """Who may reuse the label's hash-suffixed name: TenantReuse (default), SubscriptionReuse,
+    ResourceGroupReuse or Noreuse. 'Unsecure' is refused (subdomain takeover)."""
+    auth: str = KEY
+    """'key' (default: primary/secondary keys, ``Authorization: Bearer <key>``) or 'none'. 'token' is refused (AKS only)."""
+    primary_key_version: int | str = 1
+    """Rotation keeper of the primary key: change it to regenerate the primary key only. Default 1."""
+    secondary_key_version: int | str = 1
+    """Rotation keeper of the secondary key. Default 1."""
+    image: str = DEFAULT_SCORER_IMAGE
+    """Scorer image. Default: Azure ML's minimal CPU inference image; build FROM it to add your code."""
+    entry_script: str = DEFAULT_ENTRY_SCRIPT
+    """Absolute path of the scoring script (``init()``/``run()``) inside the scorer image."""
+    model_dir: str = DEFAULT_MODEL_DIR
+    """``AZUREML_MODEL_DIR`` inside the scorer image."""
+    scorer_command: Sequence[str] | None = None
+    """Scorer start command. Default: with the default image, the inference server bound to
+    127.0.0.1:5001; with your own image, the image's entrypoint (it must listen on 127.0.0.1:5001)."""
+    environment_variables: Mapping[str, pulumi.Input[str]] | None = None
+    """Extra environment variables of the scorer (plain)."""
+    secure_environment_variables: Mapping[str, pulumi.Input[str]] | None = None
+    """Secret environment variables of the scorer (``secure_value``, Pulumi secrets)."""
+    worker_count: int | None = None
+    """``WORKER_COUNT`` of the inference server; default: the server's default (1)."""
+    cpu: float = 1.0
+    """vCPUs reserved for the scorer (default 1.0)."""
+    memory_gb: float = 1.5
+    """Memory (GB) reserved for the scorer (default 1.5)."""
+    gateway_image: str = DEFAULT_GATEWAY_IMAGE
+    """nginx image of the gateway (default ``nginx:1.27-alpine``)."""
+    gateway_cpu: float = 0.25
+    """vCPUs reserved for the gateway (default 0.25)."""
+    gateway_memory_gb: float = 0.5
+    """Memory (GB) reserved for the gateway (default 0.5)."""
+    gateway_options: Mapping[str, Any] | None = None
+    """Extra ``GatewaySettings`` fields (size and timeout limits...); hostnames, auth and ports are set here."""
+    environment: str | None = None
+    """dev | staging | production; default: the certificate's environment."""
+    identity_ids: Sequence[pulumi.Input[str]] | None = None
+    """User-assigned managed identities (ARM ids) for the group. Default none."""
+    system_assigned_identity: bool = False
+    """Also give the group a system-assigned identity. Default False."""
+    image_registry_credentials: Sequence[RegistryCredential] | None = None
+    """Private registry credentials. Default none (public images)."""
+    container_group_name: pulumi.Input[str] | None = None
+    """Azure name of the group; default: Pulumi's auto-name."""
+    tags: Mapping[str, pulumi.Input[str]] | None = None
+    """Tags on the container group."""
