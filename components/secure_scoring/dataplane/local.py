@@ -32,6 +32,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psutil
+
 from ..errors import SecureScoringError
 from .gateway import GatewaySettings, render_keys_map, render_secret_files
 
@@ -122,43 +124,30 @@ def port_available(port: int, host: str = LOCALHOST) -> bool:
     return True
 
 
-def _listeners(port: int) -> list[tuple[str, int]]:
-    """(address, socket inode) of every TCP socket listening on ``port`` (Linux ``/proc/net/tcp*``)."""
-    found: list[tuple[str, int]] = []
-    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            parts = line.split()
-            if len(parts) < 10 or parts[3] != "0A":  # 0A = LISTEN
-                continue
-            address, _, port_hex = parts[1].partition(":")
-            if int(port_hex, 16) != port or len(address) != width:
-                continue
-            raw = bytes.fromhex(address)
-            if width == 8:
-                text = socket.inet_ntop(socket.AF_INET, raw[::-1])
-            else:
-                words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
-                text = socket.inet_ntop(socket.AF_INET6, words)
-            found.append((text, int(parts[9])))
-    return found
+def _listening(connections: list, port: int, address: str | None = None) -> bool:
+    return any(
+        c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port and address in (None, c.laddr.ip)
+        for c in connections
+    )
 
 
 def listening_addresses(port: int) -> set[str]:
-    """Local addresses with a TCP socket listening on ``port`` (Linux ``/proc/net/tcp*``), e.g. ``{"127.0.0.1"}``."""
-    return {address for address, _ in _listeners(port)}
+    """Local addresses with a TCP socket listening on ``port`` (psutil), e.g. ``{"127.0.0.1"}``."""
+    try:
+        connections = psutil.net_connections(kind="tcp")
+    except (psutil.AccessDenied, OSError):
+        return set()
+    return {
+        c.laddr.ip for c in connections if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port
+    }
 
 
 def _group_pids(pgid: int) -> list[int]:
     """The processes of process group ``pgid`` (the leader first)."""
     pids = [pgid]
-    for entry in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            pid = int(entry.parent.name)
-            if pid != pgid and int(entry.read_text().rsplit(")", 1)[1].split()[2]) == pgid:
+    for pid in psutil.pids():
+        with contextlib.suppress(OSError):
+            if pid != pgid and os.getpgid(pid) == pgid:
                 pids.append(pid)
     return pids
 
@@ -166,41 +155,24 @@ def _group_pids(pgid: int) -> list[int]:
 def _group_listens(pgid: int, port: int, address: str | None = None) -> bool:
     """True if a process of group ``pgid`` holds a socket listening on ``port`` (at ``address``).
 
-    Proves the listener is ours, not another program's that took the port. Without ``/proc`` (not
-    Linux) it cannot be proven and any listener counts.
+    Proves the listener is ours, not another program's that took the port.
     """
-    if not Path("/proc/net/tcp").exists():
-        return True
-    inodes = {f"socket:[{inode}]" for addr, inode in _listeners(port) if address in (None, addr)}
-    if not inodes:
-        return False
     for pid in _group_pids(pgid):
-        fd_dir = Path(f"/proc/{pid}/fd")
-        try:
-            fds = os.listdir(fd_dir)
-        except OSError:
-            continue
-        for fd in fds:
-            with contextlib.suppress(OSError):
-                if os.readlink(fd_dir / fd) in inodes:
-                    return True
+        with contextlib.suppress(psutil.Error):
+            if _listening(psutil.Process(pid).net_connections(kind="tcp"), port, address):
+                return True
     return False
 
 
 def _start_time(pid: int) -> str | None:
-    """The start time of ``pid`` (clock ticks since boot), or None if it does not exist."""
+    """The start time of ``pid`` (psutil's create time, seconds since the epoch, two decimals), None if
+    it does not exist, ``"?"`` if it exists but cannot be inspected."""
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        if Path("/proc/self/stat").exists():
-            return None
-    try:  # no /proc: only whether the pid exists
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return f"{psutil.Process(pid).create_time():.2f}"
+    except psutil.NoSuchProcess:
         return None
-    except OSError:
-        pass
-    return "?"
+    except psutil.Error:
+        return "?"
 
 
 def _owner_alive(directory: Path, st: os.stat_result) -> bool:
@@ -224,19 +196,17 @@ def _owner_alive(directory: Path, st: os.stat_result) -> bool:
 def _referenced(directory: Path) -> bool:
     """True if a process has a file in ``directory`` open, runs in it, or names it on its command line."""
     prefix = str(directory) + "/"
-    marker = str(directory).encode()
-    for proc in Path("/proc").glob("[0-9]*"):
-        with contextlib.suppress(OSError):
-            if marker in (proc / "cmdline").read_bytes():
+    marker = str(directory)
+    for proc in psutil.process_iter():
+        with contextlib.suppress(psutil.Error):
+            if any(marker in arg for arg in proc.cmdline()):
                 return True
-        with contextlib.suppress(OSError):
-            if (os.readlink(proc / "cwd") + "/").startswith(prefix):
+        with contextlib.suppress(psutil.Error):
+            if (proc.cwd() + "/").startswith(prefix):
                 return True
-        with contextlib.suppress(OSError):
-            for fd in os.listdir(proc / "fd"):
-                with contextlib.suppress(OSError):
-                    if os.readlink(proc / "fd" / fd).startswith(prefix):
-                        return True
+        with contextlib.suppress(psutil.Error):
+            if any(f.path.startswith(prefix) for f in proc.open_files()):
+                return True
     return False
 
 
@@ -853,24 +823,18 @@ class NginxGateway:
 
     def _worker_pids(self) -> set[int]:
         assert self._proc is not None
-        master = self._proc.pid
-        children = Path(f"/proc/{master}/task/{master}/children")
-        if children.exists():
-            return {int(p) for p in children.read_text().split()}
-        pids = set()
-        for stat_file in Path("/proc").glob("[0-9]*/stat"):
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                if int(stat_file.read_text().rsplit(")", 1)[1].split()[1]) == master:
-                    pids.add(int(stat_file.parent.name))
-        return pids
+        try:
+            return {child.pid for child in psutil.Process(self._proc.pid).children()}
+        except psutil.Error:
+            return set()
 
     @staticmethod
     def _retired(pid: int) -> bool:
         try:
-            title = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            return True  # exited
-        return not title or b"shutting down" in title
+            title = " ".join(psutil.Process(pid).cmdline())
+        except psutil.Error:
+            return True  # exited (or a zombie)
+        return not title or "shutting down" in title
 
     def rotate_keys(self, primary_key: str, secondary_key: str, *, timeout: float = 10.0) -> None:
         """Replace the accepted keys without dropping requests.
