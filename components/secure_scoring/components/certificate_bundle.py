@@ -325,20 +325,14 @@ def validate_leaf_domain_label(value: Any, where: str = "leaf_domain_label") -> 
 
 
 def _cert_facts(cert_pem: str | None) -> dict[str, Any]:
-    """``not_after`` (ISO 8601, UTC) and ``fingerprint_sha256`` of the first certificate in ``cert_pem``."""
-    if not cert_pem:
-        return {"not_after": None, "fingerprint_sha256": None}
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
+    """``not_after`` (ISO 8601, UTC) and ``fingerprint_sha256`` of the leaf in ``cert_pem``, read by the
+    one reader of certificate facts (:func:`secure_scoring.certs.facts.read_certificate_facts`)."""
+    from ..certs.facts import read_certificate_facts
 
-    try:
-        cert = x509.load_pem_x509_certificate(cert_pem.encode())
-    except ValueError:
+    facts = read_certificate_facts(cert_pem) if cert_pem else None
+    if facts is None:
         return {"not_after": None, "fingerprint_sha256": None}
-    return {
-        "not_after": _iso(cert.not_valid_after_utc),
-        "fingerprint_sha256": _fingerprint(cert.fingerprint(hashes.SHA256())),
-    }
+    return {"not_after": facts.not_after_iso, "fingerprint_sha256": facts.fingerprint_sha256}
 
 
 def _iso(value: Any) -> str | None:
@@ -349,10 +343,6 @@ def _iso(value: Any) -> str | None:
             value = value.replace(tzinfo=_dt.UTC)
         return value.astimezone(_dt.UTC).isoformat().replace("+00:00", "Z")
     return str(value)
-
-
-def _fingerprint(digest: bytes) -> str:
-    return digest.hex()
 
 
 def _read_file(path: str | os.PathLike[str], where: str) -> bytes:
