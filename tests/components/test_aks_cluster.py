@@ -11,6 +11,7 @@ from typing import Any
 import pulumi
 import pytest
 
+from secure_scoring import tls_versions
 from secure_scoring.components import aks
 from secure_scoring.components.certificate_bundle import CertificateBundle, CertificateBundleArgs
 from secure_scoring.components.keys import BOTH_MODES_REASON
@@ -684,3 +685,56 @@ def test_self_signed_fact_is_unknown_not_false_while_the_certificate_is_unknown(
     rec = run_with_mocks(program, stack="production", preview=True)
     assert holder["self_signed"] is None
     assert rec.one("secure-scoring:index:SecureAksCluster").wire_inputs["selfSigned"] == UNKNOWN
+
+
+# -- regressions of issue 11: one host-name parser, one TLS floor ----------------------------------
+
+
+def test_an_internationalised_hostname_with_a_trailing_dot_is_accepted_as_its_a_label():
+    """Bücher.Example.com. is the name the certificate inspector, the gateway and verify accept (UTS 46)."""
+
+    def build():
+        cert = CertificateBundle(
+            "c", CertificateBundleArgs(source="dev_ca", hostnames=["xn--bcher-kva.example.com"])
+        )
+        return aks.SecureAksCluster(
+            "s",
+            cluster_args(
+                cert,
+                environment="dev",
+                hostname="Bücher.Example.com.",
+                dns=aks.AksDnsArgs(zone_name="Example.com.", resource_group_name="rg", router_ip="20.50.1.2"),
+            ),
+        )
+
+    rec, c = run_build(build, stack="dev")
+    assert rec.one(EXT).wire_inputs["configurationSettings"]["sslCname"] == "xn--bcher-kva.example.com"
+    assert rec.one(COMPONENT).wire_inputs["hostname"] == "xn--bcher-kva.example.com"
+    (record,) = rec.by_type("azure-native:dns:RecordSet")
+    assert record.inputs["relativeRecordSetName"] == "xn--bcher-kva"
+
+
+@pytest.mark.parametrize("field_name", ["hostname", "dns.zone_name"])
+def test_a_name_with_two_trailing_dots_is_refused(pki, field_name):
+    """scoring.example.com.. was stripped to scoring.example.com; an empty label is refused everywhere."""
+    if field_name == "hostname":
+        kw: dict[str, Any] = {"hostname": "scoring.example.test.."}
+    else:
+        kw = {
+            "dns": aks.AksDnsArgs(zone_name="example.test..", resource_group_name="rg", router_ip="20.50.1.2")
+        }
+    err, rec = _refused(lambda: aks.SecureAksCluster("s", cluster_args(pem_bundle(pki), **kw)))
+    assert err.input_name == field_name and "empty label" in str(err)
+    assert_nothing_registered(rec)
+
+
+@pytest.mark.parametrize("mode", ["extension", "v1-attach"])
+def test_the_min_tls_version_fact_is_the_floor_the_router_is_configured_with(pki, mode):
+    """There is no gateway of ours on AKS: the inference router enforces TLS 1.2, and the fact (props
+    and outputs) is that floor, the one the plan configures."""
+    rec, c = run_build(lambda: aks.SecureAksCluster("s", cluster_args(pem_bundle(pki), mode=mode)))
+    comp = rec.one(COMPONENT)
+    floor = c.plan.tls.min_tls_version
+    assert floor == aks.ROUTER_MIN_TLS_VERSION == tls_versions.DEFAULT_FLOOR
+    assert comp.wire_inputs["minTlsVersion"] == floor
+    assert comp.outputs["min_tls_version"] == floor

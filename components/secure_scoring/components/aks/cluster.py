@@ -38,6 +38,7 @@ class SecureAksCluster(pulumi.ComponentResource):
       for ``AksWebservice.deploy_configuration``.
     - ``dns_record``: the :class:`~secure_scoring.components.dns_binding.DnsRecordBinding` child, or ``None``.
     - ``facts``: the :class:`~secure_scoring.facts.SecurityFacts` passed to the policy pack.
+    - ``plan`` (plain): the :class:`~secure_scoring.components.aks.plan.AksPlan` decided at construction.
     """
 
     def __init__(
@@ -54,7 +55,7 @@ class SecureAksCluster(pulumi.ComponentResource):
             "clusterId": args.cluster_id,
         }
         super().__init__(type_token("SecureAksCluster"), name, props, opts)
-        self._plan = plan
+        self.plan = plan
 
         build = build_extension_mode if plan.mode == "extension" else build_v1_mode
         children = build(self, name, args, plan)
@@ -136,7 +137,7 @@ class SecureAksCluster(pulumi.ComponentResource):
         Without it a binding would fall back to a CNAME to ``fqdn``, which is the TLS hostname
         itself: a record pointing at its own name.
         """
-        plan = self._plan
+        plan = self.plan
         if plan.tls.microsoft_cert:
             raise ConfigurationError(
                 "target",
