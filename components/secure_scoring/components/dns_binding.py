@@ -35,6 +35,9 @@ __all__ = [
     "DEFAULT_TTL",
     "DnsRecordBinding",
     "DnsRecordBindingArgs",
+    "DnsPlan",
+    "plan_dns_record",
+    "relative_name",
     "check_string_map",  # re-exported from .inputs until components/aks.py imports it from there
     "require_str_input",  # idem
 ]
@@ -47,7 +50,8 @@ MAX_TTL = 86400
 # -- pure validation (no Pulumi calls) --------------------------------------------------------------
 
 
-def _relative_name(relative_name: str, zone: str, input_name: str) -> str:
+def relative_name(relative_name: str, zone: str, input_name: str) -> str:
+    """A record name relative to ``zone`` (``@`` for the apex), its labels decided by names.py."""
     if not isinstance(relative_name, str):
         raise ConfigurationError(
             input_name,
@@ -173,32 +177,30 @@ class DnsRecordBinding(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: DnsRecordBindingArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        plan = _plan(args)
+        plan = plan_dns_record(name, args)
         props = {
-            "fqdn": plan["fqdn"],
-            "zoneName": plan["zone"],
-            "relativeName": plan["relative"],
-            "recordType": plan["record_type"],
-            "targetKind": plan["target_kind"],
-            "certificateHostnames": list(plan["cert_hostnames"])
-            if plan["cert_hostnames"] is not None
-            else None,
-            "ttl": plan["ttl"],
-            "private": plan["private"],
+            "fqdn": plan.fqdn,
+            "zoneName": plan.zone,
+            "relativeName": plan.relative,
+            "recordType": plan.record_type,
+            "targetKind": plan.target_kind,
+            "certificateHostnames": list(plan.cert_hostnames) if plan.cert_hostnames is not None else None,
+            "ttl": plan.ttl,
+            "private": plan.private,
         }
         super().__init__(type_token("DnsRecordBinding"), name, props, opts)
 
-        self.record_type = plan["record_type"]
-        self.zone_name = plan["zone"]
-        self.relative_name = plan["relative"]
-        self.hostname = plan["fqdn"]
-        self.ttl = plan["ttl"]
-        self.private = plan["private"]
+        self.record_type = plan.record_type
+        self.zone_name = plan.zone
+        self.relative_name = plan.relative
+        self.hostname = plan.fqdn
+        self.ttl = plan.ttl
+        self.private = plan.private
         record = self._declare(name, args, plan)
         self.record = record
-        computed = plan["fqdn"]
+        computed = plan.fqdn
         self.fqdn = record.fqdn.apply(lambda f: (f or computed).rstrip("."))
-        self.target = pulumi.Output.from_input(plan["target"]).apply(
+        self.target = pulumi.Output.from_input(plan.target).apply(
             lambda t: t.rstrip(".") if isinstance(t, str) else t
         )
         self.register_outputs(
@@ -206,35 +208,35 @@ class DnsRecordBinding(pulumi.ComponentResource):
                 "fqdn": self.fqdn,
                 "record_type": self.record_type,
                 "target": self.target,
-                "ttl": plan["ttl"],
-                "private": plan["private"],
+                "ttl": plan.ttl,
+                "private": plan.private,
                 "certificate_hostnames": props["certificateHostnames"],
                 "record_id": record.id,
             }
         )
 
-    def _declare(self, name: str, args: DnsRecordBindingArgs, plan: dict[str, Any]):
-        kind = plan["target_kind"]
-        rtype = plan["record_type"]
-        target = plan["target"]
+    def _declare(self, name: str, args: DnsRecordBindingArgs, plan: DnsPlan):
+        kind = plan.target_kind
+        rtype = plan.record_type
+        target = plan.target
         opts = pulumi.ResourceOptions(parent=self)
         common: dict[str, Any] = {
             "resource_group_name": args.resource_group_name,
-            "relative_record_set_name": plan["relative"],
+            "relative_record_set_name": plan.relative,
             "record_type": rtype,
-            "ttl": float(plan["ttl"]),
+            "ttl": float(plan.ttl),
         }
         if args.metadata:
             common["metadata"] = dict(args.metadata)
-        if plan["private"]:
+        if plan.private:
             from pulumi_azure_native import privatedns as mod
 
-            common["private_zone_name"] = plan["zone"]
+            common["private_zone_name"] = plan.zone
             cls = mod.PrivateRecordSet
         else:
             from pulumi_azure_native import dns as mod
 
-            common["zone_name"] = plan["zone"]
+            common["zone_name"] = plan.zone
             cls = mod.RecordSet
         if kind == "cname":
             common["cname_record"] = mod.CnameRecordArgs(cname=target)
@@ -247,8 +249,26 @@ class DnsRecordBinding(pulumi.ComponentResource):
         return cls(f"{name}-record", opts=opts, **common)
 
 
-def _plan(args: DnsRecordBindingArgs) -> dict[str, Any]:
-    """Validate ``args`` and decide the record; raises ConfigurationError before any registration."""
+@dataclass(frozen=True)
+class DnsPlan:
+    """Everything :class:`DnsRecordBinding` decided at construction, before any registration."""
+
+    zone: str
+    relative: str
+    fqdn: str
+    target_kind: str  # "cname", "ip" or "alias"
+    record_type: str  # "CNAME", "A" or "AAAA"
+    target: Any  # a host name or IP address (plain or an Output), or a public IP resource id
+    ttl: int
+    private: bool
+    cert_hostnames: tuple[str, ...] | None
+
+
+def plan_dns_record(name: str, args: DnsRecordBindingArgs) -> DnsPlan:
+    """Validate ``args`` and decide the record; raises ConfigurationError before any registration.
+
+    ``name`` is the component's name (unused: the record's decisions do not depend on it; the
+    parameter gives DnsRecordBinding the plan_<component>(name, args) shape of the other components)."""
     if not isinstance(args, DnsRecordBindingArgs):
         raise ConfigurationError("args", f"expected DnsRecordBindingArgs, got {type(args).__name__}", None)
     zone = host_input(args.zone_name, "zone_name", what="zone name")
@@ -281,7 +301,7 @@ def _plan(args: DnsRecordBindingArgs) -> dict[str, Any]:
             else "add relative_name='scoring' or similar",
         )
     if args.relative_name is not None:
-        relative = _relative_name(args.relative_name, zone, "relative_name")
+        relative = relative_name(args.relative_name, zone, "relative_name")
     else:
         relative = _relative_from_fqdn(args.fqdn, zone)  # type: ignore[arg-type]
     fqdn = zone if relative == "@" else f"{relative}.{zone}"
@@ -455,17 +475,25 @@ def _plan(args: DnsRecordBindingArgs) -> dict[str, Any]:
             f"bind the name {service_hostname}, or change the service's hostname",
         )
 
-    return {
-        "zone": zone,
-        "relative": relative,
-        "fqdn": fqdn,
-        "target_kind": kind,
-        "record_type": record_type,
-        "target": target,
-        "ttl": _ttl(args.ttl),
-        "private": args.private,
-        "cert_hostnames": cert_hostnames,
-    }
+    return DnsPlan(
+        zone=zone,
+        relative=relative,
+        fqdn=fqdn,
+        target_kind=kind,
+        record_type=record_type,
+        target=target,
+        ttl=_ttl(args.ttl),
+        private=args.private,
+        cert_hostnames=cert_hostnames,
+    )
+
+
+# Old private names components/aks still imports; removed once it uses the public ones.
+_relative_name = relative_name
+
+
+def _plan(args: DnsRecordBindingArgs) -> DnsPlan:
+    return plan_dns_record("", args)
 
 
 def _service_target(service: Any) -> tuple[str, Any, Any, str | None]:
