@@ -27,7 +27,7 @@ is registered; the errors name the input, the problem and the fix.
 
 Layout: ``args`` (the arguments and constants), ``plan`` (``plan_aks``: guard clauses and named steps
 returning one ``AksPlan``; ``endpoints`` and ``dns`` hold the two larger steps), ``extension`` and
-``v1`` (each mode's children), ``cluster`` (the component registering them).
+``v1`` (each mode's children; ``children`` what both share), ``cluster`` (the component registering them).
 """
 
 from __future__ import annotations

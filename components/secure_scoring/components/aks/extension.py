@@ -9,7 +9,6 @@ reads its keys or token (secret).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -17,22 +16,9 @@ import pulumi
 from .. import keys as _auth
 from ..inputs import b64
 from .args import EXTENSION_RELEASE_NAMESPACE, EXTENSION_TYPE, MICROSOFT_FQDN_SUFFIX, SecureAksClusterArgs
+from .children import ModeChildren, compute_description, workspace_compute
 from .endpoints import ASSET_KINDS, SHORT_ASSET
 from .plan import AksPlan
-
-
-@dataclass
-class ModeChildren:
-    """What a mode registers, for the component's attributes and outputs."""
-
-    compute: Any
-    scoring_uris: dict[str, pulumi.Output]
-    endpoint_keys: pulumi.Output
-    endpoint_tokens: pulumi.Output
-    extension: Any = None
-    online_endpoints: dict[str, Any] = field(default_factory=dict)
-    online_deployments: dict[str, Any] = field(default_factory=dict)
-    v1_webservice_settings: dict[str, dict[str, bool]] = field(default_factory=dict)
 
 
 def extension_settings(plan: AksPlan, args: SecureAksClusterArgs) -> dict[str, pulumi.Input[str]]:
@@ -105,21 +91,16 @@ def build_extension_mode(
             child, pulumi.ResourceOptions(additional_secret_outputs=["configurationProtectedSettings"])
         ),
     )
-    compute = ml.Compute(
-        f"{name}-compute",
-        ml.ComputeArgs(
-            resource_group_name=args.workspace_resource_group_name,
-            workspace_name=args.workspace_name,
-            compute_name=plan.compute_name,
-            location=plan.regions.workspace,
-            tags=args.tags,
-            properties=ml.KubernetesArgs(
-                compute_type="Kubernetes",
-                resource_id=args.cluster_id,
-                compute_location=plan.regions.cluster,
-                description=f"AKS cluster {plan.cluster.name} with the Azure ML extension (TLS {'on' if plan.tls.enabled else 'OFF'})",
-                properties=ml.KubernetesPropertiesArgs(namespace=args.namespace),
-            ),
+    compute = workspace_compute(
+        name,
+        args,
+        plan,
+        ml.KubernetesArgs(
+            compute_type="Kubernetes",
+            resource_id=args.cluster_id,
+            compute_location=plan.regions.cluster,
+            description=compute_description(plan, "with the Azure ML extension"),
+            properties=ml.KubernetesPropertiesArgs(namespace=args.namespace),
         ),
         pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[extension])),
     )

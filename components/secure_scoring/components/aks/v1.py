@@ -15,7 +15,7 @@ from typing import Any
 import pulumi
 
 from .args import SecureAksClusterArgs
-from .extension import ModeChildren
+from .children import ModeChildren, compute_description, workspace_compute
 from .plan import AksPlan
 
 
@@ -45,27 +45,22 @@ def build_v1_mode(
 ) -> ModeChildren:
     from pulumi_azure_native import machinelearningservices as ml
 
-    compute = ml.Compute(
-        f"{name}-compute",
-        ml.ComputeArgs(
-            resource_group_name=args.workspace_resource_group_name,
-            workspace_name=args.workspace_name,
-            compute_name=plan.compute_name,
-            location=plan.regions.workspace,
-            tags=args.tags,
-            properties=ml.AKSArgs(
-                compute_type="AKS",
-                resource_id=args.cluster_id,
-                compute_location=plan.regions.cluster,
-                description=f"AKS cluster {plan.cluster.name} attached for SDK v1 web services (TLS {'on' if plan.tls.enabled else 'OFF'})",
-                properties=ml.AKSSchemaPropertiesArgs(
-                    cluster_purpose=plan.router.cluster_purpose,
-                    load_balancer_type="InternalLoadBalancer"
-                    if plan.router.load_balancer == "internal"
-                    else "PublicIp",
-                    load_balancer_subnet=args.load_balancer_subnet,
-                    ssl_configuration=ssl_configuration(plan, args),
-                ),
+    compute = workspace_compute(
+        name,
+        args,
+        plan,
+        ml.AKSArgs(
+            compute_type="AKS",
+            resource_id=args.cluster_id,
+            compute_location=plan.regions.cluster,
+            description=compute_description(plan, "attached for SDK v1 web services"),
+            properties=ml.AKSSchemaPropertiesArgs(
+                cluster_purpose=plan.router.cluster_purpose,
+                load_balancer_type="InternalLoadBalancer"
+                if plan.router.load_balancer == "internal"
+                else "PublicIp",
+                load_balancer_subnet=args.load_balancer_subnet,
+                ssl_configuration=ssl_configuration(plan, args),
             ),
         ),
         pulumi.ResourceOptions(parent=component, additional_secret_outputs=["properties"]),
