@@ -296,18 +296,19 @@ def test_check_router_ip_public_zone_needs_a_public_address():
 
 def test_resolve_dns_is_none_without_dns_and_refused_with_tls_off_or_a_microsoft_certificate():
     tls = aks_plan.Tls(enabled=True, certificate_source="pem", hostname="scoring.example.test")
-    assert aks_dns.resolve_dns(None, tls, "public", None) is None
+    assert aks_dns.resolve_dns("s", None, tls, "public", None) is None
     dns = AksDnsArgs(zone_name="example.test", resource_group_name="rg", router_ip="20.50.1.2")
     assert (
-        refusal(lambda: aks_dns.resolve_dns(dns, aks_plan.Tls(enabled=False), "public", None)).input_name
+        refusal(lambda: aks_dns.resolve_dns("s", dns, aks_plan.Tls(enabled=False), "public", None)).input_name
         == "dns"
     )
     ms = aks_plan.Tls(
         enabled=True, certificate_source="microsoft_managed", microsoft_cert=True, microsoft_fqdn="x"
     )
-    assert "Azure creates" in str(refusal(lambda: aks_dns.resolve_dns(dns, ms, "public", None)))
+    assert "Azure creates" in str(refusal(lambda: aks_dns.resolve_dns("s", dns, ms, "public", None)))
     err = refusal(
         lambda: aks_dns.resolve_dns(
+            "s",
             AksDnsArgs(zone_name="example.test..", resource_group_name="rg", router_ip="20.50.1.2"),
             tls,
             "public",

@@ -64,7 +64,7 @@ def fully_qualified_name(value: object, input_name: str) -> str:
     return host
 
 
-def resolve_dns(dns: Any, tls: Tls, load_balancer: str, cert: Any) -> AksDnsPlan | None:
+def resolve_dns(name: str, dns: Any, tls: Tls, load_balancer: str, cert: Any) -> AksDnsPlan | None:
     """The record for ``tls.hostname`` (None without ``dns``); refused for TLS off or a Microsoft certificate."""
     if dns is None:
         return None
@@ -110,7 +110,7 @@ def resolve_dns(dns: Any, tls: Tls, load_balancer: str, cert: Any) -> AksDnsPlan
         )
     assert tls.hostname is not None  # custom certificate with TLS on
     relative = record_name(dns.relative_name, zone, tls.hostname)
-    check_dns_binding(dns, zone, relative, private, cert)
+    check_dns_binding(name, dns, zone, relative, private, cert)
     return AksDnsPlan(zone=zone, relative_name=relative, private=private)
 
 
@@ -154,10 +154,10 @@ def record_name(relative_name: Any, zone: str, hostname: str) -> str:
             f"the hostname {hostname!r} is not inside the zone {zone!r}",
             "use the zone that contains the hostname, or change hostname",
         )
-    from ..dns_binding import _relative_name
+    from ..dns_binding import relative_name as binding_relative_name
 
     # the same checks (and lower-casing) DnsRecordBinding makes, named as this argument
-    relative = _relative_name(relative_name, zone, "dns.relative_name")
+    relative = binding_relative_name(relative_name, zone, "dns.relative_name")
     fqdn = zone if relative == "@" else f"{relative}.{zone}"
     if fqdn != hostname:
         raise ConfigurationError(
@@ -168,13 +168,13 @@ def record_name(relative_name: Any, zone: str, hostname: str) -> str:
     return relative
 
 
-def check_dns_binding(dns: AksDnsArgs, zone: str, relative: str, private: bool, cert: Any) -> None:
+def check_dns_binding(name: str, dns: AksDnsArgs, zone: str, relative: str, private: bool, cert: Any) -> None:
     """Run the DnsRecordBinding child's own plan now; its refusals renamed to this component's inputs."""
-    from ..dns_binding import DnsRecordBindingArgs
-    from ..dns_binding import _plan as dns_plan
+    from ..dns_binding import DnsRecordBindingArgs, plan_dns_record
 
     try:
-        dns_plan(
+        plan_dns_record(
+            f"{name}-dns",
             DnsRecordBindingArgs(
                 zone_name=zone,
                 resource_group_name=dns.resource_group_name,
@@ -184,7 +184,7 @@ def check_dns_binding(dns: AksDnsArgs, zone: str, relative: str, private: bool, 
                 ttl=dns.ttl,
                 private=private,
                 certificate=cert,
-            )
+            ),
         )
     except ConfigurationError as exc:
         head, _, rest = exc.input_name.partition("[")

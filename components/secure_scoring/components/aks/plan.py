@@ -125,7 +125,7 @@ def plan_aks(name: str, args: SecureAksClusterArgs) -> AksPlan:
     compute_name = resolve_compute_name(name, args, mode)
     endpoints = resolve_endpoints(args.endpoints, mode)
     environment, self_signed = resolve_environment(args, tls)
-    dns = resolve_dns(args.dns, tls, router.load_balancer, args.certificate)
+    dns = resolve_dns(name, args.dns, tls, router.load_balancer, args.certificate)
     return AksPlan(
         mode=mode,
         cluster=cluster,
