@@ -227,7 +227,7 @@ def test_props_reach_rules_as_pulumi_policy_proxies():
         seen.append(
             (type(args.props).__name__, isinstance(args.props, Mapping), isinstance(args.props, dict))
         )
-        for v in rules.check_tls_required(
+        for v in rules.RULES_BY_NAME["tls-required"].check(
             args.resource_type, args.props, rules.RuleContext(stack="production")
         ):
             report(v.message)
@@ -418,10 +418,14 @@ def test_a_failing_rule_fails_closed_without_echoing_values(monkeypatch):
         raise ValueError("s3cr3t-value-in-exception")
 
     patched = tuple(
-        dataclasses.replace(r, check=boom) if r.name in ("tls-required", "cert-expiry") else r
+        dataclasses.replace(r, validators={t: boom for t in r.validators})
+        if r.name == "tls-required"
+        else dataclasses.replace(r, stack_validator=boom)
+        if r.name == "cert-expiry"
+        else r
         for r in rules.RULES
     )
-    monkeypatch.setattr(rules, "RULES", patched)
+    monkeypatch.setattr(policy_pack, "RULES", patched)
     diags = evaluate([res(rules.CONTAINER_GROUP, "cg", INSECURE_GROUP)], stack="dev")
     failed = sorted(
         (d.rule, d.enforcement, d.stage) for d in diags if "failed on this input (ValueError)" in d.message

@@ -1,4 +1,4 @@
-"""The ``secure-scoring`` policy pack: :mod:`secure_scoring.policy.rules` wired into ``pulumi_policy``.
+"""The ``secure-scoring`` policy pack: the rules of :mod:`secure_scoring.policy.catalogue` wired into ``pulumi_policy``.
 
 Two ways in:
 
@@ -66,20 +66,28 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import SecureScoringError
-from . import rules as _rules
+from ..facts import (
+    ADVISORY,
+    CONFIG_NAMESPACE,
+    DISABLED,
+    ENFORCEMENT_LEVELS,
+    MANDATORY,
+    PACKAGE,
+    REMEDIATE,
+    version,
+)
+from .catalogue import RESOURCE_TYPES, RULES, RULES_BY_NAME, STACK_TYPES, resource_rules_for
+from .model import Rule, RuleContext, RuleViolation, StackResource, enforcement_for
+from .types import canonical_type
 
-PACK_NAME = "secure-scoring"
-PACK_VERSION = "0.1.0"  # keep equal to policies/PulumiPolicy.yaml `version`
+PACK_NAME = PACKAGE
+PACK_VERSION = version()
+"""The distribution's version (pyproject.toml); policies/PulumiPolicy.yaml repeats it for the CLI (a test
+checks that they agree)."""
 PACK_DESCRIPTION = (
     "Azure ML scoring endpoints: TLS on, no self-signed certificates in production, exactly one "
     "authentication mode, certificates that cover the DNS names and do not expire soon."
 )
-
-MANDATORY = "mandatory"
-ADVISORY = "advisory"
-DISABLED = "disabled"
-REMEDIATE = "remediate"
-ENFORCEMENT_LEVELS = (ADVISORY, MANDATORY, REMEDIATE, DISABLED)
 
 _COULD_NOT_JUDGE = "could not judge: "
 
@@ -148,9 +156,9 @@ def runtime_context() -> tuple[str | None, dict[str, Any]]:
     config: dict[str, Any] = {}
     with contextlib.suppress(Exception):  # malformed PULUMI_CONFIG: treat as empty
         config.update(pulumi.runtime.get_config_env())
-    ns = pulumi.Config(_rules.CONFIG_NAMESPACE)
+    ns = pulumi.Config(CONFIG_NAMESPACE)
     for key in ("environment", "productionStacks"):
-        full = f"{_rules.CONFIG_NAMESPACE}:{key}"
+        full = f"{CONFIG_NAMESPACE}:{key}"
         if full not in config:
             try:
                 value = ns.get(key)
@@ -161,24 +169,24 @@ def runtime_context() -> tuple[str | None, dict[str, Any]]:
     return stack, config
 
 
-def _context(stack: str | None, config: Mapping[str, Any] | None, now: datetime | None) -> _rules.RuleContext:
-    return _rules.RuleContext(stack=stack, stack_config=dict(config or {}), now=now)
+def _context(stack: str | None, config: Mapping[str, Any] | None, now: datetime | None) -> RuleContext:
+    return RuleContext(stack=stack, stack_config=dict(config or {}), now=now)
 
 
 def enforcement_levels(stack: str | None, config: Mapping[str, Any] | None = None) -> dict[str, str]:
     """Each rule's default level for this stack (before any policy config)."""
     ctx = _context(stack, config, None)
-    return {r.name: _rules.enforcement_for(r, ctx) for r in _rules.RULES}
+    return {r.name: enforcement_for(r, ctx) for r in RULES}
 
 
 # --------------------------------------------------------------------------------------------- policies
-def _message(rule: _rules.Rule, violation: _rules.RuleViolation) -> str:
+def _message(rule: Rule, violation: RuleViolation) -> str:
     return f"{violation.message}. Fix: {rule.remediation}"
 
 
-def _internal_error(rule: _rules.Rule, exc: BaseException) -> _rules.RuleViolation:
+def _internal_error(rule: Rule, exc: BaseException) -> RuleViolation:
     # only the exception type: its text could quote a property value (secrets arrive in plaintext)
-    return _rules.RuleViolation(
+    return RuleViolation(
         rule.name,
         f"the rule failed on this input ({type(exc).__name__}) and cannot confirm it is safe; "
         "please report it to the secure-scoring maintainers",
@@ -230,7 +238,7 @@ def build_policies(
         "critical": Severity.CRITICAL,
     }
     policies: list[Any] = []
-    for rule in _rules.RULES:
+    for rule in RULES:
         schema = (
             PolicyConfigSchema(properties={k: dict(v) for k, v in rule.config_schema.items()})
             if rule.config_schema
@@ -239,7 +247,7 @@ def build_policies(
         common = {
             "name": rule.name,
             "description": rule.description,
-            "enforcement_level": levels[_rules.enforcement_for(rule, base)],
+            "enforcement_level": levels[enforcement_for(rule, base)],
             "config_schema": schema,
             "severity": severities[rule.severity],
             "remediation_steps": rule.remediation,
@@ -253,11 +261,11 @@ def build_policies(
     return policies
 
 
-def _resource_validator(rule: _rules.Rule, base: _rules.RuleContext):
+def _resource_validator(rule: Rule, base: RuleContext):
     types = frozenset(rule.resource_types)
 
     def validate(args, report_violation) -> None:
-        resource_type = _rules.canonical_type(args.resource_type)
+        resource_type = canonical_type(args.resource_type)
         if resource_type not in types:
             args.not_applicable(f"{rule.name} does not judge {args.resource_type}")
         ctx = base.for_rule(rule, args.get_config())
@@ -278,12 +286,12 @@ def _resource_validator(rule: _rules.Rule, base: _rules.RuleContext):
     return validate
 
 
-def _stack_validator(rule: _rules.Rule, base: _rules.RuleContext):
+def _stack_validator(rule: Rule, base: RuleContext):
     def validate(args, report_violation) -> None:
         ctx = base.for_rule(rule, args.get_config())
         resources = [
-            _rules.StackResource(
-                type=_rules.canonical_type(r.resource_type),
+            StackResource(
+                type=canonical_type(r.resource_type),
                 name=r.name,
                 urn=r.urn,
                 props=r.props,
@@ -472,7 +480,7 @@ def _normalize_resource(obj: Any) -> _Res:
     urn = str(get("urn") or "")
     typ = str(get("type") or "")
     if custom is None:
-        custom = not typ.startswith(_rules.CONFIG_NAMESPACE + ":")
+        custom = not typ.startswith(PACKAGE + ":")
     return _Res(
         type=typ,
         name=str(get("name") or urn.rsplit("::", 1)[-1]),
@@ -518,7 +526,7 @@ def _level_name(proto_level: int) -> str:
 
 def diagnostic_from_proto(d: Any, *, urn: str, resource_type: str, name: str, stage: str) -> Diagnostic:
     """A :class:`Diagnostic` from an ``AnalyzeDiagnostic`` (also used by the gRPC test)."""
-    rule = _rules.RULES_BY_NAME.get(d.policyName)
+    rule = RULES_BY_NAME.get(d.policyName)
     message = d.message
     if d.description and message.startswith(d.description):
         message = message[len(d.description) :].lstrip("\n")
@@ -555,10 +563,8 @@ def analyzer_requests(resources: Sequence[Any], *, only_judged: bool = False) ->
     res = [_normalize_resource(r) for r in resources]
     stack_res = res
     if only_judged:
-        resource_types = {t for r in _rules.RULES if r.kind == "resource" for t in r.resource_types}
-        stack_types = {t for r in _rules.RULES if r.kind == "stack" for t in r.resource_types}
-        stack_res = [r for r in res if _rules.canonical_type(r.type) in stack_types]
-        res = [r for r in res if _rules.canonical_type(r.type) in resource_types]
+        stack_res = [r for r in res if canonical_type(r.type) in STACK_TYPES]
+        res = [r for r in res if canonical_type(r.type) in RESOURCE_TYPES]
     requests = [
         pb.AnalyzeRequest(
             type=r.type,
@@ -699,9 +705,9 @@ def _evaluate(
     judges: dict[str, list[Any]] = {}
     try:
         for req in requests:
-            kind = _rules.canonical_type(req.type)
+            kind = canonical_type(req.type)
             if kind not in judges:
-                names = {r.name for r in _rules.RULES if r.kind == "resource" and kind in r.resource_types}
+                names = set(resource_rules_for(kind))
                 judges[kind] = [
                     p for p in every if p.name in names or not isinstance(p, ResourceValidationPolicy)
                 ]
@@ -754,9 +760,6 @@ def normalized_as_dicts(resources: Sequence[_Res]) -> list[dict[str, Any]]:
     ]
 
 
-RULES = _rules.RULES
-
-
 def rule_metadata(stack: str | None = None, config: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     """Each rule's name, description, remediation, severity, kind, config schema, documentation
     URL and enforcement level (for ``stack``/``config``; without them: the rule's default)."""
@@ -773,5 +776,5 @@ def rule_metadata(stack: str | None = None, config: Mapping[str, Any] | None = N
             "config_schema": {k: dict(v) for k, v in r.config_schema.items()},
             "url": r.url,
         }
-        for r in _rules.RULES
+        for r in RULES
     ]

@@ -1,0 +1,256 @@
+"""The nginx configuration reader the rules use for raw gateways (a container group whose gateway
+container mounts its ``*.conf`` files from a secret volume).
+
+:func:`parse_nginx` tokenises and parses a configuration as nginx does (tolerantly); large texts are
+parsed once (a stack's gateways usually share one nginx.conf). :func:`conf_files` reads the
+configurations of a container group's secret volumes, :func:`root_confs` splices the included
+files into the files that include them, :func:`servers` lists the ``server { }`` blocks with their
+listeners and the ``ssl_protocols`` that applies to each. Pure: no Pulumi.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from .props import as_list, get, is_unknown, maybe_base64
+
+
+@dataclass(frozen=True)
+class NginxDirective:
+    """One nginx directive: its name, its arguments (quotes removed) and its block (``None`` for a
+    simple directive ending in ``;``)."""
+
+    name: str
+    args: tuple[str, ...]
+    block: tuple[NginxDirective, ...] | None = None
+
+
+# One regular expression finds every token (the parser runs on every gateway configuration of a
+# stack, often hundreds of distinct texts): whitespace, a comment (``#`` at the start of a token, to
+# the end of the line), a separator, a quoted string (to its closing quote or the end of the text),
+# or a bare word (``${var}`` whole, whatever it holds; a backslash escapes the next character).
+_TOKEN_RE = re.compile(
+    r"""(?P<space>\s+)
+      | (?P<comment>\#[^\n]*\n?)
+      | (?P<sep>[;{}])
+      | "(?P<dq>(?:[^"\\]|\\.|\\\Z)*)(?:"|\Z)
+      | '(?P<sq>(?:[^'\\]|\\.|\\\Z)*)(?:'|\Z)
+      | (?P<word>(?:\$\{[^}]*\}?|\\.|\\\Z|\$|[^\s;{}"'\\$])+)""",
+    re.VERBOSE | re.DOTALL,
+)
+_QUOTED_ESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
+_WORD_ESCAPE_RE = re.compile(r"(\$\{[^}]*\}?)|\\(.)", re.DOTALL)
+
+
+def _unescape_word(m: re.Match[str]) -> str:
+    return m.group(1) or m.group(2)
+
+
+def _nginx_tokens(text: str) -> list[tuple[str, str]]:
+    """nginx's tokens: ``("word", text)`` and ``("sep", ";" | "{" | "}")``. Directives end at ``;``,
+    ``{`` or ``}`` (never at a line end); ``#`` starts a comment only at the start of a token;
+    quoted strings ("..." or '...', backslash escapes) are single words whatever they contain."""
+    out: list[tuple[str, str]] = []
+    for m in _TOKEN_RE.finditer(text):
+        kind = m.lastgroup
+        if kind == "sep":
+            out.append(("sep", m.group("sep")))
+        elif kind == "word":
+            word = m.group("word")
+            out.append(("word", _WORD_ESCAPE_RE.sub(_unescape_word, word) if "\\" in word else word))
+        elif kind in ("dq", "sq"):
+            quoted = m.group(kind)
+            out.append(("word", _QUOTED_ESCAPE_RE.sub(r"\1", quoted) if "\\" in quoted else quoted))
+    return out
+
+
+# Parsing is pure and its result immutable, and a stack's gateways usually share one nginx.conf
+# (every rule that reads a group's configuration parses it again): remember the large ones. Small
+# files (a keys.conf holds the auth keys) are cheap to parse and are never kept.
+_PARSE_CACHE_MIN_CHARS = 1024
+
+
+def parse_nginx(text: str) -> tuple[NginxDirective, ...]:
+    """The directives of an nginx configuration (tolerant: an unclosed block ends at the end of the
+    text, a stray ``}`` is ignored)."""
+    if len(text) >= _PARSE_CACHE_MIN_CHARS:
+        return _parse_nginx_cached(text)
+    return _parse_nginx(text)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_nginx_cached(text: str) -> tuple[NginxDirective, ...]:
+    return _parse_nginx(text)
+
+
+def _parse_nginx(text: str) -> tuple[NginxDirective, ...]:
+    stack: list[tuple[str, tuple[str, ...], list[NginxDirective]]] = [("", (), [])]
+    words: list[str] = []
+    for kind, value in _nginx_tokens(text):
+        if kind == "word":
+            words.append(value)
+        elif value == ";":
+            if words:
+                stack[-1][2].append(NginxDirective(words[0], tuple(words[1:])))
+            words = []
+        elif value == "{":
+            stack.append((words[0] if words else "", tuple(words[1:]), []))
+            words = []
+        else:  # "}"
+            if words:  # `a b }`: nginx refuses it; keep the words as a directive
+                stack[-1][2].append(NginxDirective(words[0], tuple(words[1:])))
+                words = []
+            if len(stack) > 1:
+                name, args, body = stack.pop()
+                stack[-1][2].append(NginxDirective(name, args, tuple(body)))
+    while len(stack) > 1:
+        name, args, body = stack.pop()
+        stack[-1][2].append(NginxDirective(name, args, tuple(body)))
+    if words:
+        stack[0][2].append(NginxDirective(words[0], tuple(words[1:])))
+    return tuple(stack[0][2])
+
+
+def walk(directives: Iterable[NginxDirective]) -> Iterable[NginxDirective]:
+    for d in directives:
+        yield d
+        if d.block is not None:
+            yield from walk(d.block)
+
+
+def listen_port(address: str) -> int | None:
+    """The port of an nginx ``listen`` address (``443``, ``*:443``, ``[::]:443``, ``10.0.0.1``
+    = 80); None for a UNIX socket or an unreadable address."""
+    if address.startswith("unix:"):
+        return None
+    if address.startswith("["):
+        rest = address.partition("]")[2]
+        port_text = rest[1:] if rest.startswith(":") else "80"
+    elif address.isdigit():
+        port_text = address
+    elif ":" in address:
+        port_text = address.rsplit(":", 1)[1]
+    else:
+        port_text = "80"
+    return int(port_text) if port_text.isdigit() else None
+
+
+@dataclass(frozen=True)
+class NginxServer:
+    listens: tuple[tuple[int | None, bool], ...]  # (port, ssl)
+    protocols: tuple[str, ...] | None  # effective ssl_protocols (own or inherited); None: not set
+
+
+def servers(directives: Sequence[NginxDirective]) -> list[NginxServer]:
+    """Every ``server { }`` block (http and stream) with its listeners and the ssl_protocols that
+    applies to it (its own, else the nearest enclosing block's)."""
+    out: list[NginxServer] = []
+
+    def protocols_of(block: Sequence[NginxDirective], inherited: tuple[str, ...] | None):
+        own = [d.args for d in block if d.name == "ssl_protocols" and d.block is None]
+        return tuple(own[-1]) if own else inherited
+
+    def visit(block: Sequence[NginxDirective], inherited: tuple[str, ...] | None) -> None:
+        inherited = protocols_of(block, inherited)
+        for d in block:
+            if d.block is None:
+                continue
+            if d.name == "server":
+                ssl_on = any(x.name == "ssl" and x.block is None and x.args[:1] == ("on",) for x in d.block)
+                listens = []
+                for x in d.block:
+                    if x.name == "listen" and x.block is None and x.args:
+                        params = {a.lower() for a in x.args[1:]}
+                        if "quic" in params:
+                            continue  # HTTP/3 is UDP and always TLS 1.3
+                        listens.append((listen_port(x.args[0]), ssl_on or "ssl" in params))
+                if not listens and not any(x.name == "listen" for x in d.block):
+                    listens.append((80, ssl_on))  # nginx's default listener
+                out.append(NginxServer(tuple(listens), protocols_of(d.block, inherited)))
+            elif d.name in ("http", "stream", "mail"):
+                visit(d.block, inherited)
+
+    # a file that holds only `server { }` blocks (conf.d/*.conf) is visited the same way
+    visit(directives, None)
+    return out
+
+
+@dataclass(frozen=True)
+class ConfFile:
+    volume: str
+    name: str
+    directives: tuple[NginxDirective, ...]
+
+    @property
+    def label(self) -> str:
+        return f"gateway configuration {self.name} (volume '{self.volume}')"
+
+
+def conf_files(
+    props: Mapping[str, Any], volumes_wanted: set[str] | None = None
+) -> tuple[list[ConfFile], list[str]]:
+    """The ``*.conf`` files of the container group's secret volumes (only ``volumes_wanted`` when
+    given), parsed; and the names of those not known yet."""
+    files_out: list[ConfFile] = []
+    unknown: list[str] = []
+    volumes = get(props, "volumes", [])
+    if is_unknown(volumes):
+        return [], ["volumes"]
+    for vol in as_list(volumes):
+        if not isinstance(vol, Mapping):
+            continue
+        vname = str(get(vol, "name"))
+        if volumes_wanted is not None and vname not in volumes_wanted:
+            continue
+        files = get(vol, "secret")
+        if is_unknown(files):
+            unknown.append(f"secret volume '{vname}'")
+            continue
+        if not isinstance(files, Mapping):
+            continue
+        for fname, content in files.items():
+            if not str(fname).endswith(".conf"):
+                continue
+            if is_unknown(content):
+                unknown.append(f"gateway configuration {fname}")
+                continue
+            text = maybe_base64(content)
+            if text is not None:
+                files_out.append(ConfFile(vname, str(fname), parse_nginx(text)))
+    return files_out, unknown
+
+
+def included_files(d: NginxDirective, files: Sequence[ConfFile]) -> list[ConfFile]:
+    if d.name != "include" or d.block is not None or not d.args:
+        return []
+    pattern = d.args[0].rsplit("/", 1)[-1]
+    return [f for f in files if fnmatch.fnmatchcase(f.name.rsplit("/", 1)[-1], pattern)]
+
+
+def _splice(
+    directives: tuple[NginxDirective, ...], files: Sequence[ConfFile], depth: int
+) -> tuple[NginxDirective, ...]:
+    out: list[NginxDirective] = []
+    for d in directives:
+        matched = included_files(d, files) if depth < 8 else []
+        if matched:
+            for f in matched:
+                out.extend(_splice(f.directives, files, depth + 1))
+        elif d.block is not None:
+            out.append(replace(d, block=_splice(d.block, files, depth)))
+        else:
+            out.append(d)
+    return tuple(out)
+
+
+def root_confs(files: Sequence[ConfFile]) -> list[tuple[ConfFile, tuple[NginxDirective, ...]]]:
+    """The files no other file includes, each with its includes spliced in."""
+    included = {
+        id(f) for c in files for d in walk(c.directives) for f in included_files(d, files) if f is not c
+    }
+    return [(c, _splice(c.directives, files, 0)) for c in files if id(c) not in included]

@@ -1,0 +1,161 @@
+"""``cert-expiry`` (stack rule): no certificate expires within ``minDays`` (30 by default).
+
+:data:`EXPIRY_READERS` holds one small reader per resource type (where that type keeps its
+certificate's end of validity); :func:`validate_stack` judges each date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..certificates import COMPUTE_CERT, certificate_facts, extension_certificate, extension_pem
+from ..model import Rule, RuleContext, RuleViolation, StackResource, note
+from ..props import UNKNOWN, Unknown, get, is_unknown, num, parse_time
+from ..types import (
+    ACI_SERVICE,
+    AKS_CLUSTER,
+    CERTIFICATE_BUNDLE,
+    K8S_EXTENSION,
+    ML_COMPUTE,
+    TLS_LOCALLY_SIGNED,
+    TLS_SELF_SIGNED,
+)
+
+CERT_EXPIRY = "cert-expiry"
+
+Expiry = tuple[datetime | None | Unknown, str]
+"""(end of validity, what was read); ``(None, "")`` when the resource holds no certificate."""
+
+
+def _pem_expiry(value: Any, what: str) -> Expiry:
+    facts = certificate_facts(value)
+    return (facts.not_after, what) if facts else (None, "")
+
+
+def expiry_of_pulumi_tls(p: Mapping[str, Any], ctx: RuleContext) -> Expiry:
+    """pulumi-tls certificates: certPem, else validityEndTime, else now + validityPeriodHours."""
+    pem_text = get(p, "certPem")
+    facts = certificate_facts(pem_text)
+    if facts is not None and facts.not_after is not None:
+        return facts.not_after, "certPem"
+    end = parse_time(get(p, "validityEndTime"))
+    if end is not None:
+        return end, "validityEndTime"
+    hours = num(get(p, "validityPeriodHours"))
+    if hours is not None:
+        try:
+            return ctx.when() + timedelta(hours=hours), "validityPeriodHours"
+        except (OverflowError, ValueError):
+            return None, ""  # beyond any date: not expiring
+    if is_unknown(pem_text) or is_unknown(get(p, "validityPeriodHours")):
+        return UNKNOWN, "certPem"
+    return None, ""
+
+
+def expiry_of_bundle(p: Mapping[str, Any], ctx: RuleContext) -> Expiry:
+    """A CertificateBundle's not_after output, else its cert_pem."""
+    value = get(p, "notAfter")
+    if is_unknown(value):
+        return UNKNOWN, "not_after"
+    when = parse_time(value)
+    if when is not None:
+        return when, "not_after"
+    return _pem_expiry(get(p, "certPem"), "cert_pem")
+
+
+def expiry_of_component(p: Mapping[str, Any], ctx: RuleContext) -> Expiry:
+    """A scoring component's certificate_not_after fact."""
+    value = get(p, "certificateNotAfter")
+    if is_unknown(value):
+        return UNKNOWN, "certificate_not_after"
+    return parse_time(value), "certificate_not_after"
+
+
+def expiry_of_compute(p: Mapping[str, Any], ctx: RuleContext) -> Expiry:
+    """An AKS v1 compute's inline sslConfiguration.cert."""
+    cert = get(p, COMPUTE_CERT)
+    if is_unknown(cert):
+        return UNKNOWN, "sslConfiguration.cert"
+    return _pem_expiry(cert, "sslConfiguration.cert")
+
+
+def expiry_of_extension(p: Mapping[str, Any], ctx: RuleContext) -> Expiry:
+    """An Azure ML extension's scoringFe.sslCert."""
+    cert, _ = extension_certificate(p)
+    if is_unknown(cert):
+        return UNKNOWN, "scoringFe.sslCert"
+    return _pem_expiry(extension_pem(cert), "scoringFe.sslCert")
+
+
+EXPIRY_READERS: dict[str, Callable[[Mapping[str, Any], RuleContext], Expiry]] = {
+    TLS_SELF_SIGNED: expiry_of_pulumi_tls,
+    TLS_LOCALLY_SIGNED: expiry_of_pulumi_tls,
+    CERTIFICATE_BUNDLE: expiry_of_bundle,
+    ML_COMPUTE: expiry_of_compute,
+    K8S_EXTENSION: expiry_of_extension,
+    ACI_SERVICE: expiry_of_component,
+    AKS_CLUSTER: expiry_of_component,
+}
+
+
+def _days_text(days: float) -> str:
+    """Whole days (rounded down) in words: "1 day", "12 days", "less than a day"."""
+    whole = int(days)
+    if whole == 0:
+        return "less than a day"
+    return f"{whole} day{'s' if whole != 1 else ''}"
+
+
+def validate_stack(resources: Sequence[StackResource], ctx: RuleContext) -> list[RuleViolation]:
+    rule = CERT_EXPIRY
+    try:
+        min_days = float(ctx.config.get("minDays", 30))
+    except (TypeError, ValueError):
+        min_days = 30.0
+    now = ctx.when()
+    out: list[RuleViolation] = []
+    notes: list[str] = []
+    for r in resources:
+        when, what = EXPIRY_READERS[r.type](r.props, ctx)
+        if when is None:
+            continue
+        if is_unknown(when):
+            notes.append(f"{what} of '{r.name}'")
+            continue
+        assert isinstance(when, datetime)
+        days = (when - now).total_seconds() / 86400
+        stamp = when.strftime("%Y-%m-%d %H:%M UTC")
+        if days < 0:
+            message = f"the certificate ({what}) expired on {stamp}, {_days_text(-days)} ago"
+        elif days < min_days:
+            message = (
+                f"the certificate ({what}) expires on {stamp}, in {_days_text(days)} "
+                f"(less than minDays {int(min_days)})"
+            )
+        else:
+            continue
+        out.append(RuleViolation(rule, message, urn=r.urn, resource_name=r.name))
+    if notes:
+        out.append(note(rule, "; ".join(sorted(set(notes))) + " not known yet", urn=""))
+    return out
+
+
+RULE = Rule(
+    name=CERT_EXPIRY,
+    description="Certificates must not expire within the configured number of days.",
+    remediation="Renew the certificate (secure-scoring cert check --min-days N shows the date) and update the stack.",
+    severity="medium",
+    stack_validator=validate_stack,
+    stack_types=tuple(EXPIRY_READERS),
+    config_schema={
+        "minDays": {
+            "type": "integer",
+            "minimum": 0,
+            "default": 30,
+            "description": "Days of validity a certificate must still have.",
+        }
+    },
+    url="https://learn.microsoft.com/azure/machine-learning/how-to-secure-web-service",
+)

@@ -1,0 +1,373 @@
+"""``cert-hostname-match`` (stack rule): every DNS name and CNAME clients use is covered by a certificate.
+
+Small readers per resource type, then one judging loop:
+
+- :data:`CERTIFICATE_NAMES`: the names of the certificates in the stack (the pool a DNS record is
+  judged against when it has no certificate of its own);
+- :data:`ADDRESSES`: the FQDNs and IP addresses of the scoring endpoints (a DNS record is judged
+  only when it points at one of them, or at an Azure endpoint name);
+- :data:`EXTRACTORS`: what each resource claims: ``(hostname, what, certificate names)`` tuples
+  (``None`` names: any certificate of the stack), plus problems found on the way (a certificate
+  without a CNAME, a DNS label anyone can claim), unknowns and unreadable certificates.
+
+:func:`validate_stack` judges each claim with :func:`secure_scoring.names.covers`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from ..certificates import COMPUTE_CERT, certificate_facts, covers, extension_certificate, extension_pem
+from ..model import Rule, RuleContext, RuleViolation, StackResource, note
+from ..props import UNKNOWN, Unknown, as_list, get, is_unknown, truthy
+from ..scoring import is_azureml_extension
+from ..types import (
+    ACI_SERVICE,
+    AKS_CLUSTER,
+    CERTIFICATE_BUNDLE,
+    CONTAINER_GROUP,
+    DNS_RECORD_BINDING,
+    DNS_RECORD_SETS,
+    K8S_EXTENSION,
+    ML_COMPUTE,
+    PRIVATE_DNS_RECORD_SETS,
+    PUBLIC_IP,
+    TLS_LOCALLY_SIGNED,
+    TLS_SELF_SIGNED,
+)
+
+CERT_HOSTNAME_MATCH = "cert-hostname-match"
+_AZURE_ENDPOINT_SUFFIXES = (".azurecontainer.io", ".cloudapp.azure.com", ".inference.ml.azure.com")
+_DNS_JUDGED_TYPES = ("A", "AAAA", "CNAME")
+
+
+# --------------------------------------------------------------------------------------------- certificates
+def _pem_names(value: Any) -> list[str] | None:
+    facts = certificate_facts(value)
+    return list(facts.hostnames) if facts is not None else None
+
+
+def _bundle_names(p: Mapping[str, Any]) -> Any:
+    names = get(p, "hostnames")
+    return _pem_names(get(p, "certPem")) if names is None else names
+
+
+def _pulumi_tls_names(p: Mapping[str, Any]) -> Any:
+    names = _pem_names(get(p, "certPem"))
+    return names if names is not None else get(p, "dnsNames")
+
+
+def _declared_names(p: Mapping[str, Any]) -> Any:
+    return get(p, "certificateHostnames")
+
+
+def _compute_names(p: Mapping[str, Any]) -> Any:
+    return _pem_names(get(p, COMPUTE_CERT))
+
+
+def _extension_names(p: Mapping[str, Any]) -> Any:
+    cert, _ = extension_certificate(p)
+    return _pem_names(extension_pem(cert))
+
+
+CERTIFICATE_NAMES: dict[str, Callable[[Mapping[str, Any]], Any]] = {
+    CERTIFICATE_BUNDLE: _bundle_names,
+    TLS_SELF_SIGNED: _pulumi_tls_names,
+    TLS_LOCALLY_SIGNED: _pulumi_tls_names,
+    ACI_SERVICE: _declared_names,
+    AKS_CLUSTER: _declared_names,
+    DNS_RECORD_BINDING: _declared_names,
+    ML_COMPUTE: _compute_names,
+    K8S_EXTENSION: _extension_names,
+}
+"""Per type: the names of the certificate a resource holds (a list; None: none; UNKNOWN)."""
+
+# --------------------------------------------------------------------------------------------- endpoint addresses
+ADDRESSES: dict[str, tuple[str, str]] = {
+    CONTAINER_GROUP: ("ipAddress.fqdn", "ipAddress.ip"),
+    PUBLIC_IP: ("dnsSettings.fqdn", "ipAddress"),
+    ACI_SERVICE: ("fqdn", "ipAddress"),
+    AKS_CLUSTER: ("fqdn", "ipAddress"),
+}
+"""Per type: where a scoring endpoint's FQDN and IP address are."""
+
+
+@dataclass
+class _Stack:
+    """What the extractors may look at besides the resource: the stack's endpoint addresses."""
+
+    fqdns: set[str] = field(default_factory=set)
+    ips: set[str] = field(default_factory=set)
+    check_label_scope: bool = True
+
+
+@dataclass
+class Extracted:
+    """What one resource gives the judging loop."""
+
+    claims: list[tuple[str, str, Sequence[str] | None]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------- extractors
+def _points_at_endpoint(p: Mapping[str, Any], stack: _Stack) -> bool | None:
+    rtype = get(p, "recordType")
+    if isinstance(rtype, str) and rtype.upper() not in _DNS_JUDGED_TYPES:
+        return False
+    if get(p, "targetResource.id"):
+        return True
+    cname = get(p, "cnameRecord.cname")
+    if is_unknown(cname):
+        return None
+    if isinstance(cname, str) and cname:
+        c = cname.rstrip(".").lower()
+        return c in stack.fqdns or c.endswith(_AZURE_ENDPOINT_SUFFIXES)
+    records = get(p, "aRecords")
+    if is_unknown(records):
+        return None
+    for rec in as_list(records):
+        ip = get(rec, "ipv4Address") if isinstance(rec, Mapping) else None
+        if is_unknown(ip):
+            return None
+        if isinstance(ip, str) and ip in stack.ips:
+            return True
+    return False
+
+
+def _record_fqdn(r: StackResource, zone_key: str) -> str | None | Unknown:
+    fqdn = get(r.props, "fqdn")
+    if is_unknown(fqdn):
+        fqdn = None
+    if isinstance(fqdn, str) and fqdn.strip():
+        return fqdn.strip().rstrip(".").lower()
+    zone = get(r.props, zone_key)
+    rel = get(r.props, "relativeRecordSetName")
+    if is_unknown(zone) or is_unknown(rel):
+        return UNKNOWN
+    if not isinstance(zone, str):
+        return None
+    rel = rel if isinstance(rel, str) else r.name
+    return zone.rstrip(".").lower() if rel == "@" else f"{rel}.{zone}".rstrip(".").lower()
+
+
+def extract_record_set(r: StackResource, stack: _Stack, *, zone_key: str) -> Extracted:
+    """A DNS record (A, AAAA, CNAME) that points at a scoring endpoint: its name, against the stack's certificates."""
+    out = Extracted()
+    target = _points_at_endpoint(r.props, stack)
+    if target is None:
+        out.unknown.append(f"the target of DNS record '{r.name}'")
+        return out
+    if not target:
+        return out
+    fqdn = _record_fqdn(r, zone_key)
+    if is_unknown(fqdn):
+        out.unknown.append(f"the name of DNS record '{r.name}'")
+    elif fqdn:
+        out.claims.append((fqdn, "DNS name", None))
+    return out
+
+
+def extract_dns_binding(r: StackResource, stack: _Stack) -> Extracted:
+    """A DnsRecordBinding: its FQDN, against its own certificate names (else the stack's)."""
+    out = Extracted()
+    fqdn, own = get(r.props, "fqdn"), get(r.props, "certificateHostnames")
+    if is_unknown(fqdn) or is_unknown(own):
+        out.unknown.append(f"the name of DnsRecordBinding '{r.name}'")
+    elif isinstance(fqdn, str) and fqdn:
+        out.claims.append(
+            (fqdn.rstrip(".").lower(), "DNS name", own if isinstance(own, list) and own else None)
+        )
+    return out
+
+
+def extract_component(r: StackResource, stack: _Stack) -> Extracted:
+    """A scoring component with TLS: its hostname, against its own certificate names (else the stack's);
+    a Microsoft-managed certificate without declared names is Azure's to get right."""
+    out = Extracted()
+    p = r.props
+    host, own, source = get(p, "hostname"), get(p, "certificateHostnames"), get(p, "certificateSource")
+    if is_unknown(host) or is_unknown(own):
+        out.unknown.append(f"the hostname of '{r.name}'")
+    elif isinstance(host, str) and host and truthy(get(p, "tlsEnabled")) is not False:
+        if isinstance(source, str) and source == "microsoft_managed" and not own:
+            return out
+        out.claims.append((host.lower(), "hostname", own if isinstance(own, list) and own else None))
+    return out
+
+
+def extract_compute(r: StackResource, stack: _Stack) -> Extracted:
+    """An AKS v1 compute with its own certificate: its sslConfiguration.cname, against that certificate."""
+    out = Extracted()
+    ssl = get(r.props, "properties.properties.sslConfiguration")
+    if not isinstance(ssl, Mapping):
+        return out
+    cert, cname, leaf = get(ssl, "cert"), get(ssl, "cname"), get(ssl, "leafDomainLabel")
+    if any(is_unknown(v) for v in (cert, cname, leaf)):
+        out.unknown.append(f"sslConfiguration of '{r.name}'")
+        return out
+    if leaf or not cert:
+        return out
+    if not cname:
+        out.problems.append("sslConfiguration has a certificate but no cname")
+        return out
+    facts = certificate_facts(cert)
+    if facts is None:
+        out.unreadable.append(f"sslConfiguration.cert of '{r.name}' is not readable PEM")
+        return out
+    out.claims.append((str(cname).lower(), "sslConfiguration.cname", facts.hostnames))
+    return out
+
+
+def extract_extension(r: StackResource, stack: _Stack) -> Extracted:
+    """An Azure ML extension serving TLS: its sslCname, against its scoringFe.sslCert."""
+    out = Extracted()
+    p = r.props
+    if is_azureml_extension(p) is not True:
+        return out
+    settings = get(p, "configurationSettings")
+    if not isinstance(settings, Mapping):
+        return out
+    if (
+        truthy(settings.get("enableInference")) is not True
+        or truthy(settings.get("allowInsecureConnections")) is True
+    ):
+        return out
+    cname = settings.get("sslCname")
+    cert, _ = extension_certificate(p)
+    if is_unknown(cname) or is_unknown(cert):
+        out.unknown.append(f"sslCname / scoringFe.sslCert of '{r.name}'")
+        return out
+    if not cname:
+        out.problems.append(
+            "configurationSettings.sslCname is not set: clients cannot verify the router's name"
+        )
+        return out
+    pem_text = extension_pem(cert)
+    facts = certificate_facts(pem_text) if pem_text else None
+    if facts is None:
+        if cert:
+            out.unreadable.append(f"scoringFe.sslCert of '{r.name}' is not readable PEM")
+        return out
+    out.claims.append((str(cname).lower(), "configurationSettings.sslCname", facts.hostnames))
+    return out
+
+
+def extract_container_group(r: StackResource, stack: _Stack) -> Extracted:
+    """A container group's DNS label with reuse scope Unsecure (anyone may claim it after deletion)."""
+    out = Extracted()
+    if not stack.check_label_scope:
+        return out
+    label = get(r.props, "ipAddress.dnsNameLabel")
+    scope = get(r.props, "ipAddress.autoGeneratedDomainNameLabelScope")
+    if is_unknown(label) or is_unknown(scope):
+        out.unknown.append(f"ipAddress.dnsNameLabel of '{r.name}'")
+    elif isinstance(label, str) and label and (scope is None or str(scope).lower() == "unsecure"):
+        out.problems.append(
+            f"ipAddress.dnsNameLabel '{label}' uses autoGeneratedDomainNameLabelScope "
+            f"{scope or 'Unsecure (default)'}: after deletion anyone can claim the same name, "
+            "so records pointing at it can be taken over"
+        )
+    return out
+
+
+EXTRACTORS: dict[str, Callable[[StackResource, _Stack], Extracted]] = {
+    **{t: partial(extract_record_set, zone_key="zoneName") for t in DNS_RECORD_SETS},
+    **{t: partial(extract_record_set, zone_key="privateZoneName") for t in PRIVATE_DNS_RECORD_SETS},
+    DNS_RECORD_BINDING: extract_dns_binding,
+    ML_COMPUTE: extract_compute,
+    K8S_EXTENSION: extract_extension,
+    CONTAINER_GROUP: extract_container_group,
+    ACI_SERVICE: extract_component,
+    AKS_CLUSTER: extract_component,
+}
+"""Per type: what a resource claims (see the module docstring)."""
+
+
+# --------------------------------------------------------------------------------------------- judging
+def validate_stack(resources: Sequence[StackResource], ctx: RuleContext) -> list[RuleViolation]:
+    rule = CERT_HOSTNAME_MATCH
+    out: list[RuleViolation] = []
+    notes: list[str] = []
+    unreadable: list[str] = []
+    certificates: list[tuple[str, ...]] = []
+    stack = _Stack(check_label_scope=ctx.config.get("rejectUnsecureDnsLabel", True) is not False)
+    for r in resources:
+        read_names = CERTIFICATE_NAMES.get(r.type)
+        names = read_names(r.props) if read_names is not None else None
+        if is_unknown(names):
+            notes.append(f"certificate names of {r.type.rsplit(':', 1)[-1]} '{r.name}'")
+        elif isinstance(names, list) and names:
+            certificates.append(tuple(str(n) for n in names if isinstance(n, str)))
+        if r.type in ADDRESSES:
+            fqdn_path, ip_path = ADDRESSES[r.type]
+            f, i = get(r.props, fqdn_path), get(r.props, ip_path)
+            if isinstance(f, str) and f:
+                stack.fqdns.add(f.rstrip(".").lower())
+            if isinstance(i, str) and i:
+                stack.ips.add(i)
+    unknown_certificates = bool(notes)
+    stack_names = sorted({n for c in certificates for n in c})
+
+    for r in resources:
+        extract = EXTRACTORS.get(r.type)
+        if extract is None:
+            continue
+        found = extract(r, stack)
+        notes.extend(found.unknown)
+        unreadable.extend(found.unreadable)
+        for problem in found.problems:
+            out.append(RuleViolation(rule, problem, urn=r.urn, resource_name=r.name))
+        for host, what, own in found.claims:
+            if own is None and not certificates:
+                if not unknown_certificates:
+                    out.append(
+                        RuleViolation(
+                            rule,
+                            f"{what} {host} has no certificate in this stack that covers it",
+                            urn=r.urn,
+                            resource_name=r.name,
+                        )
+                    )
+                continue
+            pool = list(own) if own is not None else stack_names
+            if not covers(pool, host):
+                shown = ", ".join(sorted(set(pool))[:6]) or "no names"
+                out.append(
+                    RuleViolation(
+                        rule,
+                        f"{what} {host} is not covered by the certificate (it covers: {shown})",
+                        urn=r.urn,
+                        resource_name=r.name,
+                    )
+                )
+    parts = ["; ".join(sorted(set(notes))) + " not known yet"] if notes else []
+    parts += sorted(set(unreadable))
+    if parts:
+        out.append(note(rule, "; ".join(parts), urn=""))
+    return out
+
+
+RULE = Rule(
+    name=CERT_HOSTNAME_MATCH,
+    description="Every DNS name and CNAME that clients use must be covered by the certificate.",
+    remediation=(
+        "Issue the certificate for the DNS name (SAN), or point the record/sslCname/cname at a covered name; "
+        "give ACI DNS labels a scope other than Unsecure."
+    ),
+    severity="high",
+    stack_validator=validate_stack,
+    stack_types=tuple(dict.fromkeys([*EXTRACTORS, *CERTIFICATE_NAMES, *ADDRESSES])),
+    config_schema={
+        "rejectUnsecureDnsLabel": {
+            "type": "boolean",
+            "default": True,
+            "description": "Report container group DNS labels with autoGeneratedDomainNameLabelScope Unsecure.",
+        }
+    },
+    url="https://learn.microsoft.com/azure/machine-learning/how-to-secure-web-service",
+)
