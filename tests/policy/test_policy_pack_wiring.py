@@ -26,7 +26,7 @@ from secure_scoring.policy import pack as policy_pack
 from secure_scoring.policy import rules
 from secure_scoring.policy.pack import PolicyConfigError, evaluate, has_mandatory
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 INSECURE_GROUP = {
     "ipAddress": {"type": "Public", "ports": [{"port": 80.0, "protocol": "TCP"}]},
