@@ -32,6 +32,7 @@ _STACK_RE = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$")
 _STACK_FILE_RE = re.compile(r"^Pulumi\.(.+)\.ya?ml$")
 _PROJECT_SPEC_KEYS = {"type", "default", "value", "description", "secret", "items"}
 _PRODUCTION_KEYS = ("environment", "productionStacks")
+_STACK_CONFIG_EXAMPLE = ", e.g. `  secure-scoring:environment: production`"
 
 
 @dataclass
@@ -131,7 +132,7 @@ def load_project(program_dir: str | os.PathLike[str]) -> Project:
         file=file,
         main=_resolve_main(data, file),
         stack_config_dir=_resolve_stack_config_dir(data, file),
-        config=_project_config(data, file),
+        config=dict(_config_block(data, file, " (or leave it out)")),
     )
 
 
@@ -219,15 +220,16 @@ def _resolve_stack_config_dir(data: Mapping[str, Any], file: Path) -> Path:
     return stack_config_dir
 
 
-def _project_config(data: Mapping[str, Any], file: Path) -> dict[str, Any]:
+def _config_block(data: Mapping[str, Any], file: Path, tail: str) -> Mapping[str, Any]:
+    """The ``config:`` mapping of a project or stack file (empty when absent); ``tail`` ends the fix."""
     config = data.get("config") or {}
     if not isinstance(config, Mapping):
         raise UsageError(
             f"{file.name}: config",
             "must be a mapping of keys to values",
-            "write `config:` followed by indented `key: value` lines (or leave it out)",
+            f"write `config:` followed by indented `key: value` lines{tail}",
         )
-    return dict(config)
+    return config
 
 
 # --------------------------------------------------------------------------------------------------
@@ -341,7 +343,7 @@ def load_stack_config(project: Project, stack: str, *, allow_missing_stack_file:
             f"{file.name} imports Pulumi ESC environments ({encode(data['environment'])}); "
             "they are not resolved offline, so values they provide are missing"
         )
-    for key, raw in _stack_config_block(data, file).items():
+    for key, raw in _config_block(data, file, _STACK_CONFIG_EXAMPLE).items():
         config.put(key, raw, f"{file.name}: config.{key}")
     notes.extend(_project_namespace_notes(project, config.values, file))
     return StackConfig(
@@ -399,17 +401,6 @@ def _missing_stack_file(project: Project, file: Path, allow_missing_stack_file: 
         f"no {relative(file, project.root)}: running with project defaults only "
         f"(the Pulumi CLI treats a missing stack config file as empty config){seen}"
     )
-
-
-def _stack_config_block(data: Mapping[str, Any], file: Path) -> Mapping[str, Any]:
-    config = data.get("config") or {}
-    if not isinstance(config, Mapping):
-        raise UsageError(
-            f"{file.name}: config",
-            "must be a mapping of keys to values",
-            "write `config:` followed by indented `key: value` lines, e.g. `  secure-scoring:environment: production`",
-        )
-    return config
 
 
 def _project_namespace_notes(project: Project, values: Mapping[str, str], file: Path) -> list[str]:
