@@ -797,14 +797,21 @@ def main(argv: list[str] | None = None) -> int:
             print(dumps(capture(root, case, gate=not args.no_gate)), end="")
         return 0
     todo = cases(root)
-    regs = {c: capture(root, c, gate=False) for c in todo}  # in process, one after the other
-    if not args.no_gate:
-        with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
-            hours = [validity_hours(regs[c]["registrations"]) for c in todo]
-            gates = dict(zip(todo, pool.map(lambda c, h: capture_gate(root, c, h), todo, hours), strict=True))
-        for c in todo:
-            regs[c]["gate"] = gates[c]
+    regs: dict[Case, dict[str, Any]] = {}
     failed = 0
+    for c in todo:  # in process, one after the other
+        try:
+            regs[c] = capture(root, c, gate=False)
+        except Exception as exc:  # noqa: BLE001 - a program that no longer runs: report it, go on
+            failed += 1
+            print(f"FAILED  {c.id}: the program raised {type(exc).__name__}: {exc}\n")
+    if not args.no_gate:
+        done = list(regs)
+        with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
+            hours = [validity_hours(regs[c]["registrations"]) for c in done]
+            gates = dict(zip(done, pool.map(lambda c, h: capture_gate(root, c, h), done, hours), strict=True))
+        for c in done:
+            regs[c]["gate"] = gates[c]
     for c, data in regs.items():
         if args.update:
             target = (args.out / c.golden.name) if args.out else c.golden
