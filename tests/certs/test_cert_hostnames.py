@@ -5,10 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from secure_scoring.certs.pem import (
-    covers,
-    hostname_matches,
-)
 from support.pem_cases import Bad, bad, check, good_kwargs, one  # noqa: F401, F811 - bad is a fixture
 
 
@@ -61,44 +57,4 @@ def test_no_san_without_cn_fallback(pki, bad):
     assert "no-san" not in check(**good_kwargs(pki)).codes
 
 
-# ------------------------------------------------------------------------------------------ wildcards
-@pytest.mark.parametrize(
-    ("pattern", "hostname", "expected"),
-    [
-        ("scoring.example.com", "scoring.example.com", True),
-        ("Scoring.Example.COM", "scoring.example.com", True),
-        ("scoring.example.com.", "SCORING.example.com", True),
-        ("scoring.example.com", "other.example.com", False),
-        ("*.example.com", "scoring.example.com", True),
-        ("*.example.com", "SCORING.EXAMPLE.COM", True),
-        ("*.example.com", "example.com", False),  # not the bare domain
-        ("*.example.com", "a.b.example.com", False),  # one label only
-        ("*.example.com", ".example.com", False),  # empty label
-        ("*.com", "example.com", False),  # wildcard over a single label
-        ("*", "example", False),
-        ("*.", "example.", False),
-        ("f*.example.com", "foo.example.com", False),  # partial-label wildcard
-        ("*oo.example.com", "foo.example.com", False),
-        ("a.*.example.com", "a.b.example.com", False),  # not the left-most label
-        ("*.*.example.com", "a.b.example.com", False),
-        ("example.com", "*.example.com", False),
-        ("*.example.com", "*.example.com", True),  # asking about the wildcard name itself
-        ("127.0.0.1", "127.0.0.1", True),
-        ("127.0.0.1", "127.0.0.2", False),
-        ("2001:db8::1", "2001:DB8:0:0::1", True),
-        ("2001:db8::1", "[2001:db8::1]", True),
-        ("*.0.0.1", "127.0.0.1", False),  # IPs never match wildcards
-        ("*.example.com", "xn--bcher-kva.example.com", True),
-        ("*.example.com", "bücher.example.com", True),  # IDN to A-label
-        ("", "example.com", False),
-        ("example.com", "", False),
-    ],
-)
-def test_hostname_matches(pattern, hostname, expected):
-    assert hostname_matches(pattern, hostname) is expected
-
-
-def test_covers():
-    assert covers(["a.example.com", "*.api.example.com"], "x.api.example.com")
-    assert not covers(["a.example.com", "*.api.example.com"], "api.example.com")
-    assert not covers([], "a.example.com")
+# the matcher itself (hostname_matches is names.matches): its cases are in tests/test_names.py
