@@ -38,8 +38,6 @@ __all__ = [
     "DnsPlan",
     "plan_dns_record",
     "relative_name",
-    "check_string_map",  # re-exported from .inputs until components/aks.py imports it from there
-    "require_str_input",  # idem
 ]
 
 DEFAULT_TTL = 300
@@ -486,14 +484,6 @@ def plan_dns_record(name: str, args: DnsRecordBindingArgs) -> DnsPlan:
         private=args.private,
         cert_hostnames=cert_hostnames,
     )
-
-
-# Old private names components/aks still imports; removed once it uses the public ones.
-_relative_name = relative_name
-
-
-def _plan(args: DnsRecordBindingArgs) -> DnsPlan:
-    return plan_dns_record("", args)
 
 
 def _service_target(service: Any) -> tuple[str, Any, Any, str | None]:
