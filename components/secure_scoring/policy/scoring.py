@@ -3,9 +3,10 @@ list and its authentication settings (pure; values read with :mod:`.props`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+from .model import RuleViolation, note
 from .props import UNKNOWN, Unknown, as_list, get, is_unknown
 from .types import AZUREML_EXTENSION_TYPE
 
@@ -37,3 +38,17 @@ def is_none_mode(mode: Any) -> bool:
     return mode is None or (
         isinstance(mode, str) and mode.strip().lower() in ("", "none", "off", "anonymous", "disabled")
     )
+
+
+def each_endpoint(props: Mapping[str, Any], rule: str, out: list[RuleViolation]) -> Iterator[tuple[str, Any]]:
+    """``(label, endpoint)`` for each known endpoint of a component, in order; what is not known
+    yet (the list, or one entry) becomes a note in ``out`` where it stands."""
+    eps = endpoints(props)
+    if is_unknown(eps):
+        out.append(note(rule, "endpoints is not known yet"))
+        return
+    for i, ep in enumerate(eps):
+        if is_unknown(ep):
+            out.append(note(rule, f"endpoints[{i}] is not known yet"))
+            continue
+        yield endpoint_label(ep, i), ep

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..model import Rule, RuleContext, RuleViolation, note
 from ..props import get, is_unknown, truthy
-from ..scoring import endpoint_label, endpoints, is_none_mode
+from ..scoring import each_endpoint, endpoints, is_none_mode
 from ..types import ACI_SERVICE, AKS_CLUSTER, ONLINE_ENDPOINT
 
 AUTH_REQUIRED = "auth-required"
@@ -33,14 +33,7 @@ def _judge_component(
         out.append(
             RuleViolation(rule, f"the scoring endpoint has no authentication (authMode none; {where})")
         )
-    if is_unknown(eps):
-        out.append(note(rule, "endpoints is not known yet"))
-        return out
-    for i, ep in enumerate(eps):
-        if is_unknown(ep):
-            out.append(note(rule, f"endpoints[{i}] is not known yet"))
-            continue
-        label = endpoint_label(ep, i)
+    for label, ep in each_endpoint(props, rule, out):
         m, k, t = get(ep, "authMode"), get(ep, "keyAuthEnabled"), get(ep, "tokenAuthEnabled")
         if any(is_unknown(v) for v in (m, k, t)):
             out.append(note(rule, f"{label} auth settings are not known yet"))

@@ -200,6 +200,20 @@ def extract_component(r: StackResource, stack: _Stack) -> Extracted:
     return out
 
 
+def _claim_name(
+    out: Extracted, name: Any, what: str, pem_text: Any, where: str, given: Any = True
+) -> Extracted:
+    """``name`` judged against the certificate in ``pem_text``; a certificate ``given`` but not
+    readable is reported as such."""
+    facts = certificate_facts(pem_text) if pem_text else None
+    if facts is None:
+        if given:
+            out.unreadable.append(f"{where} is not readable PEM")
+        return out
+    out.claims.append((str(name).lower(), what, facts.hostnames))
+    return out
+
+
 def extract_compute(r: StackResource, stack: _Stack) -> Extracted:
     """An AKS v1 compute with its own certificate: its sslConfiguration.cname, against that certificate."""
     out = Extracted()
@@ -215,12 +229,7 @@ def extract_compute(r: StackResource, stack: _Stack) -> Extracted:
     if not cname:
         out.problems.append("sslConfiguration has a certificate but no cname")
         return out
-    facts = certificate_facts(cert)
-    if facts is None:
-        out.unreadable.append(f"sslConfiguration.cert of '{r.name}' is not readable PEM")
-        return out
-    out.claims.append((str(cname).lower(), "sslConfiguration.cname", facts.hostnames))
-    return out
+    return _claim_name(out, cname, "sslConfiguration.cname", cert, f"sslConfiguration.cert of '{r.name}'")
 
 
 def extract_extension(r: StackResource, stack: _Stack) -> Extracted:
@@ -247,14 +256,14 @@ def extract_extension(r: StackResource, stack: _Stack) -> Extracted:
             "configurationSettings.sslCname is not set: clients cannot verify the router's name"
         )
         return out
-    pem_text = extension_pem(cert)
-    facts = certificate_facts(pem_text) if pem_text else None
-    if facts is None:
-        if cert:
-            out.unreadable.append(f"scoringFe.sslCert of '{r.name}' is not readable PEM")
-        return out
-    out.claims.append((str(cname).lower(), "configurationSettings.sslCname", facts.hostnames))
-    return out
+    return _claim_name(
+        out,
+        cname,
+        "configurationSettings.sslCname",
+        extension_pem(cert),
+        f"scoringFe.sslCert of '{r.name}'",
+        cert,
+    )
 
 
 def extract_container_group(r: StackResource, stack: _Stack) -> Extracted:

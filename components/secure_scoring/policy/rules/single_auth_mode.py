@@ -7,7 +7,7 @@ from typing import Any
 
 from ..model import Rule, RuleContext, RuleViolation, note
 from ..props import get, is_unknown, truthy
-from ..scoring import endpoint_label, endpoints
+from ..scoring import each_endpoint
 from ..types import ACI_SERVICE, AKS_CLUSTER, ONLINE_ENDPOINT
 
 SINGLE_AUTH_MODE = "single-auth-mode"
@@ -28,15 +28,7 @@ def validate_component(props: Mapping[str, Any], ctx: RuleContext) -> list[RuleV
         out.append(note(rule, "keyAuthEnabled / tokenAuthEnabled is not known yet"))
     elif both:
         out.append(RuleViolation(rule, "keyAuthEnabled and tokenAuthEnabled are both true"))
-    eps = endpoints(props)
-    if is_unknown(eps):
-        out.append(note(rule, "endpoints is not known yet"))
-        return out
-    for i, ep in enumerate(eps):
-        if is_unknown(ep):
-            out.append(note(rule, f"endpoints[{i}] is not known yet"))
-            continue
-        label = endpoint_label(ep, i)
+    for label, ep in each_endpoint(props, rule, out):
         b = _both(get(ep, "keyAuthEnabled"), get(ep, "tokenAuthEnabled"))
         if b is None:
             out.append(note(rule, f"{label} auth flags are not known yet"))
