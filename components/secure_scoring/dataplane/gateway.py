@@ -466,7 +466,9 @@ def render_nginx_config(s: GatewaySettings) -> str:
         '        proxy_set_header Authorization "";\n'
     )
 
-    return f"""# secure-scoring TLS/auth gateway: rendered by secure_scoring.dataplane.gateway, do not edit by hand.
+    # The header names the public alias path, as it did before the package layout changed: this file
+    # travels in the container group's secret volume, so any byte changed here redeploys every group.
+    return f"""# secure-scoring TLS/auth gateway: rendered by secure_scoring.gateway, do not edit by hand.
 # Hostnames: {" ".join(s.hostnames)}; auth: {s.auth_mode}; minimum TLS {s.min_tls_version}.
 daemon off;
 worker_processes {s.worker_processes};
