@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .tls_versions import DEFAULT_FLOOR
+
 PACKAGE = "secure-scoring"
 """The distribution, the CLI, the policy pack, the type-token package and the config namespace."""
 TYPE_PREFIX = f"{PACKAGE}:index:"
@@ -58,6 +60,7 @@ def version() -> str:
     except metadata.PackageNotFoundError:
         return "unknown"
 
+
 PLATFORMS = ("aci", "aks")
 AUTH_MODES = ("key", "token", "none")
 CERTIFICATE_SOURCES = ("pem", "self_signed", "dev_ca", "microsoft_managed")
@@ -101,7 +104,7 @@ class SecurityFacts:
     auth_mode: str  # the component-level mode: "key" | "token" | "none"
     key_auth_enabled: bool
     token_auth_enabled: bool
-    min_tls_version: str = "1.2"
+    min_tls_version: str = DEFAULT_FLOOR
     environment: str | None = None
     hostname: str | None = None
     certificate_hostnames: tuple[str, ...] = ()
