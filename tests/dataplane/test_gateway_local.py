@@ -74,7 +74,7 @@ def test_failing_init_shows_the_server_log(tmp_path) -> None:
     script.write_text(
         "def init():\n    raise RuntimeError('model file missing: weights.bin')\n\ndef run(x):\n    return x\n"
     )
-    server = InferenceServer(script, python=python, startup_timeout=30)
+    server = InferenceServer(script, python=python)
     with pytest.raises(SecureScoringError) as caught:
         server.start()
     message = str(caught.value)
@@ -285,6 +285,31 @@ def test_stale_temp_dirs_of_dead_owners_are_removed(tmp_path) -> None:
         assert not directory.exists()
     for directory in (mine, legacy_new, legacy_open, other):
         assert (directory / "conf" / "tls.key").exists()
+
+
+def test_a_live_owner_is_not_taken_for_dead_when_the_boot_time_moves(tmp_path, monkeypatch) -> None:
+    """The cause of a rare failure of test_failing_init_shows_the_server_log (and of other tests'
+    temp directories vanishing): psutil's create_time() is the kernel's boot time (whole seconds,
+    moved by clock adjustments) plus the start offset; when the boot time moved by a second between
+    the owner file's writing and another launcher's check, a live owner looked dead and its
+    directory (the server's log, the key copies) was removed under it."""
+    import psutil
+
+    from secure_scoring.dataplane.local import OWNER_FILE, _start_time, remove_stale_temp_dirs
+
+    me = os.getpid()
+    directory = tmp_path / "secure-scoring-scorer-live"
+    directory.mkdir()
+    (directory / OWNER_FILE).write_text(f"{me} {_start_time(me)}\n")
+    legacy = tmp_path / "secure-scoring-gateway-live-legacy"  # written by an older version: epoch
+    legacy.mkdir()
+    (legacy / OWNER_FILE).write_text(f"{me} {psutil.Process(me).create_time():.2f}\n")
+    # the kernel's boot time moves by a second (what every psutil reader then sees)
+    real_boot_time = psutil.boot_time()
+    monkeypatch.setattr(psutil._psplatform, "boot_time", lambda: real_boot_time + 1.0)
+    assert psutil.Process(me).create_time() > float(_start_time(me)[1:]) + real_boot_time + 0.5
+    assert remove_stale_temp_dirs(tmp_path) == []
+    assert directory.exists() and legacy.exists()
 
 
 @pytest.mark.dataplane

@@ -53,7 +53,8 @@ __all__ = [
 LOCALHOST = "127.0.0.1"
 _REPO_ROOT = Path(__file__).resolve().parents[3]
 TEMP_PREFIXES = ("secure-scoring-gateway-", "secure-scoring-scorer-")
-OWNER_FILE = "owner.pid"  # "<pid> <start time>" of the process that made a temporary directory
+# "<pid> +<seconds since boot when it started>" of the process that made a temporary directory
+OWNER_FILE = "owner.pid"
 LOG_LINES = 20  # lines of a server log quoted in an error
 
 
@@ -165,14 +166,41 @@ def _group_listens(pgid: int, port: int, address: str | None = None) -> bool:
 
 
 def _start_time(pid: int) -> str | None:
-    """The start time of ``pid`` (psutil's create time, seconds since the epoch, two decimals), None if
-    it does not exist, ``"?"`` if it exists but cannot be inspected."""
+    """When ``pid`` started, as ``+<seconds since boot>`` (two decimals); None if it does not exist,
+    ``"?"`` if it exists but cannot be inspected.
+
+    Seconds since boot, not since the epoch: psutil's ``create_time()`` adds the boot time the
+    kernel reports now (``btime``, whole seconds, moved by every clock adjustment), so two processes
+    asking at different moments could see the same process start one second apart, and a live
+    launcher's directory would look stale to another launcher and be removed under it.
+    """
     try:
-        return f"{psutil.Process(pid).create_time():.2f}"
+        since_boot = psutil.Process(pid).create_time() - psutil.boot_time()
     except psutil.NoSuchProcess:
         return None
     except psutil.Error:
         return "?"
+    return f"+{since_boot:.2f}"
+
+
+# recorded and current start times closer than this are the same process (a whole-second btime
+# change between two reads; a pid is never reused within seconds)
+_START_TOLERANCE_S = 1.5
+
+
+def _same_start(recorded: str, pid: int, current: str) -> bool:
+    """True if ``recorded`` (an owner file's start time) is when ``pid`` (started ``current``) started."""
+    try:
+        if recorded.startswith("+"):  # seconds since boot
+            return abs(float(recorded[1:]) - float(current[1:])) < _START_TOLERANCE_S
+        # written by an older version: seconds since the epoch
+        return abs(float(recorded) - psutil.Process(pid).create_time()) < _START_TOLERANCE_S
+    except ValueError:
+        return True  # unreadable: keep the directory (only a certainly stale one is removed)
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.Error:
+        return True
 
 
 def _owner_alive(directory: Path, st: os.stat_result) -> bool:
@@ -190,7 +218,8 @@ def _owner_alive(directory: Path, st: os.stat_result) -> bool:
     started = _start_time(pid)
     if started is None:
         return False
-    return started == "?" or len(fields) < 2 or fields[1] == started  # a reused pid is another process
+    # a reused pid is another process
+    return started == "?" or len(fields) < 2 or _same_start(fields[1], pid, started)
 
 
 def _referenced(directory: Path) -> bool:
