@@ -13,6 +13,8 @@ from typing import NoReturn
 SUBCOMMANDS = (
     ("cert", "secure_scoring.cli.cert"),
     ("check", "secure_scoring.cli.check"),
+    ("policy-pack", "secure_scoring.cli.policy_pack"),
+    ("pre-commit", "secure_scoring.cli.pre_commit"),
     ("serve-local", "secure_scoring.cli.serve_local"),
     ("verify", "secure_scoring.cli.verify"),
 )
