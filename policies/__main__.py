@@ -1,16 +1,9 @@
-"""Starts the secure-scoring policy pack (the Pulumi CLI runs ``python -m pulumi.policy`` on this
-directory). Only the wiring lives here: the rules are in ``secure_scoring.policy.rules`` and
-``secure_scoring.policy.pack``. Never import this file: ``PolicyPack(...)`` serves forever.
+"""Starts the secure-scoring policy pack (the Pulumi CLI runs ``python -u -m pulumi.policy <engine>
+<this directory>``). The same file as the pack shipped in the package (``secure_scoring/pulumi_pack``)
+and the one ``secure-scoring policy-pack init`` writes: the rules are in ``secure_scoring.policy``.
+Never import this file: the pack serves until the CLI stops it.
 """
 
-from pulumi_policy import EnforcementLevel, PolicyPack
+from secure_scoring.pulumi_pack import serve
 
-from secure_scoring.policy.pack import PACK_DESCRIPTION, PACK_NAME, build_policies
-
-PolicyPack(
-    name=PACK_NAME,
-    description=PACK_DESCRIPTION,
-    # each policy carries its own level (production-only rules are advisory outside production)
-    enforcement_level=EnforcementLevel.MANDATORY,
-    policies=build_policies(),
-)
+serve()

@@ -7,6 +7,8 @@ import importlib
 import sys
 from typing import NoReturn
 
+from ..facts import version  # the installed version, or "unknown" (a source tree not installed)
+
 # (subcommand, module under secure_scoring.cli). Each module defines ``register(subparsers)`` which adds
 # its parser and sets ``handler`` to a ``run(args) -> int`` callable. Modules import only argparse at
 # import time; heavy imports (cryptography, pulumi, ...) happen inside ``run``.
@@ -18,19 +20,6 @@ SUBCOMMANDS = (
     ("serve-local", "secure_scoring.cli.serve_local"),
     ("verify", "secure_scoring.cli.verify"),
 )
-
-
-DISTRIBUTION = "secure-scoring"
-
-
-def version() -> str:
-    """The installed distribution's version, or "unknown" (e.g. run from a source tree not installed)."""
-    from importlib import metadata
-
-    try:
-        return metadata.version(DISTRIBUTION)
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 class _VersionAction(argparse.Action):
