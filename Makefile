@@ -66,6 +66,8 @@ setup: venv system inference-venv sslyze-venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/actionlint
+	$(BIN)/zizmor --offline --no-progress .github/workflows action.yml
 
 format: venv
 	$(BIN)/ruff format .
