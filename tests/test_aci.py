@@ -121,6 +121,8 @@ def settings_for(auth: str, private_ca: bool = False) -> GatewaySettings:
         listen_port=443,
         config_dir=CONTAINER_CONFIG_DIR,
         private_ca=private_ca,
+        # stapling needs a resolver: ACI's gateway uses Azure's platform DNS (issue 15)
+        resolver=None if private_ca else "168.63.129.16",
     )
 
 
@@ -178,15 +180,16 @@ def test_group_exposes_only_443_with_a_secure_label_scope(key_run):
     assert g["osType"] == "Linux" and g["restartPolicy"] == "Always" and g["sku"] == "Standard"
     assert g["resourceGroupName"] == "rg-scoring"
     assert [c["name"] for c in g["containers"]] == ["scorer", "gateway"]
-    # every container port in the group: only the gateway's 443
+    # container ports: the scorer's 5001 is declared on its container (ACI's sidecar pattern, issue
+    # 15), the group's IP (above) exposes 443 only
     ports = [(c["name"], p["port"]) for c in g["containers"] for p in c.get("ports", [])]
-    assert ports == [("gateway", 443.0)]
+    assert ports == [("scorer", 5001.0), ("gateway", 443.0)]
 
 
 def test_scorer_listens_on_localhost_and_gets_no_gateway_files(key_run):
     rec, _ = key_run
     scorer = container(rec.one(GROUP), "scorer")
-    assert "ports" not in scorer and "volumeMounts" not in scorer
+    assert scorer["ports"] == [{"port": 5001.0, "protocol": "TCP"}] and "volumeMounts" not in scorer
     assert scorer["image"] == DEFAULT_SCORER_IMAGE
     cmd = scorer["command"]
     assert cmd[:2] == ["python", "-c"] and "DEFAULT_HOST = '127.0.0.1'" in cmd[2]

@@ -75,6 +75,9 @@ class RecordedResource:
     outputs: dict[str, Any] | None = None
     """For components: what ``register_outputs`` received (wire form)."""
     additional_secret_outputs: list[str] = field(default_factory=list)
+    replace_on_changes: list[str] = field(default_factory=list)
+    """Property paths whose change replaces the resource (``ResourceOptions.replace_on_changes``)."""
+    delete_before_replace: bool = False
 
     def is_secret(self, key: str) -> bool:
         """True when the wire input ``key`` was sent as a Pulumi secret."""
@@ -507,6 +510,8 @@ class RecordingMonitor(_mocks.MockMonitor):
             source=source,
             stack_frames=frames,
             additional_secret_outputs=list(request.additionalSecretOutputs),
+            replace_on_changes=list(request.replaceOnChanges),
+            delete_before_replace=bool(request.deleteBeforeReplace),
         )
         self._by_urn[response.urn] = rec
         self.recording.resources.append(rec)

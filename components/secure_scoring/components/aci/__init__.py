@@ -4,7 +4,7 @@ ACI has no TLS switch in Azure's resource model (Azure ML SDK v1's ``ssl_enabled
 service). This component builds ONE ``containerinstance.ContainerGroup`` with two containers:
 
 - ``scorer``: the Azure ML inference server (or your image) listening on 127.0.0.1:5001 inside the
-  group. It exposes no port.
+  group. Its port is declared on the container only, never on the group's IP.
 - ``gateway``: nginx, started with ``-c /etc/nginx/secure-scoring/nginx.conf``, terminating TLS 1.2+
   on 443 with your certificate, enforcing key authentication (or none) and proxying to the scorer.
 
@@ -21,6 +21,7 @@ from .args import (
     DEFAULT_GATEWAY_IMAGE,
     DEFAULT_SCORER_IMAGE,
     INFERENCE_LOCALHOST,
+    REPLACE_ON_CHANGES,
     SCORER_ALIVE,
     RegistryCredential,
     SecureAciServiceArgs,
@@ -32,6 +33,7 @@ __all__ = [
     "DEFAULT_GATEWAY_IMAGE",
     "DEFAULT_SCORER_IMAGE",
     "INFERENCE_LOCALHOST",
+    "REPLACE_ON_CHANGES",
     "SCORER_ALIVE",
     "AciPlan",
     "RegistryCredential",

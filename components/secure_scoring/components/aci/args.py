@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from ..certificate_bundle import CertificateBundle
 
 __all__ = [
+    "AZURE_PLATFORM_DNS",
     "CONFIG_VOLUME",
     "DEFAULT_ENTRY_SCRIPT",
     "DEFAULT_GATEWAY_IMAGE",
@@ -22,15 +24,21 @@ __all__ = [
     "DNS_LABEL_SCOPES",
     "HTTPS_PORT",
     "INFERENCE_LOCALHOST",
+    "INFERENCE_LOCALHOST_GUARD",
+    "REPLACE_ON_CHANGES",
     "SCORER_ALIVE",
     "SCORER_PORT",
     "RegistryCredential",
     "SecureAciServiceArgs",
+    "is_inference_image",
 ]
 
-DEFAULT_SCORER_IMAGE = "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest"
-"""Azure ML's minimal CPU inference image (Ubuntu 22.04, Python 3.9, azureml-inference-server-http)."""
-DEFAULT_GATEWAY_IMAGE = "nginx:1.27-alpine"
+DEFAULT_SCORER_IMAGE = "mcr.microsoft.com/azureml/curated/minimal-py311-inference:59"
+"""Azure ML's minimal CPU inference image (Ubuntu 22.04, Python 3.11, azureml-inference-server-http),
+pinned by tag; see docs/secure-aci-service.md for pinning by digest and for a copy in your own ACR."""
+DEFAULT_GATEWAY_IMAGE = "public.ecr.aws/docker/library/nginx:1.30-alpine"
+"""The official nginx image (1.30 stable line, Alpine) from a mirror of Docker Hub's official images
+without Docker Hub's anonymous pull limits; point ``gateway_image`` at your own registry to choose."""
 DEFAULT_ENTRY_SCRIPT = "/var/azureml-app/score.py"
 DEFAULT_MODEL_DIR = "/var/azureml-app/azureml-models"
 SCORER_PORT = 5001
@@ -45,12 +53,50 @@ DNS_LABEL_SCOPES = {
     "noreuse": "Noreuse",
 }
 
-# Runs the inference server's own CLI, bound to 127.0.0.1 instead of its hard-coded 0.0.0.0
-# (azmlinfsrv has no host option; amlserver reads DEFAULT_HOST from its module globals).
-INFERENCE_LOCALHOST = (
-    "import sys, azureml_inference_server_http.amlserver as s; "
-    "s.DEFAULT_HOST = '127.0.0.1'; sys.argv[0] = 'azmlinfsrv'; s.run()"
+# Azure's platform DNS (the wire server's virtual IP), reachable from every container group: the
+# gateway's nginx resolves the CA's OCSP responder through it (without a resolver nginx cannot staple).
+AZURE_PLATFORM_DNS = "168.63.129.16"
+
+# Properties of a container group ACI cannot change in place: azure-native's PUT is refused ("you must
+# delete it first"), so Pulumi replaces the group, deleting the old one first (the new group cannot
+# take the DNS label while the old one holds it). Property paths as azure-native names its inputs.
+REPLACE_ON_CHANGES = ("containers[*].resources", "osType", "restartPolicy")
+
+# Runs the inference server's own CLI (``azmlinfsrv``, whatever module provides it in the image's
+# version) bound to 127.0.0.1 instead of its hard-coded 0.0.0.0. azmlinfsrv has no host option, so
+# the bind is forced where every version ends up: gunicorn's configuration, after its arguments are
+# parsed (each address keeps its port, the host becomes 127.0.0.1). The server's own DEFAULT_HOST
+# is set too, where a version has it, so that what it prints agrees.
+INFERENCE_LOCALHOST_GUARD = (
+    "import gunicorn.app.base as g\n"
+    "load = g.Application.load_config\n"
+    "def local(app):\n"
+    "    load(app)\n"
+    "    app.cfg.set('bind', ['127.0.0.1:' + a.rsplit(':', 1)[-1] for a in app.cfg.bind])\n"
+    "g.Application.load_config = local\n"
 )
+INFERENCE_LOCALHOST = INFERENCE_LOCALHOST_GUARD + (
+    "import sys, importlib.metadata as m\n"
+    "try:\n"
+    "    import azureml_inference_server_http.constants as c\n"
+    "    c.DEFAULT_HOST = '127.0.0.1'\n"
+    "except ImportError:\n"
+    "    pass\n"
+    "sys.argv[0] = 'azmlinfsrv'\n"
+    "(server,) = m.entry_points(group='console_scripts', name='azmlinfsrv')\n"
+    "sys.exit(server.load()())\n"
+)
+
+# The repository name of Azure ML's minimal inference images (minimal-py311-inference,
+# minimal-ubuntu22.04-py39-cpu-inference ...), in MCR or copied into your own registry.
+_INFERENCE_REPOSITORY = re.compile(r"^minimal-[a-z0-9.-]*inference$")
+
+
+def is_inference_image(image: str) -> bool:
+    """True for one of Azure ML's minimal inference images, from any registry, by tag or digest."""
+    repository = image.split("@", 1)[0].rsplit("/", 1)[-1]
+    return bool(_INFERENCE_REPOSITORY.match(repository.split(":", 1)[0]))
+
 
 # The scorer's liveness check, run inside the scorer container: Azure ML's health route GET /.
 SCORER_ALIVE = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{SCORER_PORT}/', timeout=4)"
@@ -96,14 +142,20 @@ class SecureAciServiceArgs:
     secondary_key_version: int | str = 1
     """Rotation keeper of the secondary key. Default 1."""
     image: str = DEFAULT_SCORER_IMAGE
-    """Scorer image. Default: Azure ML's minimal CPU inference image; build FROM it to add your code."""
+    """Scorer image. Default: Azure ML's minimal CPU inference image (Python 3.11), pinned by tag; build
+    FROM it to add your code, or copy it into your ACR (``image_registry_credentials``)."""
+    inference_server: bool | None = None
+    """Start the image's Azure ML inference server bound to 127.0.0.1:5001, with a liveness probe.
+    Default: True for one of Azure ML's minimal inference images (repository ``minimal-...-inference``,
+    from any registry), else False (the image's entrypoint, which must listen on 127.0.0.1:5001)."""
     entry_script: str = DEFAULT_ENTRY_SCRIPT
     """Absolute path of the scoring script (``init()``/``run()``) inside the scorer image."""
     model_dir: str = DEFAULT_MODEL_DIR
     """``AZUREML_MODEL_DIR`` inside the scorer image."""
     scorer_command: Sequence[str] | None = None
-    """Scorer start command. Default: with the default image, the inference server bound to
-    127.0.0.1:5001; with your own image, the image's entrypoint (it must listen on 127.0.0.1:5001)."""
+    """Scorer start command. Default: with an Azure ML inference image (``inference_server``), the
+    inference server bound to 127.0.0.1:5001; otherwise the image's entrypoint (it must listen on
+    127.0.0.1:5001)."""
     environment_variables: Mapping[str, pulumi.Input[str]] | None = None
     """Extra environment variables of the scorer (plain)."""
     secure_environment_variables: Mapping[str, pulumi.Input[str]] | None = None
@@ -115,7 +167,8 @@ class SecureAciServiceArgs:
     memory_gb: float = 1.5
     """Memory (GB) reserved for the scorer (default 1.5)."""
     gateway_image: str = DEFAULT_GATEWAY_IMAGE
-    """nginx image of the gateway (default ``nginx:1.27-alpine``)."""
+    """nginx image of the gateway (default: the official nginx 1.30 Alpine image from the
+    ``public.ecr.aws/docker/library`` mirror); any nginx >= 1.25 with ``nginx`` on its PATH."""
     gateway_cpu: float = 0.25
     """vCPUs reserved for the gateway (default 0.25)."""
     gateway_memory_gb: float = 0.5

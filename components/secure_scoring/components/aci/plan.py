@@ -4,8 +4,8 @@
 its own (tested alone in ``tests/components/test_aci_plan.py``):
 
 ``check_args`` → ``resolve_certificate`` → ``resolve_hostname`` → ``resolve_dns_label`` →
-``resolve_auth`` → ``container_resources`` → ``check_images`` → ``scorer_environment`` →
-``scorer_command`` → ``gateway_settings`` → ``resolve_identity`` → ``resolve_registries`` →
+``resolve_auth`` → ``container_resources`` → ``check_images`` → ``resolve_inference_server`` →
+``scorer_environment`` → ``scorer_command`` → ``gateway_settings`` → ``resolve_identity`` → ``resolve_registries`` →
 ``resolve_environment`` → ``check_group_name``.
 
 Every refusal is a :class:`~secure_scoring.errors.ConfigurationError` naming the input, the problem
@@ -29,14 +29,15 @@ from ..certificate_bundle import refuse_dev_certificate_in_production
 from ..inputs import check_string_map, host_input, label_input, require_str_input
 from ..keys import KEY, NONE, resolve_auth_mode, rotation_version
 from .args import (
+    AZURE_PLATFORM_DNS,
     DEFAULT_ENTRY_SCRIPT,
-    DEFAULT_SCORER_IMAGE,
     DNS_LABEL_SCOPES,
     HTTPS_PORT,
     INFERENCE_LOCALHOST,
     SCORER_PORT,
     RegistryCredential,
     SecureAciServiceArgs,
+    is_inference_image,
 )
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ PLAIN_FIELDS = (
     "primary_key_version",
     "secondary_key_version",
     "image",
+    "inference_server",
     "entry_script",
     "model_dir",
     "gateway_image",
@@ -128,6 +130,7 @@ class AciPlan:
     env: Mapping[str, Any]
     secure_env: Mapping[str, Any]
     scorer_command: tuple[str, ...] | None
+    inference_server: bool
     settings: GatewaySettings
     gateway_command: tuple[str, ...]
     health_path: str
@@ -154,8 +157,9 @@ def plan_aci_service(name: str, args: SecureAciServiceArgs) -> AciPlan:
     auth = resolve_auth(args)
     resources = container_resources(args)
     check_images(args)
+    inference_server = resolve_inference_server(args.inference_server, args.image)
     env, secure_env = scorer_environment(args)
-    command = scorer_command(args, env)
+    command = scorer_command(args, env, inference_server)
     settings = gateway_settings(args.gateway_options, cert, hostname, auth.mode)
     identity = resolve_identity(args.identity_ids, args.system_assigned_identity)
     registries = resolve_registries(args.image_registry_credentials, identity)
@@ -173,6 +177,7 @@ def plan_aci_service(name: str, args: SecureAciServiceArgs) -> AciPlan:
         env=env,
         secure_env=secure_env,
         scorer_command=command,
+        inference_server=inference_server,
         settings=settings,
         gateway_command=tuple(container_command(settings)),
         health_path=HEALTH_PATH,
@@ -326,6 +331,20 @@ def check_images(args: SecureAciServiceArgs) -> None:
             )
 
 
+def resolve_inference_server(value: object, image: str) -> bool:
+    """Whether the scorer runs Azure ML's inference server (start command, liveness probe): as given,
+    else True for one of Azure ML's minimal inference images, from whatever registry."""
+    if value is None:
+        return is_inference_image(image)
+    if not isinstance(value, bool):
+        raise ConfigurationError(
+            "inference_server",
+            f"expected True, False or None, got {value!r}",
+            "pass inference_server=True when the image runs Azure ML's inference server (azmlinfsrv)",
+        )
+    return value
+
+
 def _env_name(name: object, input_name: str) -> str:
     if not isinstance(name, str) or not name or not (name[0].isalpha() or name[0] == "_"):
         raise ConfigurationError(
@@ -402,9 +421,12 @@ def scorer_environment(args: SecureAciServiceArgs) -> tuple[dict[str, Any], dict
     return env, secure_env
 
 
-def scorer_command(args: SecureAciServiceArgs, env: Mapping[str, Any]) -> tuple[str, ...] | None:
-    """The scorer's start command: the given one; with the default image the inference server bound to
-    127.0.0.1; otherwise None (the image's entrypoint)."""
+def scorer_command(
+    args: SecureAciServiceArgs, env: Mapping[str, Any], inference_server: bool | None = None
+) -> tuple[str, ...] | None:
+    """The scorer's start command: the given one; with Azure ML's inference server the server bound to
+    127.0.0.1; otherwise None (the image's entrypoint). ``inference_server``: default, resolved from
+    ``args`` (:func:`resolve_inference_server`)."""
     if args.scorer_command is not None:
         if isinstance(args.scorer_command, str | bytes) or not isinstance(args.scorer_command, Sequence):
             raise ConfigurationError(
@@ -423,7 +445,9 @@ def scorer_command(args: SecureAciServiceArgs, env: Mapping[str, Any]) -> tuple[
                 "scorer_command", "empty command", "give the program and its arguments, or None"
             )
         return command
-    if args.image != DEFAULT_SCORER_IMAGE:
+    if inference_server is None:
+        inference_server = resolve_inference_server(args.inference_server, args.image)
+    if not inference_server:
         return None
     command = (
         "python",
@@ -455,6 +479,9 @@ def gateway_settings(options_value: object, cert: Any, hostname: str, auth_mode:
     options = dict(options_value or {})
     # self-signed and dev-CA certificates have no public OCSP responder: stapling off
     options.setdefault("private_ca", cert.source in ("self_signed", "dev_ca"))
+    # stapling needs a resolver to reach the CA's OCSP responder: Azure's platform DNS
+    if not options["private_ca"]:
+        options.setdefault("resolver", AZURE_PLATFORM_DNS)
     overlap = sorted(FIXED_GATEWAY_SETTINGS & set(options))
     if overlap:
         raise ConfigurationError(

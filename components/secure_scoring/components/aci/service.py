@@ -18,9 +18,10 @@ from ..inputs import b64
 from ..keys import KEY, ScoringKeys
 from .args import (
     CONFIG_VOLUME,
-    DEFAULT_SCORER_IMAGE,
     HTTPS_PORT,
+    REPLACE_ON_CHANGES,
     SCORER_ALIVE,
+    SCORER_PORT,
     RegistryCredential,
     SecureAciServiceArgs,
 )
@@ -133,7 +134,7 @@ class SecureAciService(pulumi.ComponentResource):
 
         self.group = ci.ContainerGroup(
             f"{name}-group",
-            opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=secret_outputs(plan)),
+            opts=group_options(self, plan),
             **group_args,
         )
         self.fqdn = self.group.ip_address.apply(lambda ip: ip.fqdn if ip else None)
@@ -188,14 +189,15 @@ def _env_var(ci: Any, name: str, value: Any) -> Any:
 
 
 def scorer_container(ci: Any, args: SecureAciServiceArgs, plan: AciPlan) -> Any:
-    """The scorer: listens on 127.0.0.1 only, exposes no port."""
+    """The scorer: listens on 127.0.0.1 only. Its port is declared on the container, as ACI's sidecar
+    pattern does, and not on the group's IP (which exposes 443 only)."""
     env: list[Any] = [_env_var(ci, k, v) for k, v in plan.env.items()]
     env += [
         ci.EnvironmentVariableArgs(name=k, secure_value=pulumi.Output.secret(v))
         for k, v in plan.secure_env.items()
     ]
     liveness = None
-    if args.image == DEFAULT_SCORER_IMAGE:
+    if plan.inference_server:
         # The scorer listens on 127.0.0.1 only, which an httpGet probe (sent to the container's
         # IP) cannot reach: probe from inside with the image's Python. Azure ML's own liveness
         # defaults (period 10 s, 30 failures) leave init() five minutes to load the model.
@@ -211,6 +213,7 @@ def scorer_container(ci: Any, args: SecureAciServiceArgs, plan: AciPlan) -> Any:
         name="scorer",
         image=args.image,
         command=list(plan.scorer_command) if plan.scorer_command is not None else None,
+        ports=[ci.ContainerPortArgs(port=SCORER_PORT, protocol="TCP")],
         liveness_probe=liveness,
         environment_variables=env,
         resources=ci.ResourceRequirementsArgs(
@@ -294,6 +297,17 @@ def registry_credentials(ci: Any, registries: Sequence[RegistryCredential]) -> l
         )
         for r in registries
     ]
+
+
+def group_options(component: pulumi.Resource, plan: AciPlan) -> pulumi.ResourceOptions:
+    """The group's options: a change ACI cannot apply in place (container resources, OS type, restart
+    policy) replaces the group, the old one deleted first so the new one can take its DNS label."""
+    return pulumi.ResourceOptions(
+        parent=component,
+        additional_secret_outputs=secret_outputs(plan),
+        replace_on_changes=list(REPLACE_ON_CHANGES),
+        delete_before_replace=True,
+    )
 
 
 def secret_outputs(plan: AciPlan) -> list[str]:
