@@ -30,6 +30,7 @@ from secure_scoring.components.certificate_bundle import (
 )
 from secure_scoring.errors import ConfigurationError
 from secure_scoring.gate.mocking import SECRET_SIG, UNKNOWN, output_is_secret, output_value, run_with_mocks
+from support.certs import trust_test_roots
 
 BUNDLE = "secure-scoring:index:CertificateBundle"
 PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
@@ -401,7 +402,8 @@ def test_bad_bundle_lists_every_error_code_at_construction(pki, bad):
     assert "PRIVATE KEY" not in text
 
 
-def test_from_files_error_gives_the_cert_check_command_that_reproduces_it(pki, bad, tmp_path):
+def test_from_files_error_gives_the_cert_check_command_that_reproduces_it(pki, bad, tmp_path, monkeypatch):
+    trust_test_roots(monkeypatch, tmp_path)  # cert check verifies the path to the trust store
     chain = bad["expired"].write_chain(tmp_path / "full chain.pem")  # a space: the command must quote it
     exc = registers_nothing(
         lambda: CertificateBundle.from_files(

@@ -13,7 +13,13 @@ import pytest
 
 from secure_scoring import names
 from secure_scoring.cli import main
-from support.certs import CertFactory
+from support.certs import CertFactory, trust_test_roots
+
+
+@pytest.fixture(autouse=True)
+def _test_roots_trusted(pki, monkeypatch, tmp_path):
+    """The test PKI's root is in the trust store (as a public CA's root would be)."""
+    trust_test_roots(monkeypatch, tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -312,8 +318,9 @@ def test_a_negative_serial_number_prints_no_python_warning(pki, cert_factory, tm
          "--key", str(key), "--hostname", "neg.example.test"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stderr == "" and "verdict: OK" in proc.stdout
+    # the path check refuses it like strict clients (RFC 5280: a positive serial number), as a finding
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.stderr == "" and "ERROR cert-malformed:" in proc.stdout and "negative" in proc.stdout
 
 
 def test_cert_check_does_not_import_pulumi(files):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from secure_scoring.certs.findings import PATH_FINDING_CODES
 from secure_scoring.certs.pem import (
     FINDING_CODES,
     PRODUCTION_ENVIRONMENTS,
@@ -44,7 +45,7 @@ DESIGN_CODES = [
 
 # ------------------------------------------------------------------------------------------ API shape
 def test_finding_codes_are_exactly_the_design_codes():
-    assert list(FINDING_CODES) == DESIGN_CODES
+    assert list(FINDING_CODES) == DESIGN_CODES + list(PATH_FINDING_CODES)
     assert PRODUCTION_ENVIRONMENTS == ("production", "prod")
 
 
@@ -77,7 +78,7 @@ def test_to_dict_lists_findings_with_code_severity_message_fix(pki):
     doc = check(pki.leaf.cert_pem, pki.inter.key_pem).to_dict()
     assert doc["ok"] is False
     assert {tuple(sorted(f)) for f in doc["findings"]} == {("code", "fix", "message", "severity")}
-    assert {f["code"] for f in doc["findings"]} == {"key-mismatch", "chain-incomplete"}
+    assert {f["code"] for f in doc["findings"]} == {"key-mismatch", "issuer-unknown"}
     assert check(b"", None).to_dict()["certificate"] is None
 
 
@@ -284,7 +285,7 @@ def test_openssl_verify_agrees_on_chains(pki, bad, tmp_path):
     inspector reports chain-incomplete or cert-expired, and passes on a good chain."""
     cases = {
         "good": (pki.leaf.chain_pem(), True, []),
-        "leaf alone": (pki.leaf.cert_pem, False, ["chain-incomplete"]),
+        "leaf alone": (pki.leaf.cert_pem, False, ["issuer-unknown"]),
         "expired leaf": (bad.expired.chain_pem(), False, ["cert-expired"]),
         "expired intermediate": (bad.expired_inter_leaf.chain_pem(), False, ["cert-expired"]),
     }

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import warnings
 from datetime import UTC, datetime
@@ -94,3 +96,51 @@ def test_limbo_data_is_the_documented_subset() -> None:
     assert len(CASES) == 191
     assert len({c["id"] for c in CASES}) == len(CASES)
     assert {c["id"] for c in CASES} >= KNOWN_MISSES
+
+
+# The command line: the inspector's own checks add the leaf-key refusals; the host-name parser refuses
+# five peer names before any check (exit 2: an underscore, A-labels IDNA 2008 does not allow).
+LEAF_KEY_CASES = {
+    "webpki::forbidden-p192-leaf",
+    "webpki::forbidden-dsa-leaf",
+    "webpki::forbidden-weak-rsa-in-leaf",
+}
+HOSTNAME_REFUSED = {
+    "rfc5280::san::underscore-dns",
+    "webpki::cn::punycode-not-in-san",
+    "webpki::cn::utf8-vs-punycode-mismatch",
+    "webpki::san::wildcard-embedded-ulabel-san",
+    "webpki::san::unicode-emoji-san",
+}
+KNOWN_CLI_MISSES = (KNOWN_MISSES - LEAF_KEY_CASES) | HOSTNAME_REFUSED
+MEASURED_CLI_MATCHES = 164
+
+
+@pytest.mark.slow
+def test_limbo_through_cert_check(tmp_path) -> None:
+    """`cert check --cert CHAIN --hostname H --ca-bundle ROOTS --at TIME --environment production
+    --format json`: exit 0 for a valid chain, 1 for an invalid one."""
+    from secure_scoring.cli import main
+
+    chain, roots = tmp_path / "chain.pem", tmp_path / "roots.pem"
+    matched, misses = 0, set()
+    for case in CASES:
+        chain.write_text("\n".join([case["peer_certificate"], *case["untrusted_intermediates"]]))
+        roots.write_text("\n".join(case["trusted_certs"]))
+        argv = ["cert", "check", "--cert", str(chain), "--ca-bundle", str(roots), "--environment", "production",
+                "--format", "json"]  # fmt: skip
+        if case["expected_peer_name"]:
+            argv += ["--hostname", case["expected_peer_name"]["value"]]
+        if case["validation_time"]:
+            argv += ["--at", case["validation_time"]]
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            try:
+                code = main(argv)
+            except SystemExit as exc:
+                code = exc.code
+        if code == (0 if case["expected_result"] == "SUCCESS" else 1):
+            matched += 1
+        else:
+            misses.add(case["id"])
+    assert matched >= MEASURED_CLI_MATCHES
+    assert misses <= KNOWN_CLI_MISSES, sorted(misses - KNOWN_CLI_MISSES)

@@ -76,8 +76,8 @@ def test_an_intermediate_anchor_ends_the_path(root, inter) -> None:
 def test_the_root_in_the_file_is_allowed_and_noted(root, inter) -> None:
     leaf = make_leaf(inter, [HOST])
     result = check(leaf, inter, root, anchors=bundle(root))
-    assert result.verified and result.ok
-    assert codes(result, "info") == ["root-in-file"]
+    assert result.verified and result.ok and result.findings == ()
+    assert result.anchor_in([inter.cert, root.cert]) and not result.anchor_in([inter.cert])
 
 
 def test_order_of_intermediates_in_the_file_does_not_matter(root) -> None:
@@ -169,21 +169,25 @@ def test_validity_at_the_instant(root) -> None:
 
 
 # ------------------------------------------------------------------------------------------- unknown issuer
-def test_issuer_unknown_is_a_warning_outside_production_and_names_ca_bundle(root) -> None:
+def test_issuer_unknown_is_a_warning_outside_production_against_the_system_store(root) -> None:
     leaf = make_leaf(root, [HOST])
-    unrelated = bundle(make_ca("Unrelated Root"))
+    unrelated = TrustAnchors([make_ca("Unrelated Root").cert], SOURCE_SYSTEM, "/etc/ssl/certs/x.crt")
     dev = check(leaf, anchors=unrelated, production=False)
     assert not dev.verified and dev.ok and dev.trust == TRUST_UNKNOWN
     assert codes(dev, "warning") == ["issuer-unknown"]
     assert "--ca-bundle" in dev.findings[0].fix and "CN=Test Root" in dev.findings[0].message
     prod = check(leaf, anchors=unrelated, production=True)
     assert codes(prod) == ["issuer-unknown"]
+    # declared anchors that do not issue the chain: an error everywhere
+    assert codes(check(leaf, anchors=bundle(make_ca("Unrelated Root")), production=False)) == [
+        "issuer-unknown"
+    ]
 
 
 def test_root_in_the_file_but_not_trusted_still_judges_the_rest_of_the_path(root) -> None:
     ca = make_ca("NC CA dev", root, excluded=["example.com"])
     leaf = make_leaf(ca, [HOST])
-    unrelated = bundle(make_ca("Unrelated Root"))
+    unrelated = TrustAnchors([make_ca("Unrelated Root").cert], SOURCE_SYSTEM, "/etc/ssl/certs/x.crt")
     result = check(leaf, ca, root, anchors=unrelated, production=False)
     assert codes(result, "warning") == ["issuer-unknown"]
     assert "ends at the root CN=Test Root" in result.findings[0].message

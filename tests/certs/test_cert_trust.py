@@ -143,8 +143,16 @@ def test_a_non_ca_certificate_is_not_an_anchor(tmp_path) -> None:
 
 
 def test_an_anchor_without_basic_constraints_is_kept_for_the_verifier_to_judge() -> None:
-    root = make_ca("Old Root", ca=None)
+    root = make_ca("Old Root", ca=None, key_usage=False)
     assert len(TrustAnchors.from_pem(root.pem.decode()).certificates) == 1
+
+
+def test_a_leaf_without_basic_constraints_is_not_an_anchor(tmp_path) -> None:
+    """mkcert's leaves have no basicConstraints, and a keyUsage without keyCertSign."""
+    leafish = make_ca("leaf.example.com", ca=None)  # keyUsage digitalSignature only
+    with pytest.raises(InvalidTrustInput) as info:
+        TrustAnchors.from_pem(leafish.pem, "cert.pem")
+    assert info.value.code == "anchor-not-ca" and "keyCertSign" in info.value.problem
 
 
 # ------------------------------------------------------------------------------------------- system

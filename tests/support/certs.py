@@ -107,6 +107,26 @@ class Cert:
         return path
 
 
+ROOTS: list[Path] = []  # every root CA the factories of this test session made
+
+
+def declared_test_roots():
+    """The roots the test session made, as declared trust anchors (``cert check --ca-bundle``): the
+    inspector's tests judge their chains as a user who declared the test CA would."""
+    from secure_scoring.certs.trust import TrustAnchors
+
+    return TrustAnchors.from_files([str(p) for p in ROOTS if p.exists()])
+
+
+def trust_test_roots(monkeypatch, directory: Path) -> Path:
+    """Make the test roots the machine's trust store for this test (``SSL_CERT_FILE``, which the system
+    store of ``cert check`` and ``verify`` reads first)."""
+    store = Path(directory) / "test-roots.pem"
+    store.write_text("".join(p.read_text() for p in ROOTS if p.exists()))
+    monkeypatch.setenv("SSL_CERT_FILE", str(store))
+    return store
+
+
 class CertFactory:
     """Makes keys and certificates with the ``openssl`` binary under ``directory``."""
 
@@ -204,8 +224,11 @@ class CertFactory:
         not_before_days_ago: float = 1,
         digest: str = "sha256",
     ) -> Cert:
-        """A self-signed root CA (basicConstraints CA:TRUE, keyCertSign)."""
-        return self._ca_cert(name, None, "CA:TRUE", key, days, not_before_days_ago, digest)
+        """A self-signed root CA (basicConstraints CA:TRUE, keyCertSign). Every root is also a trust
+        anchor of :func:`declared_test_roots`."""
+        root = self._ca_cert(name, None, "CA:TRUE", key, days, not_before_days_ago, digest)
+        ROOTS.append(root.cert_path)
+        return root
 
     def intermediate(
         self,

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from .cert_input import CertRecord
 from .facts import is_self_signed, issued_by, names_match
-from .findings import Findings
+from .findings import ERROR, WARNING, Findings
+from .path import PathResult, ca_issuers_url
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -66,8 +67,18 @@ _FIX_CHAIN_INCOMPLETE = (
 )
 
 
-def check_chain(findings: Findings, certs: list[CertRecord], leaf_index: int) -> None:
-    """``chain-order`` (order, duplicates, certificates outside the chain) and ``chain-incomplete``."""
+def check_chain(
+    findings: Findings, certs: list[CertRecord], leaf_index: int, trusted: PathResult | None = None
+) -> None:
+    """``chain-order`` (order, duplicates, certificates outside the chain) and ``chain-incomplete``.
+
+    With the result of the path check (:mod:`.path`): once a path to a trust anchor verified (or, outside
+    production, up to the file's own root), ``chain-order`` is a warning (clients build their own path)
+    and nothing is incomplete; when none verified, ``chain-incomplete`` needs a gap the file shows (an
+    issuer between its certificates, a same-name impostor, or a leaf alone that names its issuer's URL):
+    a leaf alone from a CA that is not a trust anchor is the path check's ``issuer-unknown``."""
+    found_path = trusted is not None and bool(trusted.chain)
+    order_severity = WARNING if found_path else ERROR
     leaf = certs[leaf_index]
     walked = walk([c.cert for c in certs], leaf_index, self_signed=[c.self_signed for c in certs])
     path = [certs[i] for i in walked.path]
@@ -85,6 +96,7 @@ def check_chain(findings: Findings, certs: list[CertRecord], leaf_index: int) ->
             "chain-order",
             f"{dup.label()} is a duplicate of certificate #{first.index + 1}",
             "Remove the duplicate certificate from the file",
+            order_severity,
         )
     leftovers = [c for c in leftovers if c not in duplicates]
     gap = not walked.complete
@@ -108,9 +120,13 @@ def check_chain(findings: Findings, certs: list[CertRecord], leaf_index: int) ->
                 f"{nxt.label(leaf_index) if nxt else 'nothing'}, which did not issue it; its issuer is "
                 f"{path[k].label(leaf_index)}"
             )
-        findings.add("chain-order", f"{msg}. Expected order: {order}", _FIX_CHAIN_ORDER)
+        # a leaf that is not first is served as if it were: an error whatever the path
+        severity = order_severity if ranks[0] == 0 else ERROR
+        findings.add("chain-order", f"{msg}. Expected order: {order}", _FIX_CHAIN_ORDER, severity)
     # completeness
-    if bad_signature is not None:
+    if found_path:
+        pass
+    elif bad_signature is not None:
         findings.add(
             "chain-incomplete",
             f"{bad_signature.label(leaf_index)} has the name of the issuer of {cur.label(leaf_index)} "
@@ -118,7 +134,10 @@ def check_chain(findings: Findings, certs: list[CertRecord], leaf_index: int) ->
             f"the real issuer '{cur.issuer}' is missing",
             "Use the intermediate certificate your CA delivered together with this certificate",
         )
-    elif gap and (len(path) == 1 or any(c.is_ca for c in leftovers)):
+    elif gap and (
+        any(c.is_ca for c in leftovers)
+        or (len(walked.path) == 1 and (trusted is None or ca_issuers_url(cur.cert) is not None))
+    ):
         if any(c.is_ca for c in leftovers):
             what = "the chain has a gap"
         elif leftovers:
@@ -147,4 +166,5 @@ def check_chain(findings: Findings, certs: list[CertRecord], leaf_index: int) ->
             "chain-order",
             f"{c.label(leaf_index)} is not part of the leaf's chain ({chain}): {why}",
             _FIX_CHAIN_ORDER,
+            order_severity,
         )

@@ -45,6 +45,7 @@ __all__ = [
     "describe_key",
     "is_self_signed",
     "issued_by",
+    "name_text",
     "read_certificate_facts",
     "utc",
 ]
@@ -341,12 +342,16 @@ def _key_kind(key: Any, rsa_pss: bool) -> tuple[str, int | None]:
 
 
 # ------------------------------------------------------------------------------------------ names
-def _name(name: x509.Name) -> str:
+def name_text(name: x509.Name) -> str:
+    """RFC 4514 text of a name; ``(empty name)`` when empty or unreadable."""
     try:
         text = name.rfc4514_string()
     except Exception:  # noqa: BLE001
         text = ""
     return text or EMPTY_NAME
+
+
+_name = name_text
 
 
 def _common_name(cert: x509.Certificate) -> str | None:

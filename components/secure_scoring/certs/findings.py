@@ -24,6 +24,10 @@ Finding codes (``FINDING_CODES``; severity ``error`` unless noted):
 ``ca-as-leaf``                the leaf has basicConstraints CA:TRUE
 ``not-server-auth``           the leaf has extendedKeyUsage without serverAuth
 ============================  =================================================================
+
+The path check (:mod:`.path`, cryptography's verifier to a trust anchor) adds the codes of
+``PATH_FINDING_CODES``, listed with meaning and fix in :data:`secure_scoring.certs.path.PATH_CODES`
+(``issuer-unknown``, ``name-constraints-violated``, ``ca-bit-missing``...).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from dataclasses import dataclass
 __all__ = [
     "ERROR",
     "FINDING_CODES",
+    "PATH_FINDING_CODES",
     "PRODUCTION_ENVIRONMENTS",
     "WARNING",
     "Finding",
@@ -62,6 +67,29 @@ FINDING_CODES: tuple[str, ...] = (
     "ca-as-leaf",
     "not-server-auth",
 )
+
+# the path check's own codes (certs/path.py PATH_CODES; its other codes are the inspector's above)
+PATH_FINDING_CODES: tuple[str, ...] = (
+    "issuer-unknown",
+    "trust-store-unavailable",
+    "path-not-found",
+    "signature-invalid",
+    "name-constraints-violated",
+    "name-constraints-unsupported",
+    "ca-bit-missing",
+    "ca-key-usage",
+    "path-length-exceeded",
+    "path-too-long",
+    "path-search-exhausted",
+    "unknown-critical-extension",
+    "extension-invalid",
+    "extension-criticality",
+    "aki-missing",
+    "cn-not-in-san",
+    "anchor-aki-fields",
+    "cert-malformed",
+)
+FINDING_CODES += PATH_FINDING_CODES
 
 
 PRODUCTION_ENVIRONMENTS = ("production", "prod")

@@ -23,10 +23,12 @@ from cryptography import x509
 
 from .cert_input import CertRecord, read_certificates
 from .chain import check_chain
-from .facts import CertificateFacts, days_left, utc
+from .facts import CertificateFacts, days_left, name_text, utc
 from .findings import ERROR, PRODUCTION_ENVIRONMENTS, WARNING, Finding, Findings, short_error
 from .hostnames import check_hostnames
 from .keys import check_key_match, check_strength, choose_key, public_der, read_keys
+from .trust import TrustAnchors
+from .trust_check import check_trust, path_indexes, path_of
 
 __all__ = ["CertificateInfo", "Report", "inspect_bundle", "pick_leaf"]
 
@@ -83,6 +85,10 @@ class Report:
     key_checked: bool = False  # a readable private key was checked against a readable leaf
     checked_at: datetime | None = None
     key_given: bool = False  # a key input was given (its format findings are reported either way)
+    trust: str | None = (
+        None  # how the chain is trusted: "public-store" | "declared-ca" | "unknown" (certs.path)
+    )
+    trusted_chain: list[str] = field(default_factory=list)  # subjects of the verified path, leaf ... anchor
 
     @property
     def leaf(self) -> CertificateInfo | None:
@@ -167,26 +173,38 @@ def pick_leaf(certs: list[CertRecord], key: Any | None) -> int:
 
 
 def check_validity(
-    findings: Findings, certs: list[CertRecord], leaf_index: int, now: datetime, min_days: int
+    findings: Findings,
+    certs: list[CertRecord],
+    leaf_index: int,
+    now: datetime,
+    min_days: int,
+    on_path: set[int] | None = None,
 ) -> None:
-    """``cert-expired``, ``cert-not-yet-valid`` and ``cert-expiring-soon``, for every certificate."""
+    """``cert-expired``, ``cert-not-yet-valid`` and ``cert-expiring-soon``, for every certificate.
+
+    Validity is inclusive to the second (RFC 5280: valid until notAfter's second ends). With ``on_path``
+    (the indexes of the verified path), a certificate the path does not use is only a warning."""
+    second = now.replace(microsecond=0)
     for c in certs:
         label = c.label(leaf_index)
-        if c.not_after <= now:
+        severity = ERROR if on_path is None or c.index in on_path else WARNING
+        if c.not_after < second:
             findings.add(
                 "cert-expired",
                 f"{label} expired on {_fmt_date(c.not_after)} ({_expired_for(c.not_after, now)})",
                 "Renew the certificate with your CA (same hostnames, new validity) and deploy the new chain"
                 if c.index == leaf_index
                 else "Get the current certificate of this CA from your CA and rebuild the chain file",
+                severity,
             )
-        elif c.not_before > now:
+        elif c.not_before > second:
             findings.add(
                 "cert-not-yet-valid",
                 f"{label} is not valid before {_fmt_date(c.not_before)} "
                 f"({_starts_in(c.not_before, now)}; checked at {_fmt_date(now)})",
                 "Deploy it once it is valid, check the clock of the machine that issued it, or have it "
                 "re-issued with a start date in the past",
+                severity,
             )
         elif c.not_after - now < timedelta(days=min_days):
             days = days_left(c.not_after, now)
@@ -268,6 +286,7 @@ def inspect_bundle(
     now: datetime | None = None,
     cert_name: str = "the certificate file",
     key_name: str = "the key file",
+    anchors: TrustAnchors | None = None,
 ) -> Report:
     """Inspect a certificate chain (PEM, leaf first) and its private key. Never raises.
 
@@ -277,6 +296,9 @@ def inspect_bundle(
     ``environment`` in ``PRODUCTION_ENVIRONMENTS`` makes ``self-signed`` an error. ``min_days``: the
     ``cert-expiring-soon`` horizon. ``now`` defaults to the current time (naive means UTC).
     ``cert_name``/``key_name`` name the inputs in messages and fix commands (file names in the CLI).
+    ``anchors``: the trust anchors the chain must lead to (:mod:`.trust`: ``TrustAnchors.system()``,
+    ``TrustAnchors.from_files(...)``); the path is then verified as of ``now`` as clients verify it
+    (:mod:`.path`: ``issuer-unknown`` etc.). None: no path check (the file's own chain only).
     """
     try:
         when = utc(now) if isinstance(now, datetime) else datetime.now(UTC)
@@ -305,11 +327,20 @@ def inspect_bundle(
             leaf = certs[leaf_index]
             if private_key is not None:
                 check_key_match(findings, certs, leaf, private_key)
-            check_validity(findings, certs, leaf_index, when, days)
+            trusted = None
+            if anchors is not None:
+                trusted = path_of(
+                    certs, leaf_index, anchors=anchors, hostnames=hostnames, at=when, environment=env
+                )
+                report.trust = trusted.trust
+                report.trusted_chain = [name_text(c.subject) for c in trusted.chain]
+            check_validity(findings, certs, leaf_index, when, days, path_indexes(certs, trusted))
             check_hostnames(findings, hostnames, leaf, leaf_index)
-            check_chain(findings, certs, leaf_index)
+            check_chain(findings, certs, leaf_index, trusted)
             check_strength(findings, certs, leaf_index)
             check_leaf_usage(findings, leaf, leaf_index, env)
+            if trusted is not None:
+                check_trust(findings, trusted)
     except Exception as exc:  # noqa: BLE001 - safety net: the inspector never raises
         findings.add(
             "cert-not-pem",

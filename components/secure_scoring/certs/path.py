@@ -11,8 +11,9 @@ code (``PATH_CODES``: meaning and fix), a severity and a message naming the cert
     result.verified, result.chain, result.trust, result.findings
 
 Severity: a path that does not verify is an error, except ``issuer-unknown`` (and
-``trust-store-unavailable``) outside production, where the issuer may be a development CA (mkcert,
-trustme, a private openssl CA): then a warning whose fix names ``--ca-bundle``. A leaf whose only fault is
+``trust-store-unavailable``) against the system store outside production, where the issuer may be a
+development CA (mkcert, trustme, a private openssl CA): then a warning whose fix names ``--ca-bundle``.
+Against declared anchors (``--ca-bundle``) an unknown issuer is an error everywhere. A leaf whose only fault is
 the criticality of its subjectAltName or extendedKeyUsage (trustme's leaves) is verified again with a
 relaxed leaf profile: ``extension-criticality``, a warning in dev/staging, an error in production.
 Beyond the library, for the web PKI profile: ``cn-not-in-san`` (CA/B BR 7.1.4.3), ``anchor-aki-fields``
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import names
 from .facts import is_self_signed
+from .facts import name_text as _name
 from .trust import TrustAnchors
 
 if TYPE_CHECKING:
@@ -45,13 +47,13 @@ __all__ = [
     "TRUST_UNKNOWN",
     "PathFinding",
     "PathResult",
+    "ca_issuers_url",
     "classify",
     "verify_path",
 ]
 
 ERROR = "error"
 WARNING = "warning"
-INFO = "info"  # said, never changes the verdict
 
 TRUST_PUBLIC = "public-store"  # the path ends at a root of the system (public) trust store
 TRUST_DECLARED = (
@@ -107,7 +109,8 @@ PATH_CODES: dict[str, tuple[str, str]] = {
     ),
     "path-search-exhausted": (
         "path building gave up (signature or name-constraint budget): a pathological chain",
-        "Serve only the chain's own certificates (the leaf, then its intermediates)",
+        "Serve only the chain's own certificates (the leaf, then its intermediates); a leaf with thousands "
+        "of names under a CA with thousands of name constraints exceeds every client's budget: split the names",
     ),
     "unknown-critical-extension": (
         "a certificate has a critical extension clients do not understand, so they refuse it",
@@ -144,10 +147,6 @@ PATH_CODES: dict[str, tuple[str, str]] = {
     "cert-malformed": (
         "a certificate violates the X.509 profile (v1/v2, serial number, empty issuer, time encoding)",
         "Have the certificate re-issued by a standard CA tool",
-    ),
-    "root-in-file": (
-        "the file also holds the root the path ends at; clients ignore it (allowed)",
-        "Optional: drop the root from the chain file (it is sent in every handshake for nothing)",
     ),
     # codes the inspector already had; the path check reports them when the library finds what the
     # inspector's own checks did not
@@ -246,7 +245,7 @@ def classify(message: str) -> tuple[str, str, str | None]:
 @dataclass(frozen=True)
 class PathFinding:
     code: str
-    severity: str  # "error" | "warning" | "info"
+    severity: str  # "error" | "warning"
     message: str
     fix: str
 
@@ -264,6 +263,11 @@ class PathResult:
     detail: str | None = None  # the verifier's raw message, when the path failed
     provisional: bool = False
 
+    def anchor_in(self, certificates: Sequence[Any]) -> bool:
+        """The anchor the path ends at is one of ``certificates`` (the root served in the file: allowed,
+        clients ignore it)."""
+        return len(self.chain) > 1 and any(c == self.chain[-1] for c in certificates)
+
     @property
     def ok(self) -> bool:
         return not self.errors
@@ -275,13 +279,6 @@ class PathResult:
     @property
     def codes(self) -> list[str]:
         return [f.code for f in self.findings]
-
-
-def _name(name: Any) -> str:
-    try:
-        return name.rfc4514_string() or "(empty name)"
-    except Exception:  # noqa: BLE001
-        return "(unreadable name)"
 
 
 class _Run:
@@ -467,7 +464,6 @@ def _verify(run: _Run, anchors: TrustAnchors, hostnames: list[Any]) -> PathResul
         run.failure(error)
         return PathResult(False, detail=error)
     _other_hostnames(run, store, subjects, chain)
-    _root_in_file(run, chain)
     return PathResult(True, tuple(chain), trust)
 
 
@@ -513,16 +509,7 @@ def _relaxed(run: _Run, store: Store, subjects: list[Any], trust: str, strict_er
         run.failure(error or strict_error)
         return PathResult(False, detail=error or strict_error)
     _other_hostnames(run, store, subjects, chain, relaxed=True)
-    _root_in_file(run, chain)
     return PathResult(True, tuple(chain), trust)
-
-
-def _root_in_file(run: _Run, chain: list[Any]) -> None:
-    anchor = chain[-1]
-    if len(chain) > 1 and any(c == anchor for c in run.intermediates):
-        run.add(
-            "root-in-file", INFO, f"the file also holds the root {_name(anchor.subject)}, where the path ends"
-        )
 
 
 def _top_of_file(leaf: Any, intermediates: Sequence[Any]) -> Any:
@@ -539,7 +526,8 @@ def _top_of_file(leaf: Any, intermediates: Sequence[Any]) -> Any:
     return current
 
 
-def _ca_issuers_url(cert: Any) -> str | None:
+def ca_issuers_url(cert: Any) -> str | None:
+    """The URL of the issuer's certificate the certificate names (AIA caIssuers), as public CAs do."""
     from cryptography import x509
     from cryptography.x509.oid import AuthorityInformationAccessOID
 
@@ -573,7 +561,7 @@ def _issuer_unknown(run: _Run, anchors: TrustAnchors, subjects: list[Any]) -> Pa
     elif root is not None:
         run.add(
             "issuer-unknown",
-            run.soft(),
+            ERROR if anchors.declared else run.soft(),
             f"the chain ends at the root {_name(root.subject)} in the file, which {anchors.describe()} does "
             "not hold: clients do not trust a root because the server sends it",
             "Pass that root with --ca-bundle FILE if it is your development or private CA (clients must "
@@ -587,11 +575,11 @@ def _issuer_unknown(run: _Run, anchors: TrustAnchors, subjects: list[Any]) -> Pa
             f"{_name(top.issuer)}, already on the path) and none leads to {anchors.describe()}",
         )
     else:
-        url = _ca_issuers_url(top)
+        url = ca_issuers_url(top)
         hint = f"; the certificate names its issuer's certificate at {url}" if url else ""
         run.add(
             "issuer-unknown",
-            run.soft(),
+            ERROR if anchors.declared else run.soft(),
             f"the issuer {_name(top.issuer)} of {_name(top.subject)} is neither in the file nor in "
             f"{anchors.describe()}{hint}",
             (

@@ -161,18 +161,32 @@ def _refuse_leaf_anchors(certs: Sequence[x509.Certificate], name: str) -> None:
     from cryptography import x509
 
     for number, cert in enumerate(certs, 1):
-        try:
-            ca = cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
-        except Exception:  # noqa: BLE001, S112 - absent (v1 roots) or malformed: the verifier judges it
-            continue
-        if not ca:
+        if _is_ca(cert, x509) is False:
             subject = cert.subject.rfc4514_string() or "(empty name)"
             raise InvalidTrustInput(
                 f"certificate #{number} of {name} ({subject}) is not a CA certificate (basicConstraints "
-                "CA:FALSE), so it cannot be a trust anchor",
+                "CA:FALSE, or a keyUsage without keyCertSign), so it cannot be a trust anchor",
                 f"{_CA_FIX}; not the server certificate or its chain file",
                 "anchor-not-ca",
             )
+
+
+def _is_ca(cert: x509.Certificate, x509: Any) -> bool | None:
+    """False for a certificate that says it is not a CA: basicConstraints CA:FALSE, or no
+    basicConstraints and a keyUsage without keyCertSign (mkcert's leaves); None when it does not say
+    (a v1 root, malformed extensions: the verifier judges it when it issues)."""
+    try:
+        extensions = cert.extensions
+        constraints = extensions.get_extension_for_class(x509.BasicConstraints).value
+        return bool(constraints.ca)
+    except x509.ExtensionNotFound:
+        pass
+    except Exception:  # noqa: BLE001 - malformed: the verifier judges it
+        return None
+    try:
+        return False if not extensions.get_extension_for_class(x509.KeyUsage).value.key_cert_sign else None
+    except Exception:  # noqa: BLE001 - no keyUsage either (or a malformed one)
+        return None
 
 
 def _read_file(path: str) -> bytes:

@@ -50,11 +50,25 @@ def register(subparsers: Any) -> None:
         help="a hostname clients use (repeatable); each must be covered by the certificate's SAN",
     )
     check.add_argument(
+        "--ca-bundle",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="trust anchors: PEM root (or intermediate) certificates the chain must lead to, e.g. mkcert's "
+        "rootCA.pem (repeatable; default: the system trust store)",
+    )
+    check.add_argument(
+        "--at",
+        metavar="TIME",
+        help="judge validity at this instant, ISO 8601 (e.g. 2026-05-01T12:00:00Z); default: now",
+    )
+    check.add_argument(
         "--environment",
         default="dev",
         type=str.lower,
         choices=ENVIRONMENTS,
-        help="target environment; a self-signed certificate is an error in production (default: dev)",
+        help="target environment; a self-signed certificate or an unknown issuer is an error in production "
+        "(default: dev)",
     )
     check.add_argument(
         "--min-days",
@@ -142,6 +156,32 @@ def _parse_now(text: str | None):
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
+def _instant(at: str | None, now: str | None):
+    """``--at`` (or the hidden ``--now`` of the tests): the validation instant, UTC; default now."""
+    if at is None:
+        return _parse_now(now)
+    from ..certs.trust import InvalidTrustInput, parse_at
+    from ..errors import UsageError
+
+    try:
+        return parse_at(at)
+    except InvalidTrustInput as e:
+        raise UsageError("--at", e.problem, e.fix) from None
+
+
+def _anchors(paths: list[str]) -> Any:
+    """The ``--ca-bundle`` files, or the system trust store without one; UsageError for a bad file."""
+    from ..certs.trust import InvalidTrustInput, TrustAnchors
+    from ..errors import UsageError
+
+    if not paths:
+        return TrustAnchors.system()
+    try:
+        return TrustAnchors.from_files(paths)
+    except InvalidTrustInput as e:
+        raise UsageError("--ca-bundle", e.problem, e.fix) from None
+
+
 def _check_hostnames(hostnames: list[str]) -> list[str]:
     """The ``--hostname`` values in canonical form (:mod:`secure_scoring.names`); UsageError otherwise."""
     from .hosts import parse_option_host
@@ -153,7 +193,8 @@ def run(args: argparse.Namespace) -> int:
     from ..certs.pem import inspect_bundle
 
     hostnames = _check_hostnames(list(args.hostname or []))
-    now = _parse_now(args.now)
+    now = _instant(args.at, args.now)
+    anchors = _anchors(list(args.ca_bundle or []))
     stdin_used = [False]
     cert_data = _read("--cert", args.cert, stdin_used)
     key_data = _read("--key", args.key, stdin_used) if args.key is not None else None
@@ -166,6 +207,7 @@ def run(args: argparse.Namespace) -> int:
         now=now,
         cert_name="standard input" if args.cert == "-" else args.cert,
         key_name="standard input" if args.key == "-" else (args.key or "the key file"),
+        anchors=anchors,
     )
     if args.format == "json":
         import json
@@ -175,6 +217,9 @@ def run(args: argparse.Namespace) -> int:
         doc["environment"] = args.environment
         doc["min_days"] = args.min_days
         doc["checked_at"] = now.isoformat()
+        doc["trust_anchors"] = anchors.describe()
+        doc["trust"] = report.trust  # public-store | declared-ca | unknown (certs.path)
+        doc["trusted_chain"] = report.trusted_chain
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:
         sys.stdout.write(render_text(report, hostnames=hostnames, environment=args.environment))
