@@ -241,7 +241,9 @@ def _ep(**overrides: Any) -> AksEndpointArgs:
                     static_ip_resource_id=PIP_ID.replace(
                         "publicIPAddresses/azureml-fe-ip", "loadBalancers/kubernetes"
                     ),
-                )
+                ),
+                # a static IP only for your own ingress in front of azureml-fe (issue 15)
+                "router_service_type": "ClusterIP",
             },
             "dns.static_ip_resource_id",
             "PublicIPAddress",
@@ -250,7 +252,8 @@ def _ep(**overrides: Any) -> AksEndpointArgs:
             {
                 "dns": AksDnsArgs(
                     zone_name="example.test", resource_group_name="rg-dns", static_ip_resource_id=7
-                )
+                ),
+                "router_service_type": "ClusterIP",
             },
             "dns.static_ip_resource_id",
             "public_ip.id",
@@ -317,6 +320,8 @@ def test_aks_alias_record_to_a_static_ip_in_a_public_zone(pki):
             dns=AksDnsArgs(
                 zone_name="example.test", resource_group_name="rg-dns", static_ip_resource_id=PIP_ID
             ),
+            # the static IP of your own ingress in front of azureml-fe (issue 15)
+            router_service_type="ClusterIP",
         )
     )
     record = rec.one("azure-native:dns:RecordSet")

@@ -74,7 +74,9 @@ def test_dns_alias_to_static_public_ip(pki):
             "scoring",
             cluster_args(
                 pem_bundle(pki),
-                mode="v1-attach",
+                # the static IP of your own ingress in front of azureml-fe (issue 15: nothing pins
+                # azureml-fe's own load balancer to it, so LoadBalancer and v1-attach are refused)
+                router_service_type="ClusterIP",
                 dns=aks.AksDnsArgs(
                     zone_name="example.test", resource_group_name="rg-dns", static_ip_resource_id=ip_id
                 ),
@@ -450,7 +452,10 @@ def test_region_display_names_are_sent_as_azure_region_names(pki, mode):
         assert {r.type.split(":")[-1] for r in located} >= {"OnlineEndpoint", "OnlineDeployment"}
     assert {r.wire_inputs["location"] for r in located} == {"westeurope"}
     (compute,) = rec.by_type("azure-native:machinelearningservices:Compute")
-    assert compute.wire_inputs["properties"]["computeLocation"] == "northeurope"
+    if mode == "extension":
+        assert compute.wire_inputs["properties"]["computeLocation"] == "northeurope"
+    else:  # SDK v1's attach payload deletes computeLocation (create-only: a change would replace)
+        assert "computeLocation" not in compute.wire_inputs["properties"]
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,9 @@ MODES = ("extension", "v1-attach")
 LOAD_BALANCERS = ("public", "internal")
 ROUTER_SERVICE_TYPES = ("LoadBalancer", "ClusterIP")
 CLUSTER_PURPOSES = ("FastProd", "DenseProd", "DevTest")
+# `az k8s-extension create` treats a cluster with fewer nodes as small: clusterPurpose DevTest and
+# inferenceRouterHA false unless given (three azureml-fe replicas need three nodes to schedule)
+SMALL_CLUSTER_NODES = 3
 
 EXTENSION_TYPE = "microsoft.azureml.kubernetes"
 EXTENSION_RELEASE_NAMESPACE = "azureml"
@@ -40,6 +43,12 @@ MICROSOFT_CERT_EXTENSION_REASON = (
     "the Azure ML Kubernetes extension (v2) has no Microsoft-certificate option: it accepts only your "
     "own certificate and key (scoringFe.sslCert/sslKey or sslSecret) with sslCname; Microsoft "
     "certificates (leaf_domain_label) exist only for SDK v1 AKS attach"
+)
+STATIC_IP_REASON = (
+    "nothing puts azureml-fe on that IP: the Azure ML extension has no setting that pins its load "
+    "balancer to a given address (no loadBalancerIP among its settings; the CLI's are "
+    "inferenceRouterServiceType and internalLoadBalancerProvider), and SDK v1 attach has none either, "
+    "so AKS gives azureml-fe an address of its own and the record would point at an IP that serves nothing"
 )
 V1_NO_ENDPOINT_RESOURCE_NOTE = (
     "SDK v1 AKS web services are not ARM resources in pulumi-azure-native v3; deploy them with "
@@ -124,7 +133,9 @@ class AksDnsArgs:
       an ARM property: read it with ``kubectl get svc azureml-fe -n azureml`` (extension mode), or
       reserve a static IP and give it here.
     - ``static_ip_resource_id``: the ARM id of a static public IP resource: an alias A record that
-      follows the resource (public zones only).
+      follows the resource (public zones only). Only with ``router_service_type="ClusterIP"``, for the
+      static IP your own ingress in front of azureml-fe is pinned to: nothing pins azureml-fe's own
+      load balancer to an IP (refused otherwise).
     - ``private``: use a private DNS zone. Default: ``True`` for an internal load balancer.
     - ``ttl``: seconds, default 300.
     """
@@ -165,8 +176,12 @@ class SecureAksClusterArgs:
     - ``router_service_type`` (extension mode): ``"LoadBalancer"`` (default) or ``"ClusterIP"``
       (behind an ingress you already run; it must pass TLS through or re-encrypt). ``NodePort`` is
       refused.
-    - ``router_ha``: run three azureml-fe replicas (``inferenceRouterHA``), default ``True``.
-    - ``cluster_purpose``: ``"FastProd"`` (default), ``"DenseProd"`` (v1 only) or ``"DevTest"``.
+    - ``router_ha``: run three azureml-fe replicas (``inferenceRouterHA``); default ``True``, or
+      ``False`` on a small cluster (``node_count`` < 3).
+    - ``cluster_purpose``: ``"FastProd"``, ``"DenseProd"`` (v1 only) or ``"DevTest"``; default
+      ``"FastProd"``, or ``"DevTest"`` on a small cluster (``node_count`` < 3).
+    - ``node_count``: the cluster's node count (all agent pools); below 3 the defaults above become
+      what ``az k8s-extension create`` chooses for a small cluster. Default: not given (large cluster).
     - ``compute_name``: the workspace's name for the attached cluster (2-16 characters); default
       derived from the component name. ``namespace``: Kubernetes namespace of the endpoints
       (extension mode), default ``"default"``. ``extension_name``: default ``"azureml"``.
@@ -188,8 +203,9 @@ class SecureAksClusterArgs:
     load_balancer: str = "public"
     load_balancer_subnet: pulumi.Input[str] | None = None
     router_service_type: str = "LoadBalancer"
-    router_ha: bool = True
-    cluster_purpose: str = "FastProd"
+    router_ha: bool | None = None
+    cluster_purpose: str | None = None
+    node_count: int | None = None
     compute_name: str | None = None
     namespace: str = "default"
     extension_name: str = "azureml"

@@ -48,4 +48,6 @@ def workspace_compute(
 
 
 def compute_description(plan: AksPlan, how: str) -> str:
-    return f"AKS cluster {plan.cluster.name} {how} (TLS {'on' if plan.tls.enabled else 'OFF'})"
+    """The compute's description: what it attaches, nothing that changes with a setting (a description
+    naming the TLS state made every TLS toggle rewrite the compute too)."""
+    return f"AKS cluster {plan.cluster.name} {how}"

@@ -16,7 +16,7 @@ import pulumi
 
 from ...errors import ConfigurationError
 from ..inputs import host_input
-from .args import AksDnsArgs
+from .args import STATIC_IP_REASON, AksDnsArgs
 from .endpoints import whole
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -64,8 +64,12 @@ def fully_qualified_name(value: object, input_name: str) -> str:
     return host
 
 
-def resolve_dns(name: str, dns: Any, tls: Tls, load_balancer: str, cert: Any) -> AksDnsPlan | None:
-    """The record for ``tls.hostname`` (None without ``dns``); refused for TLS off or a Microsoft certificate."""
+def resolve_dns(
+    name: str, dns: Any, tls: Tls, load_balancer: str, cert: Any, service_type: str = "LoadBalancer"
+) -> AksDnsPlan | None:
+    """The record for ``tls.hostname`` (None without ``dns``); refused for TLS off or a Microsoft
+    certificate, and an alias to a static IP unless your own ingress holds it (``service_type``
+    ClusterIP): nothing pins azureml-fe's load balancer to that IP."""
     if dns is None:
         return None
     if not isinstance(dns, AksDnsArgs):
@@ -107,6 +111,13 @@ def resolve_dns(name: str, dns: Any, tls: Tls, load_balancer: str, cert: Any) ->
             "dns.static_ip_resource_id",
             "private DNS zones have no alias records",
             "pass the router's private IP as router_ip for a private zone",
+        )
+    if dns.static_ip_resource_id is not None and service_type != "ClusterIP":
+        raise ConfigurationError(
+            "dns.static_ip_resource_id",
+            f"an alias record to a static IP with router_service_type={service_type!r}: {STATIC_IP_REASON}",
+            "pass the IP azureml-fe got as router_ip (`kubectl get svc azureml-fe -n azureml`), or put "
+            "your own ingress pinned to the static IP in front of it with router_service_type='ClusterIP'",
         )
     assert tls.hostname is not None  # custom certificate with TLS on
     relative = record_name(dns.relative_name, zone, tls.hostname)

@@ -37,6 +37,7 @@ from .args import (
     NODEPORT_REASON,
     ROUTER_MIN_TLS_VERSION,
     ROUTER_SERVICE_TYPES,
+    SMALL_CLUSTER_NODES,
     AksDnsArgs,
     AksEndpointArgs,
     SecureAksClusterArgs,
@@ -125,7 +126,7 @@ def plan_aks(name: str, args: SecureAksClusterArgs) -> AksPlan:
     compute_name = resolve_compute_name(name, args, mode)
     endpoints = resolve_endpoints(args.endpoints, mode)
     environment, self_signed = resolve_environment(args, tls)
-    dns = resolve_dns(name, args.dns, tls, router.load_balancer, args.certificate)
+    dns = resolve_dns(name, args.dns, tls, router.load_balancer, args.certificate, router.service_type)
     return AksPlan(
         mode=mode,
         cluster=cluster,
@@ -270,7 +271,11 @@ def resolve_router(args: SecureAksClusterArgs, mode: str) -> Router:
             "use 'LoadBalancer' (public or internal) or 'ClusterIP' behind an ingress you run",
         )
     router = choice(args.router_service_type, ROUTER_SERVICE_TYPES, "router_service_type")
-    purpose = choice(args.cluster_purpose, CLUSTER_PURPOSES, "cluster_purpose")
+    small = small_cluster(args.node_count)
+    purpose_value = args.cluster_purpose
+    if purpose_value is None:
+        purpose_value = "DevTest" if small else "FastProd"
+    purpose = choice(purpose_value, CLUSTER_PURPOSES, "cluster_purpose")
     if mode == "v1-attach" and router != "LoadBalancer":
         raise ConfigurationError(
             "router_service_type",
@@ -302,15 +307,28 @@ def resolve_router(args: SecureAksClusterArgs, mode: str) -> Router:
             "a subnet applies only to an internal load balancer",
             "set load_balancer='internal' or drop load_balancer_subnet",
         )
-    if not isinstance(args.router_ha, bool):
+    ha = args.router_ha if args.router_ha is not None else not small
+    if not isinstance(ha, bool):
         raise ConfigurationError(
             "router_ha",
             f"expected True or False, got {args.router_ha!r}",
             "pass router_ha=True (three azureml-fe replicas, the default) or router_ha=False",
         )
-    return Router(
-        load_balancer=load_balancer, service_type=router, cluster_purpose=purpose, ha=args.router_ha
-    )
+    return Router(load_balancer=load_balancer, service_type=router, cluster_purpose=purpose, ha=ha)
+
+
+def small_cluster(node_count: object) -> bool:
+    """Fewer than three nodes (``node_count``; None: not given, a large cluster)."""
+    if node_count is None:
+        return False
+    if isinstance(node_count, bool) or not isinstance(node_count, int) or node_count < 1:
+        raise ConfigurationError(
+            "node_count",
+            f"{node_count!r} is not a node count",
+            "pass the cluster's node count, the sum of its agent pools' counts (`az aks show --query "
+            "'sum(agentPoolProfiles[].count)'`), or leave it out",
+        )
+    return node_count < SMALL_CLUSTER_NODES
 
 
 def resolve_tls(args: SecureAksClusterArgs, mode: str, load_balancer: str, cluster_region: str) -> Tls:

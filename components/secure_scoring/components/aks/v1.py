@@ -1,7 +1,9 @@
 """v1-attach mode (workspaces still on SDK v1): the children of a :class:`SecureAksCluster` with
 ``mode="v1-attach"``.
 
-One ``machinelearningservices.Compute`` of type AKS with an ``SslConfiguration``: a custom certificate
+One ``machinelearningservices.Compute`` of type AKS, the body SDK v1's ``AksCompute.attach`` sends
+(``_build_attach_payload``: no ``computeLocation``, which is create-only and which the attach payload
+deletes, and no description), with an ``SslConfiguration``: a custom certificate
 (status ``Enabled``), a Microsoft certificate (``Auto``, ``leaf_domain_label``) or TLS off
 (``Disabled``). SDK v1 web services are not ARM resources in pulumi-azure-native v3: each endpoint's
 authentication is recorded as settings for ``AksWebservice.deploy_configuration``, not as resources.
@@ -15,7 +17,7 @@ from typing import Any
 import pulumi
 
 from .args import SecureAksClusterArgs
-from .children import ModeChildren, compute_description, workspace_compute
+from .children import ModeChildren, workspace_compute
 from .plan import AksPlan
 
 
@@ -52,8 +54,6 @@ def build_v1_mode(
         ml.AKSArgs(
             compute_type="AKS",
             resource_id=args.cluster_id,
-            compute_location=plan.regions.cluster,
-            description=compute_description(plan, "attached for SDK v1 web services"),
             properties=ml.AKSSchemaPropertiesArgs(
                 cluster_purpose=plan.router.cluster_purpose,
                 load_balancer_type="InternalLoadBalancer"
