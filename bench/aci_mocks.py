@@ -39,9 +39,13 @@ import pulumi  # noqa: E402
 import pulumi_random  # noqa: E402
 from pulumi_azure_native import containerinstance as ci  # noqa: E402
 
-from secure_scoring.components.aci import INFERENCE_LOCALHOST  # noqa: E402
-from secure_scoring.components.aci import SCORER_ALIVE  # noqa: E402
-from secure_scoring.components.aci import DEFAULT_SCORER_IMAGE, SecureAciService, SecureAciServiceArgs  # noqa: E402
+from secure_scoring.components.aci import (  # noqa: E402
+    DEFAULT_SCORER_IMAGE,
+    INFERENCE_LOCALHOST,  # noqa: E402
+    SCORER_ALIVE,  # noqa: E402
+    SecureAciService,
+    SecureAciServiceArgs,
+)
 from secure_scoring.components.certificate_bundle import CertificateBundle  # noqa: E402
 from secure_scoring.dataplane.gateway import (  # noqa: E402
     CONTAINER_CONFIG_DIR,
