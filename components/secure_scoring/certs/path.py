@@ -23,9 +23,9 @@ modulus that is not a multiple of 8 bits (BR 6.1.5): errors in production, warni
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
-import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -220,9 +220,10 @@ _MESSAGE_CODES: tuple[tuple[str, str], ...] = (
     ("no interior errors", "path-not-found"),
 )
 
-_ENCOUNTERED_RE = re.compile(
-    r"\s*\(encountered processing <Certificate\(subject=<Name\((.*?)\)>, \.\.\.\)>\)\s*$"
-)
+
+@functools.cache
+def _encountered_re() -> re.Pattern[str]:
+    return re.compile(r"\s*\(encountered processing <Certificate\(subject=<Name\((.*?)\)>, \.\.\.\)>\)\s*$")
 
 
 def classify(message: str) -> tuple[str, str, str | None]:
@@ -230,7 +231,7 @@ def classify(message: str) -> tuple[str, str, str | None]:
     it names or None). Unknown messages are ``path-not-found``."""
     text = message.removeprefix("validation failed: ")
     subject = None
-    match = _ENCOUNTERED_RE.search(text)
+    match = _encountered_re().search(text)
     if match:
         subject, text = match.group(1), text[: match.start()]
     text = text.replace("all candidates exhausted: ", "").replace("candidates exhausted: ", "").strip()
@@ -650,6 +651,8 @@ def _anchor_aki(run: _Run, anchor: Any) -> None:
 
 
 def _ip_like(text: str) -> bool:
+    import socket
+
     try:
         socket.inet_aton(text)  # what resolvers accept: 0xC0A80101, 192.168.001.001, 3232235777
         return True

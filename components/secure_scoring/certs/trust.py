@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import os
 import re
-import ssl
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -112,6 +111,8 @@ def parse_at(text: str) -> datetime:
 def system_store_path() -> str | None:
     """The OS trust store file: ``SSL_CERT_FILE``, then OpenSSL's default CA file, then certifi's
     bundle if certifi is importable; None when there is none."""
+    import ssl  # here: cert check's start-up does not pay for it when --ca-bundle is given
+
     paths = ssl.get_default_verify_paths()
     for candidate in (os.environ.get(paths.openssl_cafile_env), paths.cafile, paths.openssl_cafile):
         if candidate and os.path.isfile(candidate):
