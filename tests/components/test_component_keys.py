@@ -1,4 +1,4 @@
-"""auth.py: the pure auth-mode resolution and the pulumi-random key pair with rotation keepers."""
+"""components/keys.py: the pure auth-mode resolution and the pulumi-random key pair with rotation keepers."""
 
 from __future__ import annotations
 
