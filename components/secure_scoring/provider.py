@@ -121,6 +121,15 @@ def _input_of(t: Any) -> Any:
     raise TypeError(t)  # pragma: no cover - _is_input checked
 
 
+def _optional_of(t: Any) -> Any:
+    """``X`` for ``X | None``, else ``t``."""
+    if _is_union(t):
+        args = [a for a in typing.get_args(t) if a is not _NONE]
+        if len(args) == 1:
+            return args[0]
+    return t
+
+
 def _resource_class(t: Any) -> Optional[type]:
     return t if isinstance(t, type) and issubclass(t, pulumi.Resource) else None
 
@@ -179,6 +188,15 @@ def args_view(args_cls: type) -> type:
 
 
 def _coerce(t: Any, value: Any, where: str) -> Any:
+    resource = _resource_class(_optional_of(t))
+    if resource is not None and value is not None and not isinstance(value, resource):
+        # a URN (or an output of one) that this provider process did not construct
+        shown = f" {value}" if isinstance(value, str) else ""
+        raise ConfigurationError(
+            where,
+            f"the resource reference{shown} is not a {resource.__name__} of this program",
+            f"pass a {resource.__name__} created in the same program (a {PACKAGE} resource)",
+        )
     if value is None or isinstance(value, pulumi.Output):
         return value
     if _is_input(t):
@@ -188,15 +206,6 @@ def _coerce(t: Any, value: Any, where: str) -> Any:
         if len(args) == 1:
             return _coerce(args[0], value, where)
         return _whole(value) if int in args else value
-    resource = _resource_class(t)
-    if resource is not None:
-        if isinstance(value, str):  # a URN this provider did not construct
-            raise ConfigurationError(
-                where,
-                f"the resource reference {value} is not a {resource.__name__} of this program",
-                f"pass a {resource.__name__} created in the same program (a {PACKAGE} resource)",
-            )
-        return value
     origin = typing.get_origin(t)
     if origin in (Sequence, list, tuple) and isinstance(value, list):
         (item,) = typing.get_args(t)
