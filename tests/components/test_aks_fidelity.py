@@ -99,3 +99,16 @@ def test_alias_to_your_ingress_static_ip_with_cluster_ip(pki):
         )
     )
     assert rec.one("azure-native:dns:RecordSet").wire_inputs["targetResource"] == {"id": PIP_ID}
+
+
+# -- Kubernetes endpoints get no managed-endpoint settings -------------------------------------------
+def test_no_managed_only_defaults_on_kubernetes_endpoints_and_deployments(pki):
+    """azure-native's SDK fills in publicNetworkAccess / egressPublicNetworkAccess 'Enabled' (managed
+    endpoint settings); azure-ai-ml sends neither for a Kubernetes endpoint or deployment."""
+    endpoint = aks.AksEndpointArgs(name="fraud", auth="key", model="azureml:fraud:1")
+    rec, _ = run_build(lambda: aks.SecureAksCluster("s", cluster_args(pem_bundle(pki), endpoints=[endpoint])))
+    ep = rec.one("azure-native:machinelearningservices:OnlineEndpoint").wire_inputs["properties"]
+    dep = rec.one("azure-native:machinelearningservices:OnlineDeployment").wire_inputs["properties"]
+    assert "publicNetworkAccess" not in ep
+    assert "egressPublicNetworkAccess" not in dep
+    assert dep["endpointComputeType"] == "Kubernetes"

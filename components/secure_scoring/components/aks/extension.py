@@ -67,6 +67,19 @@ def protected_settings(plan: AksPlan, args: SecureAksClusterArgs) -> pulumi.Outp
     )
 
 
+def without_managed_only_defaults(args: Any, *names: str) -> Any:
+    """``args`` with the defaults azure-native's SDK fills in for managed online endpoints removed.
+
+    ``OnlineEndpointPropertiesArgs`` sets ``public_network_access='Enabled'`` and
+    ``KubernetesOnlineDeploymentArgs`` ``egress_public_network_access='Enabled'`` when none is given;
+    both are managed-endpoint settings that azure-ai-ml never sends for a Kubernetes endpoint or
+    deployment (its Kubernetes entities have no such field), so neither do we.
+    """
+    for name in names:
+        pulumi.set(args, name, None)
+    return args
+
+
 def build_extension_mode(
     component: pulumi.Resource, name: str, args: SecureAksClusterArgs, plan: AksPlan
 ) -> ModeChildren:
@@ -184,13 +197,16 @@ def _endpoint(
             )
             if ep_args.identity_ids
             else ml.ManagedServiceIdentityArgs(type="SystemAssigned"),
-            properties=ml.OnlineEndpointPropertiesArgs(
-                auth_mode=_auth.AZURE_AUTH_MODE[auth_mode],
-                compute=compute.id,
-                description=ep_args.description,
-                traffic={k: int(v) for k, v in ep_args.traffic.items()}
-                if ep_args.traffic is not None
-                else None,
+            properties=without_managed_only_defaults(
+                ml.OnlineEndpointPropertiesArgs(
+                    auth_mode=_auth.AZURE_AUTH_MODE[auth_mode],
+                    compute=compute.id,
+                    description=ep_args.description,
+                    traffic={k: int(v) for k, v in ep_args.traffic.items()}
+                    if ep_args.traffic is not None
+                    else None,
+                ),
+                "public_network_access",
             ),
         ),
         child,
@@ -227,25 +243,28 @@ def _endpoint(
             # Azure ML reads the instance count from the deployment's sku, as the Azure ML
             # SDK v2 sends it (DefaultScaleSettings has no count of its own).
             sku=ml.SkuArgs(name="Default", capacity=int(ep_args.min_instances)),
-            properties=ml.KubernetesOnlineDeploymentArgs(
-                endpoint_compute_type="Kubernetes",
-                model=asset_id(ep_args.model, "model", sub, args),
-                code_configuration=(
-                    ml.CodeConfigurationArgs(
-                        scoring_script=ep_args.scoring_script,
-                        code_id=asset_id(ep_args.code_id, "code_id", sub, args),
-                    )
-                    if ep_args.scoring_script is not None
-                    else None
+            properties=without_managed_only_defaults(
+                ml.KubernetesOnlineDeploymentArgs(
+                    endpoint_compute_type="Kubernetes",
+                    model=asset_id(ep_args.model, "model", sub, args),
+                    code_configuration=(
+                        ml.CodeConfigurationArgs(
+                            scoring_script=ep_args.scoring_script,
+                            code_id=asset_id(ep_args.code_id, "code_id", sub, args),
+                        )
+                        if ep_args.scoring_script is not None
+                        else None
+                    ),
+                    environment_id=asset_id(ep_args.environment_id, "environment_id", sub, args),
+                    environment_variables=dict(ep_args.environment_variables)
+                    if ep_args.environment_variables
+                    else None,
+                    instance_type=ep_args.instance_type,
+                    scale_settings=scale,
+                    container_resource_requirements=requests,
+                    description=ep_args.description,
                 ),
-                environment_id=asset_id(ep_args.environment_id, "environment_id", sub, args),
-                environment_variables=dict(ep_args.environment_variables)
-                if ep_args.environment_variables
-                else None,
-                instance_type=ep_args.instance_type,
-                scale_settings=scale,
-                container_resource_requirements=requests,
-                description=ep_args.description,
+                "egress_public_network_access",
             ),
         ),
         child,
