@@ -15,7 +15,7 @@ DEB_PACKAGES := nginx nsd bind9-dnsutils openssl wrk ca-certificates iproute2 mk
 HAVE_UV := $(shell uv --version >/dev/null 2>&1 && command -v uv)
 UV := $(if $(HAVE_UV),$(HAVE_UV),$(CURDIR)/$(UV_TOOL)/bin/uv)
 
-.PHONY: lock help setup uv venv system inference-venv sslyze-venv lint format test test-fast demo bench clean
+.PHONY: lock help setup uv venv system inference-venv sslyze-venv azure-oracle-venv lint format test test-fast demo bench clean
 
 help:
 	@echo "make demo    set up, inspect certificates, run the offline policy gate on the example stacks,"
@@ -61,7 +61,15 @@ inference-venv: .venv-inference/.done
 
 sslyze-venv: .venv-sslyze/.done
 
-setup: venv system inference-venv sslyze-venv
+# Azure's own SDK models, the conformance oracle of tests/conformance (pins clash with pulumi's)
+.venv-azure-oracle/.done: requirements/azure-oracle.txt | uv
+	$(UV) venv -q --allow-existing --python $$($(PYTHON) -c 'import sys; print(sys.executable)') .venv-azure-oracle
+	$(UV) pip install -q --python .venv-azure-oracle/bin/python -r requirements/azure-oracle.txt
+	@touch $@
+
+azure-oracle-venv: .venv-azure-oracle/.done
+
+setup: venv system inference-venv sslyze-venv azure-oracle-venv
 
 lint: venv
 	$(BIN)/ruff check .
@@ -97,10 +105,12 @@ bench: setup
 	@echo "== bench/aci_mocks.py --instructions"; $(BIN)/python bench/aci_mocks.py --instructions
 
 clean:
-	rm -rf .venv .venv-inference .venv-sslyze $(UV_TOOL) .pytest_cache .ruff_cache build
+	rm -rf .venv .venv-inference .venv-sslyze .venv-azure-oracle $(UV_TOOL) .pytest_cache .ruff_cache build
 
 # Refresh the pinned sets (needs the registry); commit the result.
 lock: | uv
 	$(UV) pip compile -q --no-header --no-annotate --python-version 3.11 --extra test pyproject.toml -o requirements/main.txt
 	echo "azureml-inference-server-http==1.5.1" | $(UV) pip compile -q --no-header --no-annotate --python-version 3.11 - -o requirements/inference.txt
 	echo "sslyze>=6,<7" | $(UV) pip compile -q --no-header --no-annotate --python-version 3.11 - -o requirements/sslyze.txt
+	printf 'azure-mgmt-containerinstance==10.1.0\nazure-mgmt-kubernetesconfiguration==3.1.0\nazure-mgmt-dns==9.0.0\nazure-mgmt-privatedns==2.0.0\nazure-mgmt-network==33.1.0\nazure-ai-ml==1.35.2\n' \
+	  | $(UV) pip compile -q --no-header --no-annotate --python-version 3.11 - -o requirements/azure-oracle.txt
