@@ -11,14 +11,18 @@ One record set in an Azure DNS zone (``dns.RecordSet``, public) or a private DNS
 
 Before anything is registered the component refuses a record name that the bound certificate does
 not cover (clients would get a hostname mismatch), a name the zone cannot contain, a CNAME at the
-zone apex, invalid labels and unusable TTLs.
+zone apex, invalid labels and unusable TTLs. :func:`plan_dns_record` decides, reading top to bottom
+as a guard clause, then named steps, each tested alone (``tests/components/test_dns_plan.py``):
+
+``resolve_zone`` → ``check_args`` → ``resolve_record_name`` → ``resolve_target`` →
+``check_certificate_coverage`` → ``check_service_hostname`` → ``resolve_ttl``.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -33,91 +37,25 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_TTL",
+    "DnsPlan",
     "DnsRecordBinding",
     "DnsRecordBindingArgs",
-    "DnsPlan",
+    "DnsTarget",
+    "check_args",
+    "check_certificate_coverage",
+    "check_service_hostname",
+    "name_in_zone",
     "plan_dns_record",
     "relative_name",
+    "resolve_record_name",
+    "resolve_target",
+    "resolve_ttl",
+    "resolve_zone",
 ]
 
 DEFAULT_TTL = 300
 MIN_TTL = 1
 MAX_TTL = 86400
-
-
-# -- pure validation (no Pulumi calls) --------------------------------------------------------------
-
-
-def relative_name(relative_name: str, zone: str, input_name: str) -> str:
-    """A record name relative to ``zone`` (``@`` for the apex), its labels decided by names.py."""
-    if not isinstance(relative_name, str):
-        raise ConfigurationError(
-            input_name,
-            f"the record name must be a plain string known at construction, got {type(relative_name).__name__}",
-            "give the name relative to the zone as a string (e.g. 'scoring'), or '@' for the apex",
-        )
-    if not relative_name.strip():
-        raise ConfigurationError(
-            input_name,
-            "the record name is empty",
-            "give the name relative to the zone (e.g. 'scoring'), or '@' for the apex",
-        )
-    text = relative_name.strip().lower()
-    if text == "@":
-        return "@"
-    if text.endswith("."):
-        raise ConfigurationError(
-            input_name,
-            f"{relative_name!r} ends with a dot, i.e. it is an absolute name, but relative_name is relative to "
-            f"the zone {zone!r}",
-            f"give the part before '.{zone}' (for 'scoring.{zone}.' use 'scoring'), or pass the full name as fqdn=",
-        )
-    text = ".".join(label_input(label, input_name) for label in text.split("."))
-    if text == zone or text.endswith("." + zone):
-        inside = text[: -len(zone) - 1] if text != zone else "@"
-        raise ConfigurationError(
-            input_name,
-            f"{relative_name!r} already ends with the zone name {zone!r}; the record would be {text}.{zone}",
-            f"use relative_name={inside!r}, or pass the full name as fqdn=",
-        )
-    if len(text) + 1 + len(zone) > 253:
-        raise ConfigurationError(
-            input_name, f"{text}.{zone} is longer than 253 characters", "use a shorter name"
-        )
-    return text
-
-
-def _relative_from_fqdn(fqdn: str, zone: str) -> str:
-    name = host_input(fqdn, "fqdn")
-    if name == zone:
-        return "@"
-    if not name.endswith("." + zone):
-        raise ConfigurationError(
-            "zone_name",
-            f"the zone {zone!r} cannot contain {name!r} (a record in a zone is always <name>.{zone})",
-            f"use the zone that {name!r} belongs to, or a name under {zone!r}",
-        )
-    return name[: -len(zone) - 1]
-
-
-def _ttl(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigurationError(
-            "ttl", f"{value!r} is not a number of seconds", f"use a whole number such as {DEFAULT_TTL}"
-        )
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise ConfigurationError(
-                "ttl", f"{value!r} is not a whole number of seconds", f"use e.g. {DEFAULT_TTL}"
-            )
-        value = int(value)
-    if not MIN_TTL <= value <= MAX_TTL:
-        raise ConfigurationError(
-            "ttl",
-            f"{value} seconds is outside {MIN_TTL}..{MAX_TTL}",
-            f"use {DEFAULT_TTL} (the default) or lower it to 60 a TTL period before a planned change",
-        )
-    return value
 
 
 # -- the component -----------------------------------------------------------------------------------
@@ -242,9 +180,12 @@ class DnsRecordBinding(pulumi.ComponentResource):
             common["aaaa_records"] = [mod.AaaaRecordArgs(ipv6_address=target)]
         elif kind == "ip":
             common["a_records"] = [mod.ARecordArgs(ipv4_address=target)]
-        else:  # alias, public zones only (checked in _plan)
+        else:  # alias, public zones only (checked by check_alias_target)
             common["target_resource"] = mod.SubResourceArgs(id=target)
         return cls(f"{name}-record", opts=opts, **common)
+
+
+# -- the plan (pure: no Pulumi calls) -----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -262,14 +203,49 @@ class DnsPlan:
     cert_hostnames: tuple[str, ...] | None
 
 
+@dataclass(frozen=True)
+class DnsTarget:
+    """What the record points at (:func:`resolve_target`)."""
+
+    kind: str  # "cname", "ip" or "alias"
+    record_type: str  # "CNAME", "A" or "AAAA"
+    value: Any  # a host name or IP address (plain or an Output), or a public IP resource id
+    certificate: Any = None  # the certificate of a service passed as ``target``
+    service_hostname: str | None = None  # the hostname of a service passed as ``target``
+
+
 def plan_dns_record(name: str, args: DnsRecordBindingArgs) -> DnsPlan:
     """Validate ``args`` and decide the record; raises ConfigurationError before any registration.
 
-    ``name`` is the component's name (unused: the record's decisions do not depend on it; the
-    parameter gives DnsRecordBinding the plan_<component>(name, args) shape of the other components)."""
+    Guard clauses, then named steps, each tested alone (tests/components/test_dns_plan.py); the first
+    wrong input is the one reported. ``name`` is the component's name (unused: the record's decisions
+    do not depend on it; the parameter gives DnsRecordBinding the plan_<component>(name, args) shape of
+    the other components)."""
     if not isinstance(args, DnsRecordBindingArgs):
         raise ConfigurationError("args", f"expected DnsRecordBindingArgs, got {type(args).__name__}", None)
-    zone = host_input(args.zone_name, "zone_name", what="zone name")
+    zone = resolve_zone(args.zone_name)
+    check_args(args)
+    relative, fqdn = resolve_record_name(args, zone)
+    target = resolve_target(args, zone, relative, fqdn)
+    cert_hostnames = check_certificate_coverage(args, target.certificate, fqdn)
+    check_service_hostname(args, target.service_hostname, fqdn)
+    return DnsPlan(
+        zone=zone,
+        relative=relative,
+        fqdn=fqdn,
+        target_kind=target.kind,
+        record_type=target.record_type,
+        target=target.value,
+        ttl=resolve_ttl(args.ttl),
+        private=args.private,
+        cert_hostnames=cert_hostnames,
+    )
+
+
+# ------------------------------------------------------------------------------------ guard clauses
+def resolve_zone(zone_name: object) -> str:
+    """The zone's name (names.py decides; a trailing dot is dropped), with Azure DNS's 2..34 labels."""
+    zone = host_input(zone_name, "zone_name", what="zone name")
     labels = zone.count(".") + 1
     if not 2 <= labels <= 34:
         raise ConfigurationError(
@@ -278,6 +254,11 @@ def plan_dns_record(name: str, args: DnsRecordBindingArgs) -> DnsPlan:
             "2 to 34 (a single-label zone such as a top-level domain cannot be created or hosted in Azure)",
             "use the zone you host, e.g. 'contoso.com', and put the rest in relative_name",
         )
+    return zone
+
+
+def check_args(args: DnsRecordBindingArgs) -> None:
+    """The inputs that only flow into properties: metadata, the resource group, the ``private`` flag."""
     check_string_map(args.metadata, "metadata", what="metadata")
     if args.resource_group_name is None:
         raise ConfigurationError(
@@ -289,7 +270,10 @@ def plan_dns_record(name: str, args: DnsRecordBindingArgs) -> DnsPlan:
             "private", f"{args.private!r} is not True or False", "use private=True for a private zone"
         )
 
-    # the name
+
+# ------------------------------------------------------------------------------------ the name
+def resolve_record_name(args: DnsRecordBindingArgs, zone: str) -> tuple[str, str]:
+    """(relative name, fqdn) from exactly one of ``relative_name`` and ``fqdn``."""
     if (args.relative_name is None) == (args.fqdn is None):
         raise ConfigurationError(
             "relative_name",
@@ -301,21 +285,86 @@ def plan_dns_record(name: str, args: DnsRecordBindingArgs) -> DnsPlan:
     if args.relative_name is not None:
         relative = relative_name(args.relative_name, zone, "relative_name")
     else:
-        relative = _relative_from_fqdn(args.fqdn, zone)  # type: ignore[arg-type]
+        relative = relative_from_fqdn(args.fqdn, zone)
     fqdn = zone if relative == "@" else f"{relative}.{zone}"
     if len(fqdn) > 253:
         raise ConfigurationError(
             "relative_name", f"{fqdn} is longer than 253 characters", "use a shorter name"
         )
+    return relative, fqdn
 
-    # the target
-    given = {
-        "target": args.target,
-        "target_fqdn": args.target_fqdn,
-        "target_ip": args.target_ip,
-        "target_resource_id": args.target_resource_id,
-    }
-    present = [k for k, v in given.items() if v is not None]
+
+def relative_name(relative_name: str, zone: str, input_name: str) -> str:
+    """A record name relative to ``zone`` (``@`` for the apex), its labels decided by names.py."""
+    if not isinstance(relative_name, str):
+        raise ConfigurationError(
+            input_name,
+            f"the record name must be a plain string known at construction, got {type(relative_name).__name__}",
+            "give the name relative to the zone as a string (e.g. 'scoring'), or '@' for the apex",
+        )
+    if not relative_name.strip():
+        raise ConfigurationError(
+            input_name,
+            "the record name is empty",
+            "give the name relative to the zone (e.g. 'scoring'), or '@' for the apex",
+        )
+    text = relative_name.strip().lower()
+    if text == "@":
+        return "@"
+    if text.endswith("."):
+        raise ConfigurationError(
+            input_name,
+            f"{relative_name!r} ends with a dot, i.e. it is an absolute name, but relative_name is relative to "
+            f"the zone {zone!r}",
+            f"give the part before '.{zone}' (for 'scoring.{zone}.' use 'scoring'), or pass the full name as fqdn=",
+        )
+    text = ".".join(label_input(label, input_name) for label in text.split("."))
+    inside = name_in_zone(text, zone)
+    if inside is not None:
+        raise ConfigurationError(
+            input_name,
+            f"{relative_name!r} already ends with the zone name {zone!r}; the record would be {text}.{zone}",
+            f"use relative_name={inside!r}, or pass the full name as fqdn=",
+        )
+    if len(text) + 1 + len(zone) > 253:
+        raise ConfigurationError(
+            input_name, f"{text}.{zone} is longer than 253 characters", "use a shorter name"
+        )
+    return text
+
+
+def relative_from_fqdn(fqdn: object, zone: str) -> str:
+    """The record name of the full name ``fqdn`` (input ``fqdn``) inside ``zone``."""
+    name = host_input(fqdn, "fqdn")
+    inside = name_in_zone(name, zone)
+    if inside is None:
+        raise ConfigurationError(
+            "zone_name",
+            f"the zone {zone!r} cannot contain {name!r} (a record in a zone is always <name>.{zone})",
+            f"use the zone that {name!r} belongs to, or a name under {zone!r}",
+        )
+    return inside
+
+
+def name_in_zone(host: str, zone: str) -> str | None:
+    """``host``'s record name inside ``zone`` (``@`` for the apex), or None when the zone cannot hold it.
+
+    Both are normalized names (names.py's form: lower case, no trailing dot)."""
+    if host == zone:
+        return "@"
+    if host.endswith("." + zone):
+        return host[: -len(zone) - 1]
+    return None
+
+
+# ------------------------------------------------------------------------------------ the target
+TARGET_INPUTS = ("target", "target_fqdn", "target_ip", "target_resource_id")
+
+
+def resolve_target(args: DnsRecordBindingArgs, zone: str, relative: str, fqdn: str) -> DnsTarget:
+    """Exactly one target: a service (its ``dns_target()`` or CNAME to its ``fqdn``), a CNAME target,
+    an IP address (A or AAAA) or a public IP resource (alias A); each checked for its record type."""
+    present = [k for k in TARGET_INPUTS if getattr(args, k) is not None]
     if len(present) != 1:
         raise ConfigurationError(
             "target",
@@ -323,171 +372,29 @@ def plan_dns_record(name: str, args: DnsRecordBindingArgs) -> DnsPlan:
             + (f" ({', '.join(present)})" if present else ""),
             "give one of target (a service), target_fqdn (CNAME), target_ip (A) or target_resource_id (alias A)",
         )
-    certificate = args.certificate
-    service_hostname = None
     if args.target is not None:
-        kind, target, service_cert, service_hostname = _service_target(args.target)
-        if certificate is None and args.certificate_hostnames is None:
-            certificate = service_cert
+        target = service_target(args.target)
     elif args.target_fqdn is not None:
-        kind = "cname"
-        target = args.target_fqdn
-        if isinstance(target, str):
-            try:
-                ipaddress.ip_address(target.strip())
-            except ValueError:
-                pass
-            else:
-                raise ConfigurationError(
-                    "target_fqdn",
-                    f"{target!r} is an IP address; a CNAME must point at a host name, and resolvers would look up "
-                    f"the name '{target.strip()}' and find nothing",
-                    f"use target_ip={target.strip()!r} for an A record",
-                )
-            target = host_input(target, "target_fqdn", what="CNAME target")
-        elif not isinstance(target, pulumi.Output):
-            raise ConfigurationError(
-                "target_fqdn",
-                f"must be a host name (a string or a pulumi Output of one), got {type(target).__name__}",
-                "pass e.g. service.fqdn or 'scoring.westeurope.azurecontainer.io'",
-            )
+        target = DnsTarget("cname", "CNAME", cname_target(args.target_fqdn))
     elif args.target_ip is not None:
-        kind = "ip"
-        target = args.target_ip
-        if not isinstance(target, str | pulumi.Output):
-            raise ConfigurationError(
-                "target_ip",
-                f"must be one IP address (a string or a pulumi Output of one), got {type(target).__name__}",
-                "pass a single address such as '20.50.1.2'; one DnsRecordBinding makes one record",
-            )
+        target = DnsTarget("ip", "A", ip_input(args.target_ip))
     else:
-        kind = "alias"
-        target = args.target_resource_id
-        require_str_input(target, "target_resource_id", "public_ip.id")
+        require_str_input(args.target_resource_id, "target_resource_id", "public_ip.id")
+        target = DnsTarget("alias", "A", args.target_resource_id)
 
-    record_type = {"cname": "CNAME", "ip": "A", "alias": "A"}[kind]
-    if kind == "ip" and isinstance(target, str):
-        try:
-            address = ipaddress.ip_address(target.strip())
-        except ValueError:
-            raise ConfigurationError(
-                "target_ip",
-                f"{target!r} is not an IP address",
-                "give an IPv4 address such as 20.50.1.2, or use target_fqdn",
-            ) from None
-        if not args.private and (
-            address.is_private or address.is_loopback or address.is_link_local or address.is_unspecified
-        ):
-            raise ConfigurationError(
-                "target_ip",
-                f"{address} is not a public address, so a record in the public zone {zone!r} cannot reach it",
-                "point the public record at the public IP, or use private=True with a private zone",
-            )
-        target = str(address)
+    if target.kind == "ip" and isinstance(target.value, str):
+        address = ip_target(target.value, zone, args.private)
         record_type = "AAAA" if address.version == 6 else "A"
-    if kind == "alias":
-        if args.private:
-            raise ConfigurationError(
-                "target_resource_id",
-                "alias records (target_resource) exist only in public Azure DNS zones",
-                "use target_ip with the IP address for a private zone",
-            )
-        if (
-            isinstance(target, str)
-            and "/providers/microsoft.network/publicipaddresses/" not in target.lower()
-        ):
-            raise ConfigurationError(
-                "target_resource_id",
-                f"{target!r} is not the id of a public IP address resource",
-                "pass public_ip.id of a network.PublicIPAddress (a static Standard IP)",
-            )
-    if kind == "cname":
-        if relative == "@":
-            raise ConfigurationError(
-                "relative_name",
-                f"a CNAME cannot live at the zone apex {zone!r} (it would clash with the zone's SOA and NS records)",
-                "use a name below the apex such as 'scoring', or an A/alias record (target_ip / target_resource_id)",
-            )
-        if isinstance(target, str) and target == fqdn:
-            raise ConfigurationError(
-                "target_fqdn", f"the CNAME {fqdn} points at itself", "point it at the service's Azure FQDN"
-            )
-
-    # the certificate
-    cert_hostnames: tuple[str, ...] | None = None
-    source = None
-    if certificate is not None and args.certificate_hostnames is not None:
-        raise ConfigurationError(
-            "certificate_hostnames",
-            "both certificate and certificate_hostnames are given",
-            "give only one of them",
-        )
-    if certificate is not None:
-        source = getattr(certificate, "source", None)
-        if source == "microsoft_managed":
-            raise ConfigurationError(
-                "certificate",
-                "a Microsoft-managed certificate covers only its own <label>.<region>.cloudapp.azure.com name, "
-                "which Azure already publishes in DNS",
-                "drop the DnsRecordBinding, or use your own certificate (source 'pem') for a custom name",
-            )
-        cert_hostnames = tuple(certificate.hostname_list)
-    elif args.certificate_hostnames is not None:
-        if isinstance(args.certificate_hostnames, str):
-            raise ConfigurationError(
-                "certificate_hostnames",
-                "expected a list of hostnames, got one string",
-                f"use [{args.certificate_hostnames!r}]",
-            )
-        if not isinstance(args.certificate_hostnames, Sequence):
-            raise ConfigurationError(
-                "certificate_hostnames",
-                f"expected a list of hostnames, got {type(args.certificate_hostnames).__name__}",
-                "pass a plain list such as ['scoring.example.com'], or certificate=<CertificateBundle>",
-            )
-        for i, h in enumerate(args.certificate_hostnames):
-            if not isinstance(h, str):
-                raise ConfigurationError(
-                    f"certificate_hostnames[{i}]",
-                    f"must be a plain string, got {type(h).__name__}",
-                    "pass each hostname as a string such as 'scoring.example.com'",
-                )
-        cert_hostnames = tuple(
-            host_input(h, f"certificate_hostnames[{i}]", allow_wildcard=True, allow_ip=True)
-            for i, h in enumerate(args.certificate_hostnames)
-        )
-    if cert_hostnames is not None:
-        covered = certificate.covers(fqdn) if certificate is not None else covers(cert_hostnames, fqdn)
-        if not covered:
-            raise ConfigurationError(
-                "relative_name" if args.relative_name is not None else "fqdn",
-                f"the certificate does not cover {fqdn} (it covers {', '.join(cert_hostnames) or 'no hostnames'}); "
-                "clients would get a hostname mismatch",
-                f"use a name the certificate lists, or issue a certificate with {fqdn} in its subjectAltName",
-            )
-    if service_hostname is not None and service_hostname != fqdn:
-        raise ConfigurationError(
-            "relative_name" if args.relative_name is not None else "fqdn",
-            f"the record {fqdn} differs from the service's hostname {service_hostname}; "
-            "the service's gateway answers only on its hostname",
-            f"bind the name {service_hostname}, or change the service's hostname",
-        )
-
-    return DnsPlan(
-        zone=zone,
-        relative=relative,
-        fqdn=fqdn,
-        target_kind=kind,
-        record_type=record_type,
-        target=target,
-        ttl=_ttl(args.ttl),
-        private=args.private,
-        cert_hostnames=cert_hostnames,
-    )
+        target = replace(target, value=str(address), record_type=record_type)
+    if target.kind == "alias":
+        check_alias_target(target.value, args.private)
+    if target.kind == "cname":
+        check_cname_name(target.value, relative, zone, fqdn)
+    return target
 
 
-def _service_target(service: Any) -> tuple[str, Any, Any, str | None]:
-    """(kind, target, certificate, hostname) for a service component passed as ``target``.
+def service_target(service: Any) -> DnsTarget:
+    """The target of a service component passed as ``target``, with its certificate and hostname.
 
     A service may define ``dns_target() -> (record_type, Output)`` with record_type "CNAME" or "A";
     otherwise its ``fqdn`` output is used as a CNAME target.
@@ -502,7 +409,7 @@ def _service_target(service: Any) -> tuple[str, Any, Any, str | None]:
             raise ConfigurationError(
                 "target", f"the service asked for an unsupported record type {rtype!r}", None
             )
-        return kind, value, certificate, hostname
+        return DnsTarget(kind, rtype, value, certificate, hostname)
     fqdn = getattr(service, "fqdn", None)
     if fqdn is None or isinstance(service, str):
         raise ConfigurationError(
@@ -510,4 +417,199 @@ def _service_target(service: Any) -> tuple[str, Any, Any, str | None]:
             f"{type(service).__name__} is not a service with an fqdn output",
             "pass a SecureAciService, or use target_fqdn / target_ip / target_resource_id",
         )
-    return "cname", fqdn, certificate, hostname
+    return DnsTarget("cname", "CNAME", fqdn, certificate, hostname)
+
+
+def cname_target(target: Any) -> Any:
+    """``target_fqdn``: a host name (never an IP address), or a pulumi Output of one."""
+    if isinstance(target, str):
+        try:
+            ipaddress.ip_address(target.strip())
+        except ValueError:
+            pass
+        else:
+            raise ConfigurationError(
+                "target_fqdn",
+                f"{target!r} is an IP address; a CNAME must point at a host name, and resolvers would look up "
+                f"the name '{target.strip()}' and find nothing",
+                f"use target_ip={target.strip()!r} for an A record",
+            )
+        return host_input(target, "target_fqdn", what="CNAME target")
+    if not isinstance(target, pulumi.Output):
+        raise ConfigurationError(
+            "target_fqdn",
+            f"must be a host name (a string or a pulumi Output of one), got {type(target).__name__}",
+            "pass e.g. service.fqdn or 'scoring.westeurope.azurecontainer.io'",
+        )
+    return target
+
+
+def ip_input(target: Any) -> Any:
+    """``target_ip``: one address, a string or a pulumi Output of one."""
+    if not isinstance(target, str | pulumi.Output):
+        raise ConfigurationError(
+            "target_ip",
+            f"must be one IP address (a string or a pulumi Output of one), got {type(target).__name__}",
+            "pass a single address such as '20.50.1.2'; one DnsRecordBinding makes one record",
+        )
+    return target
+
+
+def ip_target(target: str, zone: str, private: bool) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """A known address: an IP address, and a public one for a public zone."""
+    try:
+        address = ipaddress.ip_address(target.strip())
+    except ValueError:
+        raise ConfigurationError(
+            "target_ip",
+            f"{target!r} is not an IP address",
+            "give an IPv4 address such as 20.50.1.2, or use target_fqdn",
+        ) from None
+    if not private and (
+        address.is_private or address.is_loopback or address.is_link_local or address.is_unspecified
+    ):
+        raise ConfigurationError(
+            "target_ip",
+            f"{address} is not a public address, so a record in the public zone {zone!r} cannot reach it",
+            "point the public record at the public IP, or use private=True with a private zone",
+        )
+    return address
+
+
+def check_alias_target(target: Any, private: bool) -> None:
+    """An alias record: public zones only, to a public IP address resource."""
+    if private:
+        raise ConfigurationError(
+            "target_resource_id",
+            "alias records (target_resource) exist only in public Azure DNS zones",
+            "use target_ip with the IP address for a private zone",
+        )
+    if isinstance(target, str) and "/providers/microsoft.network/publicipaddresses/" not in target.lower():
+        raise ConfigurationError(
+            "target_resource_id",
+            f"{target!r} is not the id of a public IP address resource",
+            "pass public_ip.id of a network.PublicIPAddress (a static Standard IP)",
+        )
+
+
+def check_cname_name(target: Any, relative: str, zone: str, fqdn: str) -> None:
+    """A CNAME: not at the zone apex, not to itself."""
+    if relative == "@":
+        raise ConfigurationError(
+            "relative_name",
+            f"a CNAME cannot live at the zone apex {zone!r} (it would clash with the zone's SOA and NS records)",
+            "use a name below the apex such as 'scoring', or an A/alias record (target_ip / target_resource_id)",
+        )
+    if isinstance(target, str) and target == fqdn:
+        raise ConfigurationError(
+            "target_fqdn", f"the CNAME {fqdn} points at itself", "point it at the service's Azure FQDN"
+        )
+
+
+# ------------------------------------------------------------------------------------ the certificate
+def check_certificate_coverage(
+    args: DnsRecordBindingArgs, service_certificate: Any, fqdn: str
+) -> tuple[str, ...] | None:
+    """The certificate's hostnames (``certificate``, ``certificate_hostnames`` or the service's
+    certificate), which must cover ``fqdn``; None when no certificate is known."""
+    certificate = args.certificate
+    if certificate is None and args.certificate_hostnames is None:
+        certificate = service_certificate
+    if certificate is not None and args.certificate_hostnames is not None:
+        raise ConfigurationError(
+            "certificate_hostnames",
+            "both certificate and certificate_hostnames are given",
+            "give only one of them",
+        )
+    if certificate is not None:
+        cert_hostnames = bundle_hostnames(certificate)
+    elif args.certificate_hostnames is not None:
+        cert_hostnames = listed_hostnames(args.certificate_hostnames)
+    else:
+        return None
+    covered = certificate.covers(fqdn) if certificate is not None else covers(cert_hostnames, fqdn)
+    if not covered:
+        raise ConfigurationError(
+            name_input(args),
+            f"the certificate does not cover {fqdn} (it covers {', '.join(cert_hostnames) or 'no hostnames'}); "
+            "clients would get a hostname mismatch",
+            f"use a name the certificate lists, or issue a certificate with {fqdn} in its subjectAltName",
+        )
+    return cert_hostnames
+
+
+def bundle_hostnames(certificate: Any) -> tuple[str, ...]:
+    """The hostnames of a CertificateBundle; a Microsoft-managed one is refused (Azure sets its DNS)."""
+    if getattr(certificate, "source", None) == "microsoft_managed":
+        raise ConfigurationError(
+            "certificate",
+            "a Microsoft-managed certificate covers only its own <label>.<region>.cloudapp.azure.com name, "
+            "which Azure already publishes in DNS",
+            "drop the DnsRecordBinding, or use your own certificate (source 'pem') for a custom name",
+        )
+    return tuple(certificate.hostname_list)
+
+
+def listed_hostnames(hostnames: object) -> tuple[str, ...]:
+    """``certificate_hostnames``: a list of host names, wildcards or IP addresses (names.py decides)."""
+    if isinstance(hostnames, str):
+        raise ConfigurationError(
+            "certificate_hostnames",
+            "expected a list of hostnames, got one string",
+            f"use [{hostnames!r}]",
+        )
+    if not isinstance(hostnames, Sequence):
+        raise ConfigurationError(
+            "certificate_hostnames",
+            f"expected a list of hostnames, got {type(hostnames).__name__}",
+            "pass a plain list such as ['scoring.example.com'], or certificate=<CertificateBundle>",
+        )
+    for i, h in enumerate(hostnames):
+        if not isinstance(h, str):
+            raise ConfigurationError(
+                f"certificate_hostnames[{i}]",
+                f"must be a plain string, got {type(h).__name__}",
+                "pass each hostname as a string such as 'scoring.example.com'",
+            )
+    return tuple(
+        host_input(h, f"certificate_hostnames[{i}]", allow_wildcard=True, allow_ip=True)
+        for i, h in enumerate(hostnames)
+    )
+
+
+def check_service_hostname(args: DnsRecordBindingArgs, service_hostname: str | None, fqdn: str) -> None:
+    """A service passed as ``target`` answers only on its own hostname: the record must be that name."""
+    if service_hostname is not None and service_hostname != fqdn:
+        raise ConfigurationError(
+            name_input(args),
+            f"the record {fqdn} differs from the service's hostname {service_hostname}; "
+            "the service's gateway answers only on its hostname",
+            f"bind the name {service_hostname}, or change the service's hostname",
+        )
+
+
+def name_input(args: DnsRecordBindingArgs) -> str:
+    """The input that named the record: ``relative_name`` or ``fqdn``."""
+    return "relative_name" if args.relative_name is not None else "fqdn"
+
+
+# ------------------------------------------------------------------------------------ the TTL
+def resolve_ttl(value: object) -> int:
+    """Seconds, 1..86400; a whole float (another language's number) is accepted."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigurationError(
+            "ttl", f"{value!r} is not a number of seconds", f"use a whole number such as {DEFAULT_TTL}"
+        )
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ConfigurationError(
+                "ttl", f"{value!r} is not a whole number of seconds", f"use e.g. {DEFAULT_TTL}"
+            )
+        value = int(value)
+    if not MIN_TTL <= value <= MAX_TTL:
+        raise ConfigurationError(
+            "ttl",
+            f"{value} seconds is outside {MIN_TTL}..{MAX_TTL}",
+            f"use {DEFAULT_TTL} (the default) or lower it to 60 a TTL period before a planned change",
+        )
+    return value
