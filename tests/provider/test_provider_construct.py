@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+import time
 from pathlib import Path
 
 import grpc
@@ -222,6 +223,16 @@ def provider_run(provider, servers) -> tuple[dict, dict[str, dict]]:
         state[name] = {k: plain(v) for k, v in json_format.MessageToDict(response.state).items()}
         state[name]["__raw__"] = json_format.MessageToDict(response.state)
     recording = servers.monitor.recording
+    # Construct returns once the component's URN is known; its register_outputs (and its
+    # children's) may still be on the wire
+    components = [
+        r["urn"]
+        for r in recording.registrations
+        if not r["custom"] and "::pulumi:pulumi:Stack::" not in r["urn"]
+    ]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not all(u in recording.outputs for u in components):
+        time.sleep(0.05)
     return comparable(recording.registrations, recording.outputs), state
 
 
