@@ -223,3 +223,12 @@ def test_resolve_ttl(value, expected):
 )
 def test_resolve_ttl_refuses(value, fragment):
     assert fragment in refused(d.resolve_ttl, value)
+
+
+def test_is_public_address():
+    import ipaddress
+
+    assert d.is_public_address(ipaddress.ip_address("20.50.1.2"))
+    assert d.is_public_address(ipaddress.ip_address("2001:4860:4860::8888"))
+    for address in ("10.0.0.4", "127.0.0.1", "169.254.1.1", "0.0.0.0", "::1", "fe80::1", "fd00::1"):
+        assert not d.is_public_address(ipaddress.ip_address(address)), address

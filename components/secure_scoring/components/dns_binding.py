@@ -44,6 +44,7 @@ __all__ = [
     "check_args",
     "check_certificate_coverage",
     "check_service_hostname",
+    "is_public_address",
     "name_in_zone",
     "plan_dns_record",
     "relative_name",
@@ -465,15 +466,19 @@ def ip_target(target: str, zone: str, private: bool) -> ipaddress.IPv4Address | 
             f"{target!r} is not an IP address",
             "give an IPv4 address such as 20.50.1.2, or use target_fqdn",
         ) from None
-    if not private and (
-        address.is_private or address.is_loopback or address.is_link_local or address.is_unspecified
-    ):
+    if not private and not is_public_address(address):
         raise ConfigurationError(
             "target_ip",
             f"{address} is not a public address, so a record in the public zone {zone!r} cannot reach it",
             "point the public record at the public IP, or use private=True with a private zone",
         )
     return address
+
+
+def is_public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether a record in a public zone can point at ``address`` (not private, loopback, link-local
+    or unspecified); a private zone's record may point anywhere."""
+    return not (address.is_private or address.is_loopback or address.is_link_local or address.is_unspecified)
 
 
 def check_alias_target(target: Any, private: bool) -> None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 
 from ...errors import ConfigurationError
+from ..dns_binding import is_public_address
 from ..inputs import host_input
 from .args import STATIC_IP_REASON, AksDnsArgs
 from .endpoints import whole
@@ -136,9 +137,7 @@ def check_router_ip(router_ip: Any, private: bool, zone_name: str, load_balancer
                 f"{router_ip!r} is not an IP address",
                 "pass the azureml-fe service's IP (`kubectl get svc azureml-fe -n azureml`)",
             ) from None
-        if not private and (
-            address.is_private or address.is_loopback or address.is_link_local or address.is_unspecified
-        ):
+        if not private and not is_public_address(address):
             raise ConfigurationError(
                 "dns.router_ip",
                 f"{address} is not a public address, so a record in the public zone {zone_name!r} cannot reach it"
