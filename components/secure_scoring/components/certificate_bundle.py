@@ -714,9 +714,7 @@ class CertificateBundle(pulumi.ComponentResource):
         )
 
     def _build_tls(self, name: str, plan: dict[str, Any]) -> tuple[Any, Any, Any]:
-        subject: dict[str, Any] = {"common_name": plan["cn"]}
-        if plan.get("organization"):
-            subject["organization"] = plan["organization"]
+        subject = _subject(plan["cn"], plan.get("organization"))
         dns_names = plan["dns"] or None
         ip_addresses = plan["ips"] or None
         key = self._private_key(f"{name}-key", plan)
@@ -737,9 +735,7 @@ class CertificateBundle(pulumi.ComponentResource):
             # the certificate is its own trust anchor
             return cert.cert_pem, key.private_key_pem, cert.cert_pem
 
-        ca_subject: dict[str, Any] = {"common_name": plan["ca_cn"]}
-        if plan.get("organization"):
-            ca_subject["organization"] = plan["organization"]
+        ca_subject = _subject(plan["ca_cn"], plan.get("organization"))
         ca_key = self._private_key(f"{name}-ca-key", plan)
         ca_cert = tls.SelfSignedCert(
             f"{name}-ca-cert",
@@ -973,6 +969,14 @@ def _as_text(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
     return value
+
+
+def _subject(common_name: str, organization: str | None) -> dict[str, Any]:
+    """A pulumi-tls subject: the common name, and the organization when one is given."""
+    subject: dict[str, Any] = {"common_name": common_name}
+    if organization:
+        subject["organization"] = organization
+    return subject
 
 
 def _join_pem(first: str | None, second: str | None) -> str | None:
