@@ -44,7 +44,7 @@ from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, Optional, Union
 
 import pulumi
-from pulumi.provider.experimental.analyzer import PropertyDefinition
+from pulumi.provider.experimental.analyzer import PropertyDefinition, PropertyType
 from pulumi.provider.experimental.component import ComponentProvider
 from pulumi.provider.provider import ConstructResult
 from pulumi.provider.server import ComponentInitError
@@ -276,8 +276,18 @@ class LiveComponents(pulumi.runtime.ResourceModule):
     """Resolves a reference to one of this package's components to the instance this provider
     process constructed under that URN (a plain URN string when there is none)."""
 
+    _registered: Optional["LiveComponents"] = None
+
     def __init__(self) -> None:
         self.instances: dict[str, pulumi.Resource] = {}
+
+    @classmethod
+    def registered(cls) -> "LiveComponents":
+        """The one instance registered for ``secure-scoring:index`` in this process (the SDK allows one)."""
+        if cls._registered is None:
+            cls._registered = cls()
+            pulumi.runtime.register_resource_module(PACKAGE, "index", cls._registered)
+        return cls._registered
 
     def version(self) -> Optional[str]:
         return None
@@ -291,10 +301,30 @@ class SecureScoringProvider(ComponentProvider):
 
     def __init__(self) -> None:
         hosted, self.views = hosted_components()
-        self.live = LiveComponents()
-        pulumi.runtime.register_resource_module(PACKAGE, "index", self.live)
+        self.live = LiveComponents.registered()
         super().__init__(hosted, PACKAGE, None, version())
         self.schema = json.dumps(self._complete(json.loads(self.schema)))
+        self._leave_integers_to_build_args()
+
+    def _leave_integers_to_build_args(self) -> None:
+        """The SDK's input mapping calls ``int()`` on integer inputs (a TypeError for an Output, a
+        silent truncation of 2.5); once the schema is made, integers are mapped as numbers and
+        :func:`build_args` converts whole floats, leaving the rest to the component's own checks."""
+
+        def walk(prop: Optional[PropertyDefinition]) -> None:
+            if prop is None:
+                return
+            if prop.type == PropertyType.INTEGER:
+                prop.type = PropertyType.NUMBER
+            walk(prop.items)
+            walk(prop.additional_properties)
+
+        for definition in self._component_defs.values():
+            for prop in definition.inputs.values():
+                walk(prop)
+        for type_def in self._type_defs.values():
+            for prop in type_def.properties.values():
+                walk(prop)
 
     # -- schema ----------------------------------------------------------------------------------
     def _complete(self, spec: dict[str, Any]) -> dict[str, Any]:

@@ -310,6 +310,7 @@ def test_errors_read_the_same_as_in_python(provider, servers, provider_run):
     for extra, python_kwargs in (
         ({"auth": "token"}, {"auth": "token"}),  # refused: token auth is AKS only
         ({"workerCount": 2.5}, {"worker_count": 2.5}),  # a fraction is not a worker count
+        ({"workerCount": "two"}, {"worker_count": "two"}),  # nor a string (the SDK's int() raised)
     ):
         details = _error(
             provider, servers, "SecureAciService", "bad", {**base, **extra}, {"certificate": [cert_urn]}
