@@ -22,6 +22,8 @@ def pack_spy(monkeypatch):
 
     real = policy_pack.evaluate
     calls: list[dict] = []
+    # the spy records in this process: the check runs in process (no child) while it is on
+    monkeypatch.setattr("secure_scoring.gate.isolation.can_isolate", lambda: False)
 
     def spy(resources, **kwargs):
         calls.append(

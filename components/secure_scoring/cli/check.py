@@ -21,7 +21,13 @@ exit codes:
   1  at least one mandatory violation
   2  usage error, bad Pulumi.yaml / stack file, or the program itself failed (its error is shown
      on stderr; --format json/sarif still write a report: an error object / a SARIF run with
-     executionSuccessful false, to stdout or --output, which is overwritten)
+     executionSuccessful false, to stdout or --output, which is overwritten); also a program
+     that ends its own process (os._exit) or runs longer than --timeout
+
+The program runs in a child process with its stdout sent to stderr: only the report is written to
+stdout. A component's refusal of an insecure setting that a rule names (key and token auth, a
+self-signed certificate in production, a DNS name the certificate does not cover, TLS below 1.2)
+is reported as a mandatory violation of that rule (exit 1), at the program line.
 
 fidelity gaps versus a real `pulumi preview`:
   - no provider Check: provider-side defaults are missing (defaults the SDK injects are present)
@@ -77,7 +83,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="policy pack config JSON, the same file `pulumi preview --policy-pack-config` takes "
         '(e.g. {"all": "mandatory", "cert-expiry": {"minDays": 45}})',
     )
+    p.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=600.0,
+        metavar="SECONDS",
+        help="stop a program that runs longer (a loop, a sleep, an apply that never resolves) and "
+        "fail with exit code 2 (default: 600; 0 = no limit)",
+    )
     p.set_defaults(handler=run)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (e.g. 600; 0 = no limit)")
+    return value
 
 
 def _load_policy_config(path: str):
@@ -153,6 +177,7 @@ def run(args: argparse.Namespace) -> int:
             args.stack,
             policy_config=policy_config,
             allow_missing_stack_file=args.allow_missing_stack_file,
+            timeout=getattr(args, "timeout", 600.0) or None,
         )
     except gate.ProgramError as exc:
         print(f"secure-scoring check: the program failed (stack {args.stack}):", file=sys.stderr)

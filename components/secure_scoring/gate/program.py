@@ -47,6 +47,13 @@ class ProgramError(Exception):
         """The program directory (set by :func:`~secure_scoring.gate.check`; report paths are relative to it)."""
         super().__init__(message)
 
+    def __reduce__(self):  # the isolated run sends it from its child process
+        return (
+            ProgramError,
+            (self.message, self.location, self.kind, self.hint),
+            {"program_dir": self.program_dir},
+        )
+
     def render(self, base: Path | None = None) -> str:
         where = f"{self.location.display(base)}: " if self.location else ""
         text = f"{where}{self.kind}: {self.message}"
@@ -90,7 +97,7 @@ def run_program(project: Project, config: StackConfig, *, preview: bool = True):
             )
         except SystemExit as exc:
             error = _exit_error(exc, project, config)
-        except Exception as exc:  # the user's program failed: report it as theirs
+        except BaseException as exc:  # noqa: BLE001 - the program failed (CancelledError too): theirs
             error = _raised_error(exc, project, config, created)
         if error is not None:  # raised outside the handlers: the error keeps no link to the run
             pulumi_hooks.collect_failed_run()
@@ -148,7 +155,7 @@ def _exit_error(exc: SystemExit, project: Project, config: StackConfig) -> Progr
 
 
 def _raised_error(
-    exc: Exception, project: Project, config: StackConfig, created: pulumi_hooks.CreationFrames
+    exc: BaseException, project: Project, config: StackConfig, created: pulumi_hooks.CreationFrames
 ) -> ProgramError:
     error = program_error(unwrap(exc), project, config)
     if error.location is None or error.location == Location(project.main_file, 1):

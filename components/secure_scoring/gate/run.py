@@ -9,8 +9,9 @@ from typing import Any
 
 from .evaluation import evaluate
 from .findings import build_report
+from .isolation import DEFAULT_TIMEOUT, run_isolated
 from .program import ProgramError, run_program
-from .project import load_project, load_stack_config
+from .project import Project, StackConfig, load_project, load_stack_config
 from .report import Report
 
 
@@ -22,14 +23,41 @@ def check(
     preview: bool = True,
     organization: str = "organization",
     allow_missing_stack_file: bool = False,
+    isolate: bool = True,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Report:
     """Run the whole gate on one program and stack; returns the :class:`Report`.
+
+    With ``isolate`` (the default) the program runs in a child process
+    (:func:`~secure_scoring.gate.isolation.run_isolated`): ``os._exit``, writes to file descriptor
+    1 and leftover threads cannot reach the caller, and a program still running after ``timeout``
+    seconds is stopped (a :class:`ProgramError` of kind ``Timeout``).
 
     Raises :class:`~secure_scoring.errors.UsageError` (bad directory, project or stack file) and
     :class:`ProgramError`.
     """
     project = load_project(program_dir)
     config = load_stack_config(project, stack, allow_missing_stack_file=allow_missing_stack_file)
+
+    def judge() -> Report:
+        return _judge(project, config, policy_config, preview, organization)
+
+    if not isolate:
+        return judge()
+    try:
+        return run_isolated(judge, timeout=timeout)
+    except ProgramError as exc:
+        exc.program_dir = project.root
+        raise
+
+
+def _judge(
+    project: Project,
+    config: StackConfig,
+    policy_config: Mapping[str, Any] | None,
+    preview: bool,
+    organization: str,
+) -> Report:
     t0 = time.perf_counter()
     try:
         recording = run_program(project, config, preview=preview)
