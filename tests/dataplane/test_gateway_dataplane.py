@@ -1,8 +1,9 @@
 """Data plane: real nginx with the rendered gateway config in front of the real Azure ML inference server.
 
-Everything runs on 127.0.0.1. Rejected requests carry a unique probe id in the query string; the
-scorer's gunicorn access log (which records every request line it receives) must not contain it,
-while an accepted request's probe id must show up there (the positive control).
+Everything runs on 127.0.0.1. Rejected requests carry a unique probe id as their User-Agent; the
+scorer's gunicorn access log (which records the request line and User-Agent of every request it
+receives) must not contain it, while an accepted request's probe id must show up there (the positive
+control). Not in the query string: the gateway refuses query strings.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ def probe() -> str:
     return f"probe-{uuid.uuid4().hex}"
 
 
+def ua(probe_id: str) -> dict[str, str]:
+    return {"User-Agent": probe_id}
+
+
 def assert_scorer_got(dataplane, probe_id: str) -> None:
     assert wait_for_log(dataplane.scorer_log, probe_id), f"the scorer never logged {probe_id}"
 
@@ -37,7 +42,7 @@ def assert_scorer_got(dataplane, probe_id: str) -> None:
 def assert_scorer_never_got(dataplane, probe_id: str) -> None:
     # a later request that did reach the scorer flushes the log past any earlier line
     marker = probe()
-    assert dataplane.score({"flush": True}, path=f"/score?{marker}").status == 200
+    assert dataplane.score({"flush": True}, headers=ua(marker)).status == 200
     assert_scorer_got(dataplane, marker)
     assert probe_id not in dataplane.scorer_log()
 
@@ -49,7 +54,7 @@ def assert_scorer_never_got(dataplane, probe_id: str) -> None:
 def test_scoring_works_with_either_key_and_the_scorer_never_sees_it(dataplane, which) -> None:
     key = dataplane.primary_key if which == "primary" else dataplane.secondary_key
     probe_id = probe()
-    resp = dataplane.score({"x": [1, 2, 3]}, key=key, path=f"/score?{probe_id}")
+    resp = dataplane.score({"x": [1, 2, 3]}, key=key, headers=ua(probe_id))
     assert resp.status == 200, resp.body
     body = resp.json()
     assert body["echo"] == {"x": [1, 2, 3]}
@@ -87,11 +92,11 @@ REJECTED = {
 def test_bad_credentials_get_401_and_never_reach_the_scorer(dataplane, case) -> None:
     template = REJECTED[case]
     key = dataplane.primary_key
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", **ua(probe())}
+    probe_id = headers["User-Agent"]
     if template is not None:
         headers["Authorization"] = template.format(key=key, swapped=key.swapcase(), truncated=key[:-1])
-    probe_id = probe()
-    resp = dataplane.request("POST", f"/score?{probe_id}", headers=headers, body=b'{"x": 1}')
+    resp = dataplane.request("POST", "/score", headers=headers, body=b'{"x": 1}')
     assert resp.status == 401, (case, resp.body)
     assert resp.headers["WWW-Authenticate"] == 'Bearer realm="secure-scoring"'
     assert resp.headers["Strict-Transport-Security"] == "max-age=63072000"
@@ -111,7 +116,8 @@ def test_repeated_authorization_headers_are_refused_and_never_reach_the_scorer(d
         )
         try:
             body = b'{"dup": 1}'
-            conn.putrequest("POST", f"/score?{probe_id}")
+            conn.putrequest("POST", "/score")
+            conn.putheader("User-Agent", probe_id)
             conn.putheader("Authorization", first)
             conn.putheader("authorization", second)
             conn.putheader("Content-Type", "application/json")
@@ -129,7 +135,7 @@ def test_repeated_authorization_headers_are_refused_and_never_reach_the_scorer(d
 def test_other_paths_and_methods_need_a_key_too(dataplane) -> None:
     for method, path in (("GET", "/score"), ("GET", "/swagger.json"), ("OPTIONS", "/score"), ("GET", "/x")):
         probe_id = probe()
-        resp = dataplane.request(method, f"{path}?{probe_id}")
+        resp = dataplane.request(method, path, headers=ua(probe_id))
         assert resp.status == 401, (method, path)
         assert_scorer_never_got(dataplane, probe_id)
     ok = dataplane.request("GET", "/swagger.json", headers=dataplane.auth())
@@ -142,7 +148,7 @@ def test_health_route_needs_no_key_but_only_allows_get(dataplane) -> None:
     assert resp.body.strip() == b"Healthy"
     assert resp.headers["Strict-Transport-Security"] == "max-age=63072000"
     probe_id = probe()
-    post = dataplane.request("POST", f"/?{probe_id}", body=b"{}")
+    post = dataplane.request("POST", "/", headers=ua(probe_id))
     assert post.status == 403
     assert_scorer_never_got(dataplane, probe_id)
 
@@ -274,7 +280,7 @@ def test_plain_http_on_the_tls_port_is_refused(dataplane) -> None:
     probe_id = probe()
     with socket.create_connection(("127.0.0.1", dataplane.port), timeout=5) as sock:
         sock.sendall(
-            f"POST /score?{probe_id} HTTP/1.1\r\nHost: {HOSTNAME}\r\n"
+            f"POST /score HTTP/1.1\r\nHost: {HOSTNAME}\r\nUser-Agent: {probe_id}\r\n"
             f"Authorization: Bearer {dataplane.primary_key}\r\nContent-Length: 2\r\n"
             "Connection: close\r\n\r\n{}".encode()
         )
@@ -302,7 +308,8 @@ def limits_gateway(make_gateway):
 def _send_big(dataplane, port: int, body_len: int, probe_id: str, *, chunked: bool) -> tuple[int, bytes]:
     conn = LoopbackHTTPSConnection(HOSTNAME, port, timeout=10, context=client_context(dataplane.ca_bundle))
     try:
-        conn.putrequest("POST", f"/score?{probe_id}")
+        conn.putrequest("POST", "/score")
+        conn.putheader("User-Agent", probe_id)
         conn.putheader("Authorization", f"Bearer {dataplane.primary_key}")
         conn.putheader("Content-Type", "application/json")
         if chunked:
@@ -377,7 +384,7 @@ def test_slow_client_body_hits_the_body_timeout_and_never_reaches_the_scorer(
     started = time.monotonic()
     try:
         sock.sendall(
-            f"POST /score?{probe_id} HTTP/1.1\r\nHost: {HOSTNAME}\r\n"
+            f"POST /score HTTP/1.1\r\nHost: {HOSTNAME}\r\nUser-Agent: {probe_id}\r\n"
             f"Authorization: Bearer {dataplane.primary_key}\r\nContent-Type: application/json\r\n"
             'Content-Length: 1000\r\n\r\n{"x": '.encode()
         )
@@ -404,7 +411,9 @@ def test_slow_client_headers_hit_the_header_timeout(dataplane, limits_gateway) -
     )
     started = time.monotonic()
     try:
-        sock.sendall(f"POST /score?{probe_id} HTTP/1.1\r\nHost: {HOSTNAME}\r\nX-Slow: ".encode())
+        sock.sendall(
+            f"POST /score HTTP/1.1\r\nHost: {HOSTNAME}\r\nUser-Agent: {probe_id}\r\nX-Slow: ".encode()
+        )
         answer = b""
         try:
             while chunk := sock.recv(65536):

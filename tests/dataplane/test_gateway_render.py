@@ -330,14 +330,20 @@ def test_key_auth_map_health_route_and_authorization_stripped() -> None:
     assert "return 401" in conf
     assert "401 'Bearer realm=\"secure-scoring\"';" in conf
     assert "add_header WWW-Authenticate $secure_scoring_www_authenticate always;" in conf
-    # both locations proxy to the scorer and both drop the credential
-    assert directives(conf, "proxy_pass") == ["http://secure_scoring_scorer"] * 2
+    # both locations proxy to the scorer and both drop the credential; the health route forwards
+    # only "/" (a URI in proxy_pass replaces the client's path), the other route the client's path
+    assert directives(conf, "proxy_pass") == ["http://secure_scoring_scorer/", "http://secure_scoring_scorer"]
     assert directives(conf, "proxy_set_header Authorization") == ['""'] * 2
     assert directives(conf, "server") == ["127.0.0.1:5001", "{"]  # the upstream member, the server block
     assert directives(conf, "keepalive") == ["16"]
     # the health route is GET-only and has no key check
     health = conf.split("location = / {", 1)[1].split("location / {", 1)[0]
     assert "limit_except GET" in health and "secure_scoring_authorized" not in health
+    # ... and takes no body and no query string; no query string passes the other route either
+    assert "if ($secure_scoring_has_body) {\n                return 413 " in health
+    assert conf.count("if ($is_args) {\n                return 400 ") == 2
+    assert directives(conf, "limit_conn") == ["secure_scoring_per_client 100"]
+    assert directives(conf, "lingering_time") == ["30s"]
     assert directives(conf, "client_max_body_size") == ["10m"]
     assert directives(conf, "proxy_read_timeout") == ["60s"]
     assert directives(conf, "client_body_timeout") == ["30s"]
@@ -494,6 +500,7 @@ def test_errors_nginx_answers_itself_are_json_and_401_is_left_to_the_key_check()
         "405",
         "413",
         "414",
+        "429",
         "494",
         "497",
         "501",

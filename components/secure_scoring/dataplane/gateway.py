@@ -10,11 +10,19 @@ What the rendered configuration does:
 - TLS 1.2 minimum (``TLSv1.2 TLSv1.3``, or ``TLSv1.3`` only), the Mozilla "intermediate" ECDHE
   AEAD cipher suites, ``ssl_prefer_server_ciphers off``, curves X25519/P-256/P-384, a shared session
   cache with session tickets off, OCSP stapling (off for private CAs), HSTS;
-- ``GET /`` (Azure ML's liveness route) without authentication; everything else behind
+- ``GET /`` (Azure ML's liveness route) without authentication, and only that: the scorer gets the
+  path ``/`` whatever the client wrote (``/score/..``, ``//score/..`` and ``/score;/..`` all normalize
+  to ``/``, and only ``/`` is forwarded), no request body (``413``), no query string; everything else behind
   ``Authorization: Bearer <primary|secondary>`` compared exactly (case-sensitive scheme and key),
   otherwise ``401`` with ``WWW-Authenticate: Bearer realm="secure-scoring"``. The scorer never sees
   the ``Authorization`` header. The two keys live in an included file (``keys.conf``), so a key is
   rotated by rewriting that file and reloading nginx (``nginx -s reload``) without dropping requests;
+- no query string ever reaches the scorer (``400 query_string_refused``): a key pasted into the URL
+  (``?api_key=...``) would land in the scorer's access log;
+- a request nginx refuses (401, 403, 413, 400) has its body read and dropped for at most
+  ``client_body_timeout_s`` in total (``lingering_time``), so a client dripping a body without a key
+  cannot hold a connection open; at most ``max_connections_per_client`` requests in progress per
+  client address (``429``);
 - upstream keep-alive to the scorer on localhost, request size and timeout limits.
 
 Every string that reaches the configuration is validated first (:func:`validate_settings`,
@@ -116,6 +124,9 @@ class GatewaySettings:
         worker_processes: nginx worker processes (int ≥ 1 or ``"auto"``).
         worker_connections: connections per worker.
         upstream_keepalive: idle keep-alive connections kept open to the scorer.
+        max_connections_per_client: requests in progress at once from one client address (nginx
+            ``limit_conn``: a connection counts once its request headers are read, idle keep-alive
+            connections do not); more get ``429``. ``0``: no limit (clients behind one NAT share it).
         error_log: nginx ``error_log`` target (``stderr`` in the container).
         access_log: nginx ``access_log`` path (``/dev/stdout`` in the container) or ``"off"``.
     """
@@ -138,6 +149,7 @@ class GatewaySettings:
     worker_processes: int | str = 1
     worker_connections: int = 1024
     upstream_keepalive: int = 16
+    max_connections_per_client: int = 100
     error_log: str = "stderr"
     access_log: str = "/dev/stdout"
 
@@ -293,6 +305,7 @@ def validate_settings(s: GatewaySettings) -> None:
         _check_int("worker_processes", s.worker_processes, 1, 64)
     _check_int("worker_connections", s.worker_connections, 16, 65535)
     _check_int("upstream_keepalive", s.upstream_keepalive, 0, 1024)
+    _check_int("max_connections_per_client", s.max_connections_per_client, 0, 65535)
     _check_string("error_log", s.error_log)
     if s.error_log != "stderr":
         _check_path("error_log", s.error_log)
@@ -388,6 +401,13 @@ _ERROR_PAGES = (
     (405, 405, "method_not_allowed", "the method is not allowed", False),
     (413, 413, "request_too_large", "the request body is larger than {max_body_size}", False),
     (
+        429,
+        429,
+        "too_many_connections",
+        "too many requests in progress from your address (at most {max_connections_per_client})",
+        False,
+    ),
+    (
         501,
         501,
         "not_implemented",
@@ -407,7 +427,11 @@ def _error_pages(s: GatewaySettings) -> str:
     lines = ["        # errors nginx answers itself are JSON too (the scorer's own answers pass through)"]
     blocks = []
     for code, status, error, message, early in _ERROR_PAGES:
-        text = message.format(max_body_size=s.max_body_size, proxy_read_timeout_s=s.proxy_read_timeout_s)
+        text = message.format(
+            max_body_size=s.max_body_size,
+            proxy_read_timeout_s=s.proxy_read_timeout_s,
+            max_connections_per_client=s.max_connections_per_client,
+        )
         body = json.dumps({"error": error, "message": text})
         if early:
             target = f"{_ERROR_URI_PREFIX}{code}"
@@ -419,6 +443,23 @@ def _error_pages(s: GatewaySettings) -> str:
             head = f"location {target} {{"
         blocks.append(f"        {head}\n            return {status} '{body}\\n';\n        }}")
     return "\n".join(lines + blocks)
+
+
+# Answers nginx makes itself on the routes (JSON like the error pages).
+_QUERY_REFUSED = json.dumps(
+    {
+        "error": "query_string_refused",
+        "message": "the gateway forwards no query string: send the key in the Authorization header, "
+        "never in the URL",
+    }
+)
+_HEALTH_BODY_REFUSED = json.dumps(
+    {"error": "request_too_large", "message": "the health route takes no request body"}
+)
+
+
+def _refuse(condition: str, status: int, body: str) -> str:
+    return f"        if ({condition}) {{\n            return {status} '{body}\\n';\n        }}\n"
 
 
 def render_nginx_config(s: GatewaySettings) -> str:
@@ -446,17 +487,23 @@ def render_nginx_config(s: GatewaySettings) -> str:
             f"        include {conf}/keys.conf;\n"
             "    }\n"
         )
-        auth_check = (
-            '        if ($secure_scoring_authorized != "1") {\n'
-            '            return 401 \'{"error": "unauthorized", "message": "send Authorization: Bearer <key>"}\\n\';\n'
-            "        }\n"
+        auth_check = _refuse(
+            '$secure_scoring_authorized != "1"',
+            401,
+            '{"error": "unauthorized", "message": "send Authorization: Bearer <key>"}',
         )
     else:
         auth_map = "    # auth_mode none: no authentication (refused in production by the policy pack)\n"
         auth_check = "        # auth_mode none: no key check\n"
 
-    proxy = (
-        "        proxy_pass http://secure_scoring_scorer;\n"
+    query_check = _refuse("$is_args", 400, _QUERY_REFUSED)
+    health_body_check = _refuse("$secure_scoring_has_body", 413, _HEALTH_BODY_REFUSED)
+    limits = (
+        f"        limit_conn secure_scoring_per_client {s.max_connections_per_client};\n"
+        if s.max_connections_per_client
+        else "        # max_connections_per_client 0: no per-client limit\n"
+    )
+    headers = (
         "        proxy_http_version 1.1;\n"
         '        proxy_set_header Connection "";\n'
         "        proxy_set_header Host $host;\n"
@@ -502,6 +549,20 @@ http {{
     client_header_timeout {timeout}s;
     send_timeout {timeout}s;
     keepalive_timeout 65s;
+    # the body of a request nginx refuses (no key, health route, too large) is read and dropped for
+    # at most this long in all: a client dripping one byte at a time cannot hold the connection
+    lingering_time {timeout}s;
+    lingering_timeout {min(timeout, 5)}s;
+    # requests in progress per client address (idle keep-alive connections do not count)
+    limit_conn_zone $binary_remote_addr zone=secure_scoring_per_client:1m;
+    limit_conn_status 429;
+    limit_conn_log_level warn;
+    # a request body announced (Content-Length other than 0, or any Transfer-Encoding)
+    map "$http_content_length:$http_transfer_encoding" $secure_scoring_has_body {{
+        ":" 0;
+        "0:" 0;
+        default 1;
+    }}
 
 {auth_map}
     map $status $secure_scoring_www_authenticate {{
@@ -538,15 +599,20 @@ http {{
 
 {_error_pages(s)}
 
-        # liveness (Azure ML serves it on GET /): no key needed
+{limits}
+        # liveness (Azure ML serves it on GET /): no key needed, so nothing else passes here: GET
+        # only, no body, no query string, and the scorer gets the path "/" whatever the client wrote
+        # (/score/.., //score/.. and /score;/.. normalize to "/" and match this location)
         location = {HEALTH_PATH} {{
             limit_except GET {{
                 deny all;
             }}
-{proxy.replace("        ", "            ")}        }}
+{query_check.replace("        ", "            ")}{health_body_check.replace("        ", "            ")}            proxy_pass http://secure_scoring_scorer{HEALTH_PATH};
+{headers.replace("        ", "            ")}        }}
 
         location / {{
-{auth_check.replace("        ", "            ")}{proxy.replace("        ", "            ")}        }}
+{query_check.replace("        ", "            ")}{auth_check.replace("        ", "            ")}            proxy_pass http://secure_scoring_scorer;
+{headers.replace("        ", "            ")}        }}
     }}
 }}
 """
