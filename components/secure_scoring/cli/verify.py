@@ -78,7 +78,20 @@ def register(subparsers: Any) -> None:
         type=_seconds,
         default=5.0,
         metavar="S",
-        help="seconds allowed for each lookup, connection and request (default: 5)",
+        help="seconds allowed for each lookup, connection and request, as a whole (default: 5)",
+    )
+    parser.add_argument(
+        "--deadline",
+        type=_run_seconds,
+        default=60.0,
+        metavar="S",
+        help="seconds the whole run may take; steps not run by then are skipped and the run fails (default: 60)",
+    )
+    parser.add_argument(
+        "--data",
+        metavar="JSON|@FILE",
+        help="the JSON body of the authentication probes (default: {}), inline or @file: a request your "
+        "scorer takes, so the probe with the key gets a 2xx",
     )
     parser.add_argument(
         "--min-days",
@@ -106,6 +119,16 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
     if not 0 < value <= 300:
         raise argparse.ArgumentTypeError(f"expected more than 0 and at most 300 seconds, got {text}")
+    return value
+
+
+def _run_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"expected more than 0 and at most 3600 seconds, got {text}")
     return value
 
 
@@ -174,6 +197,8 @@ def run(args: argparse.Namespace) -> int:
             min_days=args.min_days,
             http_port=http_port,
             connect_to=args.connect_to,
+            deadline=args.deadline,
+            data=args.data,
         )
     except SecureScoringError:
         raise

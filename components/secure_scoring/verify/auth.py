@@ -15,7 +15,7 @@ from .report import FAIL, PASS, SKIP, WARN, Step
 from .target import Target
 from .tls import TlsOutcome
 
-__all__ = ["auth_steps", "credential_problem"]
+__all__ = ["auth_steps", "credential_problem", "from_scorer"]
 
 
 def credential_problem(value: str) -> str | None:
@@ -35,6 +35,12 @@ def credential_problem(value: str) -> str | None:
     return None
 
 
+def from_scorer(response: Response) -> bool:
+    """True if the Azure ML inference server itself answered (its ``x-ms-server-version`` header),
+    not the gateway or a front end in front of it."""
+    return response.headers.get("x-ms-server-version", "").startswith("azmlinfsrv")
+
+
 def _no_answer_fix(exc: BaseException, timeout: float) -> str:
     if isinstance(exc, TimeoutError | socket.timeout):
         # the gateway held the connection open: most often a scorer slower than --timeout
@@ -52,8 +58,11 @@ def auth_steps(
     credential: str | None,
     credential_kind: str,
     timeout: float,
+    *,
+    body: bytes = b"{}",
 ) -> tuple[list[Step], Response | None]:
-    body = b"{}"
+    # how the probe body is named in messages: '{}' itself, or "the --data body"
+    probe = f"'{body.decode()}'" if body == b"{}" else "the --data body"
     headers = {"Content-Type": "application/json"}
     steps: list[Step] = []
     response: Response | None = None
@@ -98,6 +107,21 @@ def auth_steps(
                     f"anyone who finds the URL can use the model{over}",
                     "turn authentication on (component auth='key'; AKS endpoint auth_mode Key or AMLToken), "
                     "then 'pulumi up'",
+                )
+            )
+        elif from_scorer(response):
+            # the gateway let the request through to the scorer, which did not like the body
+            auth_off = True
+            steps.append(
+                Step(
+                    "auth-no-credential",
+                    FAIL,
+                    f"auth turned off: POST {target.path} without a credential reached the scorer, which "
+                    f"answered {status} {response.reason} ("
+                    + ("it has no such path" if status == 404 else f"it rejected the probe body {probe}")
+                    + f"); anyone who finds the URL can use the model{over}",
+                    "turn authentication on (component auth='key'; AKS endpoint auth_mode Key or AMLToken), "
+                    "then 'pulumi up'; to see a 2xx from the scorer, pass a body it takes with --data",
                 )
             )
         else:
@@ -183,8 +207,15 @@ def auth_steps(
                         "auth-credential",
                         WARN,
                         f"the {credential_kind} was accepted (not 401) but POST {target.path} → {status} "
-                        f"{with_key.reason}: the scorer did not like the probe body '{{}}' or the path",
-                        "check the scoring path and that the scorer is healthy",
+                        f"{with_key.reason}: "
+                        + (
+                            f"the scorer rejected the probe body {probe}"
+                            if from_scorer(with_key)
+                            else f"the scorer rejected the probe body {probe}, or there is no such path"
+                        ),
+                        "pass a body the scorer takes with --data JSON or --data @file (e.g. a sample request); "
+                        + ("" if from_scorer(with_key) else "check the scoring path; ")
+                        + "check the scorer's log if it should have taken it",
                     )
                 )
     if response is None:

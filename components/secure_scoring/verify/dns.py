@@ -10,6 +10,7 @@ import socket
 from dataclasses import dataclass
 from typing import Any
 
+from . import net
 from .report import FAIL, PASS, SKIP, Step
 from .target import DnsServer, Target, as_ip
 
@@ -36,7 +37,7 @@ def _query(name: str, rdtype: str, server: DnsServer, timeout: float) -> Any:
     for attempt in (1, 2):
         try:
             response, _tcp = dns.query.udp_with_fallback(
-                request, server.address, timeout=timeout / 2, port=server.port
+                request, server.address, timeout=net.request_timeout(timeout) / 2, port=server.port
             )
             return response
         except dns.exception.Timeout:

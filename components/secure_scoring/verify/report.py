@@ -23,6 +23,7 @@ STEP_NAMES = (
     "auth-credential",
     "hsts",
 )
+# a last step, "deadline" (fail), is added only when the run's deadline (--deadline) passed
 
 
 @dataclass

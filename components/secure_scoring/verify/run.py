@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import ssl
 import time
 from datetime import UTC, datetime
@@ -18,7 +20,13 @@ from .target import DnsServer, as_ip, hostport, parse_dns_server, parse_url
 from .tls import tls_steps
 from .versions import versions_step
 
-__all__ = ["verify"]
+__all__ = ["DEFAULT_DEADLINE", "PROBE_BODY", "probe_body", "verify"]
+
+#: seconds the whole run may take by default (a dozen requests of --timeout 5 each, with room)
+DEFAULT_DEADLINE = 60.0
+#: the body of the authentication probes unless ``data`` is given
+PROBE_BODY = b"{}"
+_MAX_DATA = 1_000_000
 
 
 def verify(
@@ -35,12 +43,20 @@ def verify(
     http_port: int | None = None,
     connect_to: str | None = None,
     now: datetime | None = None,
+    deadline: float | None = DEFAULT_DEADLINE,
+    data: bytes | str | None = None,
 ) -> VerifyReport:
     """Check the endpoint at ``url`` and return the report (never raises for a network problem).
 
     ``connect_to``: an IP address to check instead of resolving the URL's host (like curl's
     ``--resolve``), e.g. a new endpoint before DNS points at it; the ``dns`` step is skipped and the
     URL's host is still used for SNI, the certificate check and ``Host``.
+
+    ``timeout`` bounds each lookup, connection and request as a whole (a server that drips its answer
+    one byte at a time is cut off); ``deadline`` bounds the whole run: steps that could not run
+    before it are reported as skipped, and the run fails (None: no run deadline). ``data``: the JSON
+    body of the authentication probes (default ``{}``; a scorer that rejects ``{}`` answers 4xx/5xx
+    with the key).
 
     Raises :class:`~secure_scoring.errors.UsageError` for bad input: an invalid URL, IP, DNS server,
     an unreadable or empty CA bundle, both a key and a token.
@@ -81,6 +97,11 @@ def verify(
         raise UsageError(
             "--timeout", f"must be a number of seconds from 0 to 300, got {timeout!r}", "use e.g. 5"
         )
+    if deadline is not None and (not isinstance(deadline, int | float) or not 0 < deadline <= 3600):
+        raise UsageError(
+            "--deadline", f"must be a number of seconds from 0 to 3600, got {deadline!r}", "use e.g. 60"
+        )
+    body = probe_body(data)
     if not isinstance(min_days, int) or min_days < 0:
         raise UsageError("--min-days", f"must be a whole number of days ≥ 0, got {min_days!r}", "use e.g. 30")
     if http_port is not None and not 1 <= int(http_port) <= 65535:
@@ -90,6 +111,79 @@ def verify(
     now = now or datetime.now(UTC)
 
     report = VerifyReport(url=target.url)
+    started = time.monotonic()
+    # DeadlineReached between two requests: the rest is skipped below
+    with net.run_deadline(deadline), contextlib.suppress(net.DeadlineReached):
+        _run(
+            report,
+            target,
+            connect_to,
+            server,
+            expect_ip,
+            expect_target,
+            bundle,
+            credential,
+            kind,
+            timeout,
+            min_days,
+            http_port,
+            body,
+            now,
+        )
+    if deadline is not None and time.monotonic() - started >= deadline:
+        _skip_rest(report, f"not run: the run's deadline (--deadline {deadline:g} s) was reached", http_port)
+        report.steps.append(
+            Step(
+                "deadline",
+                FAIL,
+                f"the run did not finish within --deadline {deadline:g} s (each request may take up to "
+                f"--timeout {timeout:g} s): the endpoint answers too slowly, or not at all",
+                "check the endpoint's logs (a hung or overloaded gateway or scorer); raise --deadline only "
+                "if the endpoint is known to be that slow",
+            )
+        )
+    return report
+
+
+def probe_body(data: bytes | str | None) -> bytes:
+    """The probe body: ``data`` (JSON text, or ``@file``) or ``{}``. Raises :class:`UsageError`."""
+    if data is None:
+        return PROBE_BODY
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    fix = "pass the JSON body your scorer takes, e.g. --data '{\"data\": [[1, 2, 3]]}' or --data @sample.json"
+    if text.startswith("@"):
+        path = Path(text[1:])
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise UsageError("--data", f"cannot read {path}: {exc.strerror or exc}", fix) from None
+    else:
+        raw = text.encode("utf-8")
+    if len(raw) > _MAX_DATA:
+        raise UsageError("--data", f"is {len(raw)} bytes; the probe body may be at most 1 MB", fix)
+    try:
+        json.loads(raw)
+    except ValueError as exc:
+        raise UsageError("--data", f"is not JSON ({exc})", fix) from None
+    return raw
+
+
+def _run(
+    report: VerifyReport,
+    target,
+    connect_to: str | None,
+    server,
+    expect_ip: str | None,
+    expect_target: str | None,
+    bundle: str | None,
+    credential: str | None,
+    kind: str,
+    timeout: float,
+    min_days: int,
+    http_port: int | None,
+    body: bytes,
+    now: datetime,
+) -> None:
     if connect_to is not None:
         address = as_ip(connect_to)
         first = Step(
@@ -103,7 +197,7 @@ def verify(
     report.steps.append(first)
     if address is None:
         _skip_rest(report, "nothing was contacted: the DNS step failed", http_port)
-        return report
+        return
 
     started = time.monotonic()
     try:
@@ -119,7 +213,7 @@ def verify(
             )
         )
         _skip_rest(report, "no TCP connection", http_port)
-        return report
+        return
     report.steps.append(
         Step(
             "tcp",
@@ -137,11 +231,11 @@ def verify(
     if tls.http_context is None:
         for name in ("auth-no-credential", "auth-credential", "hsts"):
             report.steps.append(Step(name, SKIP, "no TLS handshake"))
-        return report
-    auth, response = auth_steps(target, address, tls, credential, kind, timeout)
+        return
+    auth, response = auth_steps(target, address, tls, credential, kind, timeout, body=body)
     report.steps.extend(auth)
     report.steps.append(hsts_step(response))
-    return report
+    return
 
 
 def _skip_rest(report: VerifyReport, why: str, http_port: int | None) -> None:
