@@ -124,6 +124,10 @@ class GatewaySettings:
         worker_processes: nginx worker processes (int ≥ 1 or ``"auto"``).
         worker_connections: connections per worker.
         upstream_keepalive: idle keep-alive connections kept open to the scorer.
+        keepalive_time_s: the longest a client's kept-alive connection lives; after it, the next
+            response says ``Connection: close`` and the client reconnects (and resolves the name
+            again). Bounds how long clients stay on an old container group after its DNS record moved
+            (blue/green, docs/runbooks/zero-downtime.md).
         max_connections_per_client: requests in progress at once from one client address (nginx
             ``limit_conn``: a connection counts once its request headers are read, idle keep-alive
             connections do not); more get ``429``. ``0``: no limit (clients behind one NAT share it).
@@ -149,6 +153,7 @@ class GatewaySettings:
     worker_processes: int | str = 1
     worker_connections: int = 1024
     upstream_keepalive: int = 16
+    keepalive_time_s: int = 60
     max_connections_per_client: int = 100
     error_log: str = "stderr"
     access_log: str = "/dev/stdout"
@@ -305,6 +310,7 @@ def validate_settings(s: GatewaySettings) -> None:
         _check_int("worker_processes", s.worker_processes, 1, 64)
     _check_int("worker_connections", s.worker_connections, 16, 65535)
     _check_int("upstream_keepalive", s.upstream_keepalive, 0, 1024)
+    _check_int("keepalive_time_s", s.keepalive_time_s, 1, 86400)
     _check_int("max_connections_per_client", s.max_connections_per_client, 0, 65535)
     _check_string("error_log", s.error_log)
     if s.error_log != "stderr":
@@ -549,6 +555,9 @@ http {{
     client_header_timeout {timeout}s;
     send_timeout {timeout}s;
     keepalive_timeout 65s;
+    # a kept-alive connection ends (Connection: close on a response) after this: clients reconnect
+    # and resolve the name again, so none stays on an old container group after a DNS switch
+    keepalive_time {s.keepalive_time_s}s;
     # the body of a request nginx refuses (no key, health route, too large) is read and dropped for
     # at most this long in all: a client dripping one byte at a time cannot hold the connection
     lingering_time {timeout}s;
