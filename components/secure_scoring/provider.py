@@ -46,6 +46,7 @@ from typing import Any, Optional, Union
 import pulumi
 from pulumi.provider.experimental.analyzer import PropertyDefinition, PropertyType
 from pulumi.provider.experimental.component import ComponentProvider
+from pulumi.provider.experimental.util import camel_case
 from pulumi.provider.provider import ConstructResult
 from pulumi.provider.server import ComponentInitError
 
@@ -339,7 +340,7 @@ class SecureScoringProvider(ComponentProvider):
             self._describe(resource["inputProperties"], args_cls)
             self._describe(resource["properties"], outputs_cls)
             for output in outputs_cls.SECRET_OUTPUTS:  # type: ignore[attr-defined]
-                resource["properties"][_camel(output)]["secret"] = True
+                resource["properties"][camel_case(output)]["secret"] = True
             self._complete_inputs(resource["inputProperties"], args_cls)
         for cls in self.views.views:
             typ = spec["types"].get(TYPE_PREFIX + cls.__name__)
@@ -351,10 +352,10 @@ class SecureScoringProvider(ComponentProvider):
 
     def _complete_inputs(self, props: dict[str, Any], args_cls: type) -> None:
         for field in SECRET_INPUTS.get(args_cls, ()):
-            props[_camel(field)]["secret"] = True
+            props[camel_case(field)]["secret"] = True
         for (owner, field), target in self.views.resource_refs.items():
             if owner == args_cls.__name__:
-                prop = props[_camel(field)]
+                prop = props[camel_case(field)]
                 prop.pop("$ref", None)
                 prop.pop("plain", None)
                 prop["$ref"] = _RESOURCE_REF + target
@@ -422,11 +423,6 @@ class SecureScoringProvider(ComponentProvider):
         if prop.additional_properties and isinstance(value, Mapping):
             return {k: self._wire(v, prop.additional_properties) for k, v in value.items()}
         return value
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(w[:1].upper() + w[1:] for w in rest)
 
 
 def _snake(name: str) -> str:
