@@ -23,8 +23,8 @@ from typing import Any
 
 from ..facts import UNKNOWN
 from . import pulumi_hooks
-from .locations import Location, is_venv, main_dir, resource_location, user_location
-from .project import Project, StackConfig
+from .locations import Location, is_venv, main_dir, relative, resource_location, user_location
+from .project import Project, StackConfig, site_packages
 from .redaction import redact
 
 # The SDK re-raises an error from preparing a resource's inputs as a new ValueError/AssertionError
@@ -117,6 +117,13 @@ def _program_context(project: Project) -> Iterator[None]:
     for p in (str(project.root), str(main_dir(project))):
         if p not in sys.path:
             sys.path.insert(0, p)
+    if project.virtualenv is not None:
+        # the program's own dependencies, as under the Pulumi CLI (which runs the program with the
+        # virtualenv's python); appended, so that the gate's pulumi and secure_scoring stay the ones used
+        import site
+
+        for sp in site_packages(project.virtualenv):
+            site.addsitedir(str(sp))
     sys.argv = [str(project.main_file)]
     os.chdir(project.root)
     try:
@@ -185,7 +192,33 @@ def program_error(exc: BaseException, project: Project, config: StackConfig) -> 
         message = str(exc) or kind
     if location is None:
         location = Location(project.main_file, 1)
-    return ProgramError(redact(message.strip()), location, kind, _secure_value_hint(message, config))
+    hint = _secure_value_hint(message, config) or _missing_module_hint(exc, project)
+    return ProgramError(redact(message.strip()), location, kind, hint)
+
+
+def _missing_module_hint(exc: BaseException, project: Project) -> str | None:
+    """For a module the program cannot import: where the gate looked (the program's virtualenv)."""
+    if not isinstance(exc, ModuleNotFoundError) or not exc.name:
+        return None
+    top = exc.name.split(".", 1)[0]
+    venv = project.virtualenv
+    if venv is None:
+        return (
+            f"module '{top}' is not installed where secure-scoring runs, and {project.file.name} names no "
+            "virtualenv: install it next to secure-scoring (pip install ...), or set "
+            "`runtime: {name: python, options: {virtualenv: venv}}` to use the program's own virtualenv"
+        )
+    shown = relative(venv, project.root)
+    if not site_packages(venv):
+        return (
+            f"the program's virtualenv {shown} ({project.file.name} runtime.options.virtualenv) does not "
+            f"exist or has no site-packages: create it (python -m venv {shown} && {shown}/bin/pip install "
+            "-r requirements.txt)"
+        )
+    return (
+        f"module '{top}' is not installed in the program's virtualenv {shown} ({project.file.name} "
+        f"runtime.options.virtualenv): install it there ({shown}/bin/pip install ...)"
+    )
 
 
 def _secure_value_hint(message: str, config: StackConfig) -> str | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,8 @@ class Project:
     stack_config_dir: Path
     config: dict[str, Any] = field(default_factory=dict)
     """Project-level ``config:`` block (defaults for every stack), as written."""
+    virtualenv: Path | None = None
+    """``runtime.options.virtualenv``, resolved: the program's own dependencies live there."""
 
     @property
     def main_file(self) -> Path:
@@ -72,11 +75,110 @@ class StackConfig:
     notes: list[str] = field(default_factory=list)
 
 
+MAX_YAML_BYTES = 4 * 1024 * 1024
+"""A project or stack file larger than this is refused (stack files are a few kilobytes)."""
+MAX_YAML_DEPTH = 64
+"""Nesting deeper than this is refused (Pulumi config is a few levels deep)."""
+MAX_YAML_NODES = 200_000
+"""A file whose values, with every alias expanded, hold more nodes than this is refused (an alias
+bomb, "billion laughs": a few lines that expand to billions of values)."""
+
+
+class YamlRefused(Exception):
+    """A YAML file the gate will not read: duplicate keys, too deep, too large once expanded."""
+
+    def __init__(self, problem: str, line: int | None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.line = line
+
+
+def _safe_loader(text: str) -> Any:
+    """PyYAML's pure-Python safe loader (no Python objects), refusing duplicate keys and nesting
+    deeper than :data:`MAX_YAML_DEPTH` while it composes, before any value is built."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        depth = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            self.depth += 1
+            try:
+                if self.depth > MAX_YAML_DEPTH:
+                    mark = self.peek_event().start_mark
+                    raise YamlRefused(f"it is nested more than {MAX_YAML_DEPTH} levels deep", mark.line + 1)
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, yaml.ScalarNode):
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    raise YamlRefused(
+                        f"the key {key!r} appears twice in one mapping (lines {seen[key]} and {line}); "
+                        "tools disagree on which value wins",
+                        line,
+                    )
+                seen[key] = line
+            return super().construct_mapping(node, deep=deep)
+
+    return Loader(text)
+
+
+def _check_expanded_size(node: Any) -> None:
+    """Refuse ``node`` when it holds more than :data:`MAX_YAML_NODES` nodes with every alias expanded
+    (a shared node counts once per use; each distinct node is visited once)."""
+    sizes: dict[int, int] = {}
+
+    def size(n: Any) -> int:
+        if id(n) in sizes:
+            return sizes[id(n)]
+        total = 1
+        if isinstance(n.value, list):
+            for item in n.value:
+                for child in item if isinstance(item, tuple) else (item,):
+                    total += size(child)
+                    if total > MAX_YAML_NODES:
+                        raise YamlRefused(
+                            f"with its aliases expanded it holds more than {MAX_YAML_NODES:,} values "
+                            "(an alias bomb?)",
+                            n.start_mark.line + 1,
+                        )
+        sizes[id(n)] = total
+        return total
+
+    if node is not None:
+        size(node)
+
+
+def parse_yaml(text: str) -> Any:
+    """``text`` parsed safely; raises ``yaml.YAMLError`` or :class:`YamlRefused`."""
+    loader = _safe_loader(text)
+    try:
+        node = loader.get_single_node()
+        _check_expanded_size(node)
+        return loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+
+
 def load_yaml(path: Path, what: str) -> Any:
-    """``path`` parsed as YAML; an unreadable, non-UTF-8 or invalid file is a :class:`UsageError`."""
+    """``path`` parsed as YAML (safely: no Python objects, no duplicate keys, bounded size, depth and
+    alias expansion); an unreadable, non-UTF-8, oversized or invalid file is a :class:`UsageError`."""
     import yaml
 
     try:
+        if path.stat().st_size > MAX_YAML_BYTES:
+            raise UsageError(
+                str(path),
+                f"the {what} is larger than {MAX_YAML_BYTES // (1024 * 1024)} MiB",
+                "keep config values small (large values belong in files the program reads)",
+            )
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(
@@ -91,7 +193,16 @@ def load_yaml(path: Path, what: str) -> Any:
             "save it as UTF-8 YAML",
         ) from None
     try:
-        return yaml.safe_load(text)
+        return parse_yaml(text)
+    except YamlRefused as exc:
+        where = f" at line {exc.line}" if exc.line else ""
+        raise UsageError(
+            str(path),
+            f"the {what} is refused{where}: {exc.problem}",
+            "write each key once, and plain values (no deep nesting, no alias chains)",
+        ) from None
+    except RecursionError:
+        raise UsageError(str(path), f"the {what} is nested too deeply", "write plain values") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -133,7 +244,30 @@ def load_project(program_dir: str | os.PathLike[str]) -> Project:
         main=_resolve_main(data, file),
         stack_config_dir=_resolve_stack_config_dir(data, file),
         config=dict(_config_block(data, file, " (or leave it out)")),
+        virtualenv=_resolve_virtualenv(data, file),
     )
+
+
+def _resolve_virtualenv(data: Mapping[str, Any], file: Path) -> Path | None:
+    """``runtime.options.virtualenv`` (relative to ``Pulumi.yaml``), or None."""
+    runtime = data.get("runtime")
+    options = runtime.get("options") if isinstance(runtime, Mapping) else None
+    value = options.get("virtualenv") if isinstance(options, Mapping) else None
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise UsageError(
+            f"{file.name}: runtime.options.virtualenv", "must be a path string", "e.g. `virtualenv: venv`"
+        )
+    return (file.parent / value).resolve()
+
+
+def site_packages(virtualenv: Path) -> list[Path]:
+    """The ``site-packages`` directories of a virtual environment, this Python's version first."""
+    own = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    found = [p for p in sorted(virtualenv.glob("lib*/python3*/site-packages")) if p.is_dir()]
+    found += [p for p in (virtualenv / "Lib" / "site-packages",) if p.is_dir()]  # Windows layout
+    return sorted(found, key=lambda p: p.parent.name != own)
 
 
 def _locate_project_file(program_dir: str | os.PathLike[str]) -> Path:
