@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["LoadClient", "Outcome"]
+__all__ = ["LoadClient", "Outcome", "assert_no_request_lost"]
 
 LOOPBACK = "127.0.0.1"
 
@@ -181,3 +181,12 @@ class LoadClient:
         if conn is not None:
             with contextlib.suppress(OSError):
                 conn.http.close()
+
+
+def assert_no_request_lost(outcomes: list[Outcome]) -> None:
+    """Every request got a 200 (a reused connection closed under it retried once), a request on a new
+    connection never needed a retry, and both kinds of client ran."""
+    failures = [o for o in outcomes if o.result != 200]
+    assert not failures, failures[:5]
+    assert not any(o.retried for o in outcomes if o.mode == "new")
+    assert {o.mode for o in outcomes} == {"new", "reused"}

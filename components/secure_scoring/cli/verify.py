@@ -112,24 +112,23 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not 0 < value <= 300:
-        raise argparse.ArgumentTypeError(f"expected more than 0 and at most 300 seconds, got {text}")
-    return value
+def _seconds_up_to(maximum: int):  # -> argparse type
+    def seconds(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+        if not 0 < value <= maximum:
+            raise argparse.ArgumentTypeError(
+                f"expected more than 0 and at most {maximum} seconds, got {text}"
+            )
+        return value
+
+    return seconds
 
 
-def _run_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not 0 < value <= 3600:
-        raise argparse.ArgumentTypeError(f"expected more than 0 and at most 3600 seconds, got {text}")
-    return value
+_seconds = _seconds_up_to(300)
+_run_seconds = _seconds_up_to(3600)
 
 
 def _days(text: str) -> int:

@@ -72,56 +72,40 @@ def _left(deadline: float) -> float:
     return left
 
 
-class _DeadlineSocket(socket.socket):
-    """A TCP socket whose every operation ends by ``deadline`` (monotonic seconds)."""
-
-    deadline: float
-
-    def arm(self) -> None:
-        self.settimeout(_left(self.deadline))
-
-    def recv(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        self.arm()
-        return super().recv(*args, **kwargs)
-
-    def recv_into(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        self.arm()
-        return super().recv_into(*args, **kwargs)
-
-    def send(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        self.arm()
-        return super().send(*args, **kwargs)
-
-    def sendall(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        self.arm()
-        return super().sendall(*args, **kwargs)
-
-
-class _DeadlineSSLSocket(ssl.SSLSocket):
-    """The TLS socket over a :class:`_DeadlineSocket`: reads and writes end by the same deadline
-    (``http.client`` reads through ``recv_into``; CPython bounds one TLS call by the timeout set)."""
+class _DeadlineIO:
+    """Every read and write first sets the socket's timeout to what is left until ``deadline``
+    (monotonic seconds; None: the socket's own timeout). Mixed into the TCP socket and the TLS socket
+    over it (``http.client`` reads through ``recv_into``; CPython bounds one TLS call by the timeout set)."""
 
     deadline: float | None = None
 
     def _arm(self) -> None:
         if self.deadline is not None:
-            self.settimeout(_left(self.deadline))
+            self.settimeout(_left(self.deadline))  # type: ignore[attr-defined]
 
     def recv(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         self._arm()
-        return super().recv(*args, **kwargs)
+        return super().recv(*args, **kwargs)  # type: ignore[misc]
 
     def recv_into(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         self._arm()
-        return super().recv_into(*args, **kwargs)
+        return super().recv_into(*args, **kwargs)  # type: ignore[misc]
 
     def send(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         self._arm()
-        return super().send(*args, **kwargs)
+        return super().send(*args, **kwargs)  # type: ignore[misc]
 
     def sendall(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         self._arm()
-        return super().sendall(*args, **kwargs)
+        return super().sendall(*args, **kwargs)  # type: ignore[misc]
+
+
+class _DeadlineSocket(_DeadlineIO, socket.socket):
+    """A TCP socket whose every operation ends by ``deadline``."""
+
+
+class _DeadlineSSLSocket(_DeadlineIO, ssl.SSLSocket):
+    """The TLS socket over a :class:`_DeadlineSocket`, with the same deadline."""
 
 
 def connect(address: str, port: int, timeout: float) -> socket.socket:
@@ -134,7 +118,7 @@ def connect(address: str, port: int, timeout: float) -> socket.socket:
     try:
         sock.settimeout(limit)
         sock.connect((address, port))
-        sock.arm()  # what is left bounds a handshake over it (CPython: one timeout per handshake)
+        sock._arm()  # what is left bounds a handshake over it (CPython: one timeout per handshake)
     except BaseException:
         sock.close()
         raise
