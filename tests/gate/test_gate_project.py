@@ -207,7 +207,8 @@ def test_project_namespace_environment_gets_a_note(tmp_path):
     project = gate.load_project(root)
     assert gate.load_stack_config(project, "dev").notes == [
         "demo:environment is set but the policy pack reads secure-scoring:environment: the project-namespace "
-        "key is ignored when judging production; set `secure-scoring:environment: ...` in Pulumi.dev.yaml instead"
+        "key is ignored when judging production; write `secure-scoring:environment: production` under `config:` "
+        "in Pulumi.dev.yaml (the key needs the secure-scoring: namespace)"
     ]
     assert gate.load_stack_config(project, "ok").notes == []
 

@@ -22,6 +22,7 @@ def test_json_report_schema(failing_report):
         "stack",
         "programDir",
         "preview",
+        "production",
         "ok",
         "exitCode",
         "summary",

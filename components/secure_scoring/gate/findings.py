@@ -34,9 +34,15 @@ def build_report(
 ) -> Report:
     """The report of one run: its resources, findings (sorted: mandatory first, then by location),
     notes and the rules as configured for the stack."""
+    from .production import apply_pack_settings, decide, lookalike_warning
+
+    policy_config, config = apply_pack_settings(policy_config, config)
     urns = engine_urns(recording.resources)
     locations = {r.urn: resource_location(r, project) for r in recording.resources}
-    notes = _config_notes(config) + _program_warnings(recording)
+    decision = decide(config)
+    warning = lookalike_warning(decision, config)
+    notes = [Note("production", warning)] if warning else []
+    notes += _config_notes(config) + _program_warnings(recording)
     catalogue = {r.name: r for r in rule_catalogue(config.stack.split("/")[-1], config.values, policy_config)}
     findings = _findings(diagnostics, recording, project, urns, locations, catalogue, notes)
     findings = fold_into_components(findings, recording.resources, urns)
@@ -55,6 +61,7 @@ def build_report(
         rules=list(catalogue.values()),
         program_seconds=program_s,
         policy_seconds=policy_s,
+        production=decision,
     )
 
 

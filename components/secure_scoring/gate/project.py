@@ -473,10 +473,17 @@ def load_stack_config(project: Project, stack: str, *, allow_missing_stack_file:
     if not isinstance(data, Mapping):
         raise UsageError(str(file), "the stack config file is not a YAML mapping", "start it with `config:`")
     if data.get("environment"):
-        notes.append(
-            f"{file.name} imports Pulumi ESC environments ({encode(data['environment'])}); "
+        esc = data["environment"]
+        note = (
+            f"{file.name} imports Pulumi ESC environments ({encode(esc)}); "
             "they are not resolved offline, so values they provide are missing"
         )
+        if isinstance(esc, str) and esc.strip().lower() in ("production", "prod"):
+            note += (
+                f". If you meant the stack's environment, write `{CONFIG_NAMESPACE}:environment: production` "
+                "under `config:` (a top-level `environment:` imports an ESC environment)"
+            )
+        notes.append(note)
     for key, raw in _config_block(data, file, _STACK_CONFIG_EXAMPLE).items():
         config.put(key, raw, f"{file.name}: config.{key}")
     notes.extend(_project_namespace_notes(project, config.values, file))
@@ -537,6 +544,10 @@ def _missing_stack_file(project: Project, file: Path, allow_missing_stack_file: 
     )
 
 
+def _yaml_scalar(value: str) -> str:
+    return value if re.fullmatch(r"[A-Za-z0-9_.,\[\]\" -]+", value) else json.dumps(value)
+
+
 def _project_namespace_notes(project: Project, values: Mapping[str, str], file: Path) -> list[str]:
     """A production key set in the project's namespace is ignored by the pack: say so."""
     notes = []
@@ -545,6 +556,7 @@ def _project_namespace_notes(project: Project, values: Mapping[str, str], file: 
         if theirs in values and ours not in values and project.name != CONFIG_NAMESPACE:
             notes.append(
                 f"{theirs} is set but the policy pack reads {ours}: the project-namespace key is "
-                f"ignored when judging production; set `{ours}: ...` in {file.name} instead"
+                f"ignored when judging production; write `{ours}: {_yaml_scalar(values[theirs])}` under "
+                f"`config:` in {file.name} (the key needs the {CONFIG_NAMESPACE}: namespace)"
             )
     return notes

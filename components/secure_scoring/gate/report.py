@@ -88,6 +88,8 @@ class Report:
     rules: list[RuleInfo]
     program_seconds: float = 0.0
     policy_seconds: float = 0.0
+    production: Any = None
+    """The :class:`~secure_scoring.gate.production.ProductionDecision` (shown first in every report)."""
 
     @property
     def mandatory(self) -> list[Finding]:

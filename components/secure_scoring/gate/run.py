@@ -10,6 +10,7 @@ from typing import Any
 from .evaluation import evaluate
 from .findings import build_report
 from .isolation import DEFAULT_TIMEOUT, run_isolated
+from .production import apply_pack_settings
 from .program import ProgramError, run_program
 from .project import Project, StackConfig, load_project, load_stack_config
 from .report import Report
@@ -38,6 +39,7 @@ def check(
     """
     project = load_project(program_dir)
     config = load_stack_config(project, stack, allow_missing_stack_file=allow_missing_stack_file)
+    policy_config, config = apply_pack_settings(policy_config, config)
 
     def judge() -> Report:
         return _judge(project, config, policy_config, preview, organization)

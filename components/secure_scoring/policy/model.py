@@ -14,7 +14,9 @@
 
 Production: a stack is production when its name is ``production`` or ``prod`` (always), or is
 listed in the stack config ``secure-scoring:productionStacks`` (a list, JSON or comma-separated; it
-*adds* names), or its config sets ``secure-scoring:environment: production``. A stack whose name is
+*adds* names), or matches a pattern of ``secure-scoring:productionStackPatterns`` (shell-style,
+``["prod-*"]``, case-insensitive; the gate also takes it from the pack config's top-level
+``productionStackPatterns``), or its config sets ``secure-scoring:environment: production``. A stack whose name is
 unknown (``None``, empty or Pulumi's placeholder ``"stack"``) is treated as production (fail
 closed). A component whose ``environment`` is ``production`` is judged as production whatever the
 stack.
@@ -36,6 +38,8 @@ UNKNOWN_STACK_NAMES = ("", "stack")
 
 _ENVIRONMENT_KEY = f"{CONFIG_NAMESPACE}:environment"
 _PRODUCTION_STACKS_KEY = f"{CONFIG_NAMESPACE}:productionStacks"
+PRODUCTION_PATTERNS_KEY = f"{CONFIG_NAMESPACE}:productionStackPatterns"
+"""Stack config: shell-style name patterns (``["prod-*", "*-live"]``) that make a stack production."""
 
 
 # --------------------------------------------------------------------------------------------- results
@@ -121,7 +125,23 @@ class RuleContext:
             return None
         # "org/project/production" style names: judge the last segment
         short = name.rsplit("/", 1)[-1].lower()
-        return short in self.production_stacks() or name.lower() in self.production_stacks()
+        return (
+            short in self.production_stacks()
+            or name.lower() in self.production_stacks()
+            or self.matching_pattern() is not None
+        )
+
+    def production_patterns(self) -> tuple[str, ...]:
+        """The shell-style patterns of ``secure-scoring:productionStackPatterns`` (lower case)."""
+        patterns = string_list(self.stack_config.get(PRODUCTION_PATTERNS_KEY)) or []
+        return tuple(p.strip().lower() for p in patterns if isinstance(p, str) and p.strip())
+
+    def matching_pattern(self) -> str | None:
+        """The first production pattern the stack name (its last segment) matches, or None."""
+        from fnmatch import fnmatchcase
+
+        short = (self.stack or "").strip().rsplit("/", 1)[-1].lower()
+        return next((p for p in self.production_patterns() if fnmatchcase(short, p)), None)
 
     def stack_production(self) -> bool | None:
         """True/False when the stack is known to be production or not; None when it is unknown
@@ -132,6 +152,37 @@ class RuleContext:
         if by_name is False and self._unknown_production_keys():
             return None
         return by_name
+
+    def production_decision(self) -> tuple[bool | None, str]:
+        """Whether the stack is production (None: not known, judged as production) and why, in
+        words that complete "production because ..." / "not production because ..."."""
+        env = self.stack_config.get(_ENVIRONMENT_KEY)
+        if self._environment_production():
+            return True, f"{_ENVIRONMENT_KEY} is {str(env).strip()!r}"
+        status = self._name_production()
+        if status is None:
+            return None, "the stack name is unknown (production rules fail closed)"
+        short = (self.stack or "").strip().rsplit("/", 1)[-1].lower()
+        if status:
+            if short in PRODUCTION_NAMES:
+                return True, f"its name is '{short}'"
+            if short in self.production_stacks():
+                return True, f"it is listed in {_PRODUCTION_STACKS_KEY}"
+            return True, f"its name matches the production pattern '{self.matching_pattern()}'"
+        unknown_keys = self._unknown_production_keys()
+        if unknown_keys:
+            return None, (
+                f"the value of {' and '.join(unknown_keys)} is not known (a secure value?): "
+                "production rules fail closed"
+            )
+        why = f"its name is not {' or '.join(PRODUCTION_NAMES)}, it is not listed in {_PRODUCTION_STACKS_KEY}"
+        if self.production_patterns():
+            why += f", it matches no pattern of {PRODUCTION_PATTERNS_KEY}"
+        if env is not None and str(env).strip():
+            why += f" and {_ENVIRONMENT_KEY} is {str(env).strip()!r}"
+        else:
+            why += f" and {_ENVIRONMENT_KEY} is not set"
+        return False, why
 
     def is_production(self, environment: Any = None) -> bool:
         """Production for judging: the stack is (or may be: unknown name) production, or the
@@ -158,6 +209,11 @@ class RuleContext:
         short = (self.stack or "").strip().rsplit("/", 1)[-1].lower()
         if short in PRODUCTION_NAMES:
             return f"stack '{self.stack}' is a production stack"
+        if short not in self.production_stacks() and self.matching_pattern() is not None:
+            return (
+                f"stack '{self.stack}' is a production stack: its name matches the production "
+                f"pattern '{self.matching_pattern()}'"
+            )
         return f"stack '{self.stack}' is a production stack, listed in secure-scoring:productionStacks"
 
     def production_label(self, environment: Any = None) -> str:

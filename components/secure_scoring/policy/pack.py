@@ -157,7 +157,7 @@ def runtime_context() -> tuple[str | None, dict[str, Any]]:
     with contextlib.suppress(Exception):  # malformed PULUMI_CONFIG: treat as empty
         config.update(pulumi.runtime.get_config_env())
     ns = pulumi.Config(CONFIG_NAMESPACE)
-    for key in ("environment", "productionStacks"):
+    for key in ("environment", "productionStacks", "productionStackPatterns"):
         full = f"{CONFIG_NAMESPACE}:{key}"
         if full not in config:
             try:

@@ -25,6 +25,7 @@ def render_json(report: Report) -> str:
         "stack": report.stack,
         "programDir": str(report.program_dir),
         "preview": report.preview,
+        **({"production": report.production.as_dict()} if report.production else {}),
         "ok": report.ok,
         "exitCode": report.exit_code,
         "summary": {

@@ -54,6 +54,8 @@ def render_sarif(report: Report, project: Project | None = None) -> str:
             {"level": "note", "message": {"text": one_line(n.message)}} for n in report.notes
         ],
     }
+    if report.production:
+        invocation["properties"] = {"production": report.production.as_dict()}
     return _document(report.stack, [_rule_descriptor(r) for r in rules], results, invocation)
 
 

@@ -12,7 +12,7 @@ from . import one_line
 
 def render_text(report: Report) -> str:
     base = Path.cwd()
-    lines: list[str] = []
+    lines: list[str] = [report.production.line(), ""] if report.production else []
     for urn, items in _by_resource(report.findings).items():
         lines.extend(_resource_block(urn, items, base))
         lines.append("")
