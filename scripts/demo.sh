@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job, end to end on this machine (run by `make demo` after set-up):
-#  1. inspect a good and a bad certificate bundle (`secure-scoring cert check`),
+#  1. inspect a good and a bad certificate bundle (`secure-scoring cert check`), and the good one
+#     refused in production until its private root is declared with --ca-bundle,
 #  2. run the offline policy gate on the example stacks (dev, staging, production),
 #  3. show a rejected deployment (an insecure example program),
 #  4. serve a real Azure ML inference server behind the TLS/auth gateway and verify it from outside.
@@ -32,8 +33,15 @@ cat "$work/leaf.crt" "$work/ca.crt" > "$work/chain.pem"
 openssl req -x509 -newkey rsa:2048 -nodes -days 10 -subj "/CN=other.demo.test" \
   -keyout "$work/bad.key" -out "$work/bad.crt" 2>/dev/null
 
+# production trusts a chain only when it leads to a public root or to a CA you declare: the demo's
+# own root is declared with --ca-bundle (clients must trust it too: verify below gets the same file)
+echo "\$ secure-scoring cert check --cert chain.pem --key leaf.key --hostname scoring.demo.test --environment production --ca-bundle ca.crt"
+expect 0 "$SS" cert check --cert "$work/chain.pem" --key "$work/leaf.key" --hostname scoring.demo.test --environment production \
+  --ca-bundle "$work/ca.crt"
+echo
+echo "# the same chain without its root declared: production does not trust a private root by default"
 echo "\$ secure-scoring cert check --cert chain.pem --key leaf.key --hostname scoring.demo.test --environment production"
-expect 0 "$SS" cert check --cert "$work/chain.pem" --key "$work/leaf.key" --hostname scoring.demo.test --environment production
+expect 1 "$SS" cert check --cert "$work/chain.pem" --key "$work/leaf.key" --hostname scoring.demo.test --environment production
 echo
 echo "\$ secure-scoring cert check --cert bad.crt --key leaf.key --hostname scoring.demo.test --environment production"
 expect 1 "$SS" cert check --cert "$work/bad.crt" --key "$work/leaf.key" --hostname scoring.demo.test --environment production
@@ -67,4 +75,4 @@ sed -n '1,20p' "$work/serve.log" | sed -E 's/^((primary|secondary) key: *).*/\1<
 key=$(grep -i -m1 "primary" "$work/serve.log" | awk '{print $NF}')
 echo "\$ SECURE_SCORING_KEY=<primary key> secure-scoring verify https://scoring.demo.test:$port/score --connect-to 127.0.0.1 --ca-bundle ca.crt"
 SECURE_SCORING_KEY="$key" expect 0 "$SS" verify "https://scoring.demo.test:$port/score" --connect-to 127.0.0.1 --ca-bundle "$work/ca.crt"
-printf '\n\033[1mdemo finished: good bundle accepted, bad bundle rejected, stacks pass the gate, insecure program rejected, live gateway verified.\033[0m\n'
+printf '\n\033[1mdemo finished: good bundle accepted (its root declared), undeclared root and bad bundle rejected, stacks pass the gate, insecure program rejected, live gateway verified.\033[0m\n'

@@ -31,7 +31,10 @@ def test_demo_script_shows_secure_and_rejected_deployments():
     )
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
-    # the good bundle passes, the bad one is rejected with its findings
+    # the good bundle passes with its private root declared, is refused in production without it,
+    # and the bad one is rejected with its findings
+    assert "verdict: OK, usable in production" in out
+    assert "ERROR issuer-unknown" in out
     assert "key-mismatch" in out and "no-san" in out
     # every example stack passes the gate, the insecure program is rejected with the right rule
     for stack in ("dev", "staging", "production"):
