@@ -184,6 +184,7 @@ def test_invalid_policy_config_is_a_usage_error(tmp_path):
 
 
 def test_the_ci_workflow_gates_every_stack_with_valid_commands():
+    import re
     import shlex
 
     import yaml
@@ -198,26 +199,55 @@ def test_the_ci_workflow_gates_every_stack_with_valid_commands():
     assert sorted(stacks) == sorted(
         p.name[len("Pulumi.") : -len(".yaml")] for p in (REPO / "stacks").glob("Pulumi.*.yaml")
     )
-    assert wf["permissions"]["security-events"] == "write"
-    steps = {s.get("name") or s.get("uses"): s for s in job["steps"]}
-    assert any(s.get("run") == "make venv" for s in job["steps"])
-    upload = next(
-        s for s in job["steps"] if str(s.get("uses", "")).startswith("github/codeql-action/upload-sarif@")
-    )
-    assert upload["with"]["category"] == "secure-scoring/${{ matrix.stack }}"
-    gate_step = steps["Policy gate (${{ matrix.stack }})"]
-    # the gate command in the workflow parses with the real CLI parser, for each stack
-    logical = gate_step["run"].replace("\\\n", " ").splitlines()  # join continuation lines
-    [cmd] = [line for line in logical if "secure-scoring check" in line and "--format sarif" in line]
+    # the SARIF upload runs inside the action, so the job that uses it needs the permission
+    assert job["permissions"]["security-events"] == "write"
+    # each stack of the matrix goes through this repository's own action, on the program at the root
+    [gate_step] = [s for s in job["steps"] if s.get("uses") == "./"]
+    assert gate_step["with"]["stacks"] == "${{ matrix.stack }}"
+    workdir = gate_step["with"].get("working-directory", ".")
+    assert (REPO / workdir / "Pulumi.yaml").is_file()
+
+    action = yaml.safe_load((REPO / "action.yml").read_text())
+    steps = {s["name"]: s for s in action["runs"]["steps"]}
+    upload = steps["Upload SARIF to code scanning"]
+    assert upload["uses"].startswith("github/codeql-action/upload-sarif@")
+    assert upload["with"]["sarif_file"] == "${{ steps.gate.outputs.sarif-file }}"
+    gate = steps["Policy gate"]
+    assert gate["id"] == "gate" and gate["working-directory"] == "${{ inputs.working-directory }}"
+    assert 'bash "$GITHUB_ACTION_PATH/scripts/policy-gate.sh"' in gate["run"]
+    assert steps["Fail on violations"]["if"] == "steps.gate.outputs.exit-code != '0'"
+
+    # every secure-scoring command line the action runs parses with the real CLI parser, for each
+    # stack, with and without the policy-config input
+    script = (REPO / "scripts" / "policy-gate.sh").read_text().replace("\\\n", " ")
+    lines = [line for line in (gate["run"] + "\n" + script).splitlines() if "secure-scoring " in line]
+    commands = [
+        re.search(r"(?:^|\$\()\s*(secure-scoring .*?)(?:\s*2>&1\)\"|$)", line.strip()) for line in lines
+    ]
+    commands = [m.group(1) for m in commands if m and not m.group(1).startswith("secure-scoring:")]
+    checks = [c for c in commands if c.startswith("secure-scoring check")]
+    assert len(checks) == 2 and any("--format sarif" in c for c in checks), commands
+    parser = build_parser()
     for stack in stacks:
-        argv = shlex.split(cmd.replace("${{ matrix.stack }}", stack))
-        assert argv[0].endswith("secure-scoring")
-        args = build_parser().parse_args(argv[1:])
-        assert (args.command, args.stack, args.format, args.output) == (
-            "check",
-            stack,
-            "sarif",
-            f"policy-gate-{stack}.sarif",
-        )
-    fail = steps["Fail on violations"]
-    assert fail["if"] == "steps.gate.outputs.rc != '0'"
+        for config_args in ([], ["--policy-config", "policy-config.json"]):
+            for command in commands:
+                argv: list[str] = []
+                for word in shlex.split(command):
+                    if word == "${config_args[@]}":
+                        argv += config_args
+                        continue
+                    word = word.replace("$program_dir", workdir).replace("$stack", stack)
+                    argv.append(word.replace("$parts", "/tmp/parts"))
+                assert "$" not in " ".join(argv), argv
+                if argv[1:] == ["--version"]:
+                    with pytest.raises(SystemExit) as done:
+                        parser.parse_args(argv[1:])
+                    assert done.value.code == 0
+                    continue
+                args = parser.parse_args(argv[1:])
+                assert (args.command, args.stack) == ("check", stack)
+                assert args.policy_config == (config_args[1] if config_args else None)
+                if args.format == "sarif":
+                    assert args.output == f"/tmp/parts/{stack}.sarif"
+                else:
+                    assert (args.format, args.output) == ("text", None)
