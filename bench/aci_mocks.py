@@ -40,9 +40,11 @@ import pulumi_random  # noqa: E402
 from pulumi_azure_native import containerinstance as ci  # noqa: E402
 
 from secure_scoring.components.aci import (  # noqa: E402
+    DEFAULT_GATEWAY_IMAGE,
     DEFAULT_SCORER_IMAGE,
-    INFERENCE_LOCALHOST,  # noqa: E402
-    SCORER_ALIVE,  # noqa: E402
+    INFERENCE_LOCALHOST,
+    REPLACE_ON_CHANGES,
+    SCORER_ALIVE,
     SecureAciService,
     SecureAciServiceArgs,
 )
@@ -82,6 +84,8 @@ def gateway_settings() -> GatewaySettings:
         upstream="127.0.0.1:5001",
         listen_port=443,
         config_dir=CONTAINER_CONFIG_DIR,
+        private_ca=False,  # an openssl-made chain given as files: a "pem" certificate
+        resolver="168.63.129.16",  # Azure's platform DNS, for OCSP stapling
     )
 
 
@@ -131,6 +135,7 @@ def declare_resources(i: int, cert: CertificateBundle, settings: GatewaySettings
                     "--port",
                     "5001",
                 ],
+                ports=[ci.ContainerPortArgs(port=5001, protocol="TCP")],
                 liveness_probe=ci.ContainerProbeArgs(
                     exec_=ci.ContainerExecArgs(command=["python", "-c", SCORER_ALIVE]),
                     initial_delay_seconds=10,
@@ -154,7 +159,7 @@ def declare_resources(i: int, cert: CertificateBundle, settings: GatewaySettings
             ),
             ci.ContainerArgs(
                 name="gateway",
-                image="nginx:1.27-alpine",
+                image=DEFAULT_GATEWAY_IMAGE,
                 command=container_command(settings),
                 ports=[ci.ContainerPortArgs(port=443, protocol="TCP")],
                 volume_mounts=[
@@ -185,7 +190,12 @@ def declare_resources(i: int, cert: CertificateBundle, settings: GatewaySettings
             dns_name_label=f"contoso-scoring-{i}",
             auto_generated_domain_name_label_scope="TenantReuse",
         ),
-        opts=pulumi.ResourceOptions(parent=parent, additional_secret_outputs=["volumes"]),
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            additional_secret_outputs=["volumes"],
+            replace_on_changes=list(REPLACE_ON_CHANGES),
+            delete_before_replace=True,
+        ),
     )
     return keys, group
 
@@ -267,7 +277,12 @@ def check_same_resources(chain: Path, key: Path) -> None:
 
     def customs(rec):
         return {
-            (r.type, r.name): (_masked(r.wire_inputs), sorted(r.additional_secret_outputs))
+            (r.type, r.name): (
+                _masked(r.wire_inputs),
+                sorted(r.additional_secret_outputs),
+                sorted(r.replace_on_changes),
+                r.delete_before_replace,
+            )
             for r in rec.resources
             if r.custom
         }
