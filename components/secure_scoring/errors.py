@@ -26,5 +26,22 @@ class ConfigurationError(SecureScoringError, ValueError):
     """Invalid component arguments, raised at construction before any resource is registered."""
 
 
+class PolicyRefusal(ConfigurationError):
+    """A component refused a setting that a policy rule forbids; ``rule`` names that rule (its
+    ``ruleId``). The offline gate reports it as a mandatory violation of the rule, at the program
+    line (exit code 1), not as a failed program."""
+
+    def __init__(self, input_name: str, problem: str, fix: str | None = None, *, rule: str) -> None:
+        self.rule = rule
+        super().__init__(input_name, problem, fix)
+
+    def __reduce__(self):  # type: ignore[override]
+        return (_policy_refusal, (self.input_name, self.problem, self.fix, self.rule))
+
+
+def _policy_refusal(input_name: str, problem: str, fix: str | None, rule: str) -> PolicyRefusal:
+    return PolicyRefusal(input_name, problem, fix, rule=rule)
+
+
 class UsageError(SecureScoringError):
     """Invalid command-line input (exit code 2)."""

@@ -83,8 +83,9 @@ def test_program_sees_config_secret_placeholder_and_runs_in_its_directory(tmp_pa
         ("x = (\n", 1, "SyntaxError"),
         (
             "from secure_scoring import CertificateBundle, CertificateBundleArgs\n\n"
-            "CertificateBundle('tls', CertificateBundleArgs(source='self_signed', environment='production',\n"
-            "                  hostnames=['scoring.example.com']))\n",
+            # (a refusal that a rule names is a violation instead: tests/gate/test_gate_refusals.py)
+            "CertificateBundle('tls', CertificateBundleArgs(source='self_signed', environment='dev',\n"
+            "                  hostnames=[]))\n",
             3,
             "ConfigurationError",
         ),

@@ -35,7 +35,7 @@ import pulumi_tls as tls
 
 from .. import names
 from ..certs import pem
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, PolicyRefusal
 from ..facts import CERTIFICATE_SOURCES, type_token
 
 __all__ = [
@@ -171,11 +171,12 @@ def is_production(environment: str) -> bool:
 
 
 def _dev_certificate_error(environment: str, what: str, extra: str) -> ConfigurationError:
-    return ConfigurationError(
+    return PolicyRefusal(
         "certificate",
         f"environment {environment!r} is production but the certificate is {what}, which no client trusts",
         "use a certificate from a trusted CA (CertificateBundle.from_files(name, 'fullchain.pem', "
         f"'privkey.pem', hostnames=[...])){extra}, or declare a non-production environment",
+        rule="no-self-signed-in-production",
     )
 
 
@@ -625,7 +626,7 @@ class CertificateBundle(pulumi.ComponentResource):
     ) -> dict[str, Any]:
         source = args.source
         if self.is_production:
-            raise ConfigurationError(
+            raise PolicyRefusal(
                 f"{where}.source",
                 f"source {source!r} makes a certificate no client trusts, and environment "
                 f"{self.environment!r} is production (self-signed and development-CA certificates are "
@@ -633,6 +634,7 @@ class CertificateBundle(pulumi.ComponentResource):
                 "use source 'pem' with a certificate from a trusted CA "
                 "(CertificateBundle.from_files(name, 'fullchain.pem', 'privkey.pem', hostnames=[...])), "
                 "or 'microsoft_managed' on AKS",
+                rule="no-self-signed-in-production",
             )
         if not dns and not ips:
             raise ConfigurationError(

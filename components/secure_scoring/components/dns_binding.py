@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, PolicyRefusal
 from ..facts import type_token
 from ..names import covers
 from .inputs import check_string_map, host_input, label_input, require_str_input
@@ -534,11 +534,12 @@ def check_certificate_coverage(
         return None
     covered = certificate.covers(fqdn) if certificate is not None else covers(cert_hostnames, fqdn)
     if not covered:
-        raise ConfigurationError(
+        raise PolicyRefusal(
             name_input(args),
             f"the certificate does not cover {fqdn} (it covers {', '.join(cert_hostnames) or 'no hostnames'}); "
             "clients would get a hostname mismatch",
             f"use a name the certificate lists, or issue a certificate with {fqdn} in its subjectAltName",
+            rule="cert-hostname-match",
         )
     return cert_hostnames
 

@@ -6,7 +6,7 @@ rotation keepers) lives further down and imports Pulumi lazily.
 
 from __future__ import annotations
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, PolicyRefusal
 
 KEY = "key"
 TOKEN = "token"
@@ -61,10 +61,11 @@ def resolve_auth_mode(
                 "pass a bool (the string 'false' would read as enabled)",
             )
     if key_auth_enabled and token_auth_enabled:
-        raise ConfigurationError(
+        raise PolicyRefusal(
             input_name,
             f"key and token authentication are both enabled: {BOTH_MODES_REASON}",
             "choose one: auth='key' (primary/secondary keys) or auth='token' (short-lived AML tokens, AKS only)",
+            rule="single-auth-mode",
         )
     if mode is None:
         if token_auth_enabled:
@@ -79,10 +80,11 @@ def resolve_auth_mode(
             input_name, f"unknown authentication mode {mode!r}", "use 'key', 'token' (AKS only) or 'none'"
         )
     if canonical == TOKEN and platform == "aci":
-        raise ConfigurationError(
+        raise PolicyRefusal(
             input_name,
             f"token authentication was requested on ACI: {TOKEN_ON_ACI_REASON}",
             "use auth='key' on ACI, or deploy to AKS with SecureAksCluster for token auth",
+            rule="token-auth-aks-only",
         )
     # any flag that is given must agree with the mode (one flag alone can contradict it too)
     contradicts = (key_auth_enabled is not None and bool(key_auth_enabled) != (canonical == KEY)) or (

@@ -41,7 +41,7 @@ from typing import Any
 
 from .. import names
 from .. import tls_versions as tv
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, PolicyRefusal
 
 __all__ = [
     "AUTH_MODES",
@@ -289,6 +289,8 @@ def validate_settings(s: GatewaySettings) -> None:
     try:
         tv.require_floor(s.min_tls_version)
     except tv.InvalidTlsVersion as e:
+        if tv.parse(s.min_tls_version) in tv.BROKEN:  # TLS 1.0/1.1: what min-tls-1-2 forbids
+            raise PolicyRefusal("gateway.min_tls_version", e.problem, e.fix, rule="min-tls-1-2") from None
         raise _fail("min_tls_version", e.problem, e.fix) from None
     _check_string("max_body_size", s.max_body_size)
     if not _SIZE.fullmatch(s.max_body_size):

@@ -65,6 +65,45 @@ def build_report(
     )
 
 
+def refusal_report(
+    project: Project,
+    config: StackConfig,
+    error: Any,
+    preview: bool = True,
+    program_s: float = 0.0,
+    policy_config: Mapping[str, Any] | None = None,
+) -> Report:
+    """The report of a program that stopped at a component's refusal of what a rule forbids
+    (:class:`~secure_scoring.errors.PolicyRefusal`): one mandatory finding of that rule, at the
+    program line, whatever the stack (such a program cannot deploy)."""
+    from types import SimpleNamespace
+
+    empty = SimpleNamespace(resources=[], logs=[])
+    report = build_report(project, config, empty, [], preview, program_s, 0.0, policy_config)
+    stack = config.stack.split("/")[-1]
+    info = next((r for r in report.rules if r.name == error.rule), None)
+    report.findings = [
+        Finding(
+            rule=error.rule,
+            level=MANDATORY,
+            severity=info.severity if info else "high",
+            urn=f"urn:pulumi:{stack}::{project.name}::pulumi:pulumi:Stack::{project.name}-{stack}",
+            resource_type="pulumi:pulumi:Stack",
+            resource_name=project.name,
+            message=f"a component refused this at construction: {error.message}",
+            remediation=error.remediation or (info.remediation if info else ""),
+            location=error.location or Location(project.main_file, 1),
+        )
+    ]
+    report.notes.append(
+        Note(
+            "refusal",
+            f"the program stopped at this refusal ({error.kind}); resources declared after it were not judged",
+        )
+    )
+    return report
+
+
 def engine_urns(resources: Sequence[Any]) -> dict[str, str]:
     """Map each recorded (mock) URN to the URN the Pulumi engine gives the resource.
 

@@ -45,14 +45,15 @@ class ProgramError(Exception):
         self.hint = hint
         self.program_dir: Path | None = None
         """The program directory (set by :func:`~secure_scoring.gate.check`; report paths are relative to it)."""
+        self.rule: str | None = None
+        """A component's refusal that a policy rule names (:class:`~secure_scoring.errors.PolicyRefusal`):
+        the rule; :func:`~secure_scoring.gate.check` reports it as a mandatory violation."""
+        self.remediation: str | None = None
         super().__init__(message)
 
     def __reduce__(self):  # the isolated run sends it from its child process
-        return (
-            ProgramError,
-            (self.message, self.location, self.kind, self.hint),
-            {"program_dir": self.program_dir},
-        )
+        state = {"program_dir": self.program_dir, "rule": self.rule, "remediation": self.remediation}
+        return (ProgramError, (self.message, self.location, self.kind, self.hint), state)
 
     def render(self, base: Path | None = None) -> str:
         where = f"{self.location.display(base)}: " if self.location else ""
@@ -164,7 +165,12 @@ def _exit_error(exc: SystemExit, project: Project, config: StackConfig) -> Progr
 def _raised_error(
     exc: BaseException, project: Project, config: StackConfig, created: pulumi_hooks.CreationFrames
 ) -> ProgramError:
-    error = program_error(unwrap(exc), project, config)
+    from ..errors import PolicyRefusal
+
+    inner = unwrap(exc)
+    error = program_error(inner, project, config)
+    if isinstance(inner, PolicyRefusal):
+        error.rule, error.remediation = inner.rule, inner.fix
     if error.location is None or error.location == Location(project.main_file, 1):
         # raised while Pulumi prepared a resource's inputs (an apply of one of our
         # components, e.g. a CertificateBundle whose PEM is an Output): no program frame

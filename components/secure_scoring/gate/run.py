@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .evaluation import evaluate
-from .findings import build_report
+from .findings import build_report, refusal_report
 from .isolation import DEFAULT_TIMEOUT, run_isolated
 from .production import apply_pack_settings
 from .program import ProgramError, run_program
@@ -65,6 +65,8 @@ def _judge(
         recording = run_program(project, config, preview=preview)
     except ProgramError as exc:
         exc.program_dir = project.root
+        if exc.rule:  # a component refused what a rule forbids: a violation of that rule
+            return refusal_report(project, config, exc, preview, time.perf_counter() - t0, policy_config)
         raise
     t1 = time.perf_counter()
     diagnostics = evaluate(recording, project, config, policy_config, organization)

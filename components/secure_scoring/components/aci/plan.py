@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 
-from ...errors import ConfigurationError
+from ...errors import ConfigurationError, PolicyRefusal
 from ...names import is_ip
 from ..certificate_bundle import refuse_dev_certificate_in_production
 from ..inputs import check_string_map, host_input, label_input, require_str_input
@@ -241,10 +241,11 @@ def resolve_hostname(value: object, cert: Any) -> str:
             "use a DNS name (e.g. scoring.contoso.com) and point it at the group with DnsRecordBinding (CNAME)",
         )
     if not cert.covers(hostname):
-        raise ConfigurationError(
+        raise PolicyRefusal(
             "hostname",
             f"the certificate does not cover {hostname} (it covers {', '.join(cert.hostname_list) or 'no hostnames'})",
             f"use a hostname the certificate lists, or issue a certificate with {hostname} in its subjectAltName",
+            rule="cert-hostname-match",
         )
     return hostname
 

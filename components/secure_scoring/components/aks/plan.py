@@ -23,7 +23,7 @@ from typing import Any
 
 import pulumi
 
-from ...errors import ConfigurationError
+from ...errors import ConfigurationError, PolicyRefusal
 from ...facts import EndpointAuth, SecurityFacts
 from .. import keys as _auth
 from ..inputs import check_string_map, require_str_input
@@ -435,10 +435,11 @@ def custom_certificate_hostname(args: SecureAksClusterArgs) -> str:
         hostname = plain[0]
     hostname = fully_qualified_name(hostname, "hostname")
     if not cert.covers(hostname):
-        raise ConfigurationError(
+        raise PolicyRefusal(
             "hostname",
             f"the certificate does not cover {hostname!r} (it names {', '.join(names) or 'no DNS names'}); clients would get a name mismatch",
             "use a hostname in the certificate's subject alternative names, or issue a certificate for it",
+            rule="cert-hostname-match",
         )
     return hostname
 
