@@ -29,10 +29,10 @@ def test_missing_inference_venv_names_the_make_target(monkeypatch, tmp_path) -> 
         find_inference_python()
     assert caught.value.input_name == "SECURE_SCORING_INFERENCE_PYTHON"
     monkeypatch.delenv("SECURE_SCORING_INFERENCE_PYTHON")
-    import secure_scoring.dataplane.local as local
+    import secure_scoring.dataplane.inference as inference
 
-    monkeypatch.setattr(local, "_REPO_ROOT", tmp_path)
-    monkeypatch.setattr(local.sys, "prefix", str(tmp_path / "venv"))
+    monkeypatch.setattr(inference, "REPO_ROOT", tmp_path)
+    monkeypatch.setattr(inference.sys, "prefix", str(tmp_path / "venv"))
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SecureScoringError) as caught:
         find_inference_python()
@@ -40,10 +40,10 @@ def test_missing_inference_venv_names_the_make_target(monkeypatch, tmp_path) -> 
 
 
 def test_missing_nginx_names_the_make_target(monkeypatch) -> None:
-    import secure_scoring.dataplane.local as local
+    import secure_scoring.dataplane.nginx as nginx
 
     monkeypatch.setenv("PATH", "/nonexistent")
-    monkeypatch.setattr(local.Path, "exists", lambda self: False)
+    monkeypatch.setattr(nginx.Path, "exists", lambda self: False)
     with pytest.raises(SecureScoringError) as caught:
         find_nginx()
     assert "make system" in str(caught.value)
@@ -201,7 +201,7 @@ def test_port_available_sees_another_listener() -> None:
 
 
 def test_group_listens_only_for_the_group_holding_the_socket() -> None:
-    from secure_scoring.dataplane.local import _group_listens
+    from secure_scoring.dataplane.ports import group_listens as _group_listens
 
     with _listener() as other:
         port = other.getsockname()[1]
@@ -233,8 +233,9 @@ def test_nginx_failing_to_bind_is_not_mistaken_for_the_other_listener(pki, monke
     """The port is taken after the check: nginx's own bind failure is detected, not the other
     program's listener taken for the gateway."""
     import secure_scoring.dataplane.local as local
+    import secure_scoring.dataplane.processes as processes
 
-    monkeypatch.setattr(local, "port_available", lambda *args: True, raising=False)
+    monkeypatch.setattr(processes, "port_available", lambda *args: True)
     with _listener() as other:
         port = other.getsockname()[1]
         gateway = _gateway(pki, port=port)
@@ -256,7 +257,8 @@ def _dead_pid() -> int:
 
 
 def test_stale_temp_dirs_of_dead_owners_are_removed(tmp_path) -> None:
-    from secure_scoring.dataplane.local import OWNER_FILE, _start_time, remove_stale_temp_dirs
+    from secure_scoring.dataplane.workdirs import OWNER_FILE, remove_stale_temp_dirs
+    from secure_scoring.dataplane.workdirs import start_time as _start_time
 
     def make(name: str, owner: str | None, age_s: float = 0) -> Path:
         directory = tmp_path / name
@@ -295,7 +297,8 @@ def test_a_live_owner_is_not_taken_for_dead_when_the_boot_time_moves(tmp_path, m
     directory (the server's log, the key copies) was removed under it."""
     import psutil
 
-    from secure_scoring.dataplane.local import OWNER_FILE, _start_time, remove_stale_temp_dirs
+    from secure_scoring.dataplane.workdirs import OWNER_FILE, remove_stale_temp_dirs
+    from secure_scoring.dataplane.workdirs import start_time as _start_time
 
     me = os.getpid()
     directory = tmp_path / "secure-scoring-scorer-live"

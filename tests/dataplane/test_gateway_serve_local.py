@@ -458,13 +458,15 @@ def test_a_port_taken_after_the_check_is_caught_from_nginx(bundle, monkeypatch, 
     """Another program takes the port between the check and nginx's bind: nginx's own bind failure is
     reported as the port in use (never the ready banner for the other program's listener)."""
     import secure_scoring.dataplane.local as local
+    import secure_scoring.dataplane.processes as processes
     from secure_scoring.cli import main
     from support.requirements import inference_python, require_binary
 
     require_binary("nginx")
     inference_python()
     chain, key = bundle
-    monkeypatch.setattr(local, "port_available", lambda *args: True, raising=False)
+    monkeypatch.setattr(local, "port_available", lambda *args: True)  # serve-local's own check
+    monkeypatch.setattr(processes, "port_available", lambda *args: True)  # the gateway's
     with socket.socket() as other:
         other.bind(("127.0.0.1", 0))
         other.listen()
