@@ -163,7 +163,6 @@ class ScoringKeys:
         secondary_input_name: str = "secondary_key_version",
     ) -> None:
         import pulumi
-        import pulumi_random
 
         if isinstance(length, float) and length.is_integer():
             length = int(length)
@@ -177,24 +176,76 @@ class ScoringKeys:
         self.secondary_version = rotation_version(secondary_version, secondary_input_name)
         self.length = length
 
-        def make(suffix: str, version: str):
-            return pulumi_random.RandomPassword(
-                f"{name}-{suffix}-key",
-                length=length,
-                special=False,
-                upper=True,
-                lower=True,
-                numeric=True,
-                keepers={"rotation": version},
-                opts=pulumi.ResourceOptions(
-                    parent=parent, additional_secret_outputs=["result", "bcryptHash"]
-                ),
-            )
-
-        self.primary_password = make("primary", self.primary_version)
-        self.secondary_password = make("secondary", self.secondary_version)
+        self.primary_password = key_password(
+            f"{name}-primary-key", self.primary_version, parent=parent, length=length
+        )
+        self.secondary_password = key_password(
+            f"{name}-secondary-key", self.secondary_version, parent=parent, length=length
+        )
         self.primary: pulumi.Output[str] = pulumi.Output.secret(self.primary_password.result)
         self.secondary: pulumi.Output[str] = pulumi.Output.secret(self.secondary_password.result)
+
+
+def key_password(
+    child_name: str, version: str, *, parent: object, length: int = KEY_LENGTH, aliases: list | None = None
+):
+    """One scoring key: a ``RandomPassword`` child of ``parent`` (48 characters of ``[A-Za-z0-9]``,
+    ``keepers={"rotation": version}``, ``result`` kept secret). ``aliases``: former names of this key
+    (a key renamed keeps its value)."""
+    import pulumi
+    import pulumi_random
+
+    opts = pulumi.ResourceOptions(parent=parent, additional_secret_outputs=["result", "bcryptHash"])
+    if aliases:
+        opts.aliases = aliases
+    return pulumi_random.RandomPassword(
+        child_name,
+        length=length,
+        special=False,
+        upper=True,
+        lower=True,
+        numeric=True,
+        keepers={"rotation": version},
+        opts=opts,
+    )
+
+
+class KeyRing:
+    """The scoring keys of a blue/green service: one ``RandomPassword`` per (role, version), shared by
+    every slot that accepts that version, so a key clients hold is valid on each slot that names it.
+
+    Children ``f"{name}-{role}-key-{version}"`` (role ``primary`` or ``secondary``) of ``parent``. The
+    versions in ``adopt`` (role -> version) were the service's single pair before it had slots: those
+    keys alias the former children ``f"{name}-{role}-key"`` and keep their values.
+    """
+
+    ROLES = ("primary", "secondary")
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        parent: object,
+        versions: list[tuple[str, str]],
+        adopt: dict[str, str] | None = None,
+    ) -> None:
+        import pulumi
+
+        self.passwords: dict[tuple[str, str], object] = {}
+        self.results: dict[tuple[str, str], pulumi.Output[str]] = {}
+        for role, version in versions:
+            if (role, version) in self.passwords:
+                continue
+            aliases = None
+            if adopt and adopt.get(role) == version:
+                aliases = [pulumi.Alias(name=f"{name}-{role}-key")]
+            password = key_password(f"{name}-{role}-key-{version}", version, parent=parent, aliases=aliases)
+            self.passwords[(role, version)] = password
+            self.results[(role, version)] = pulumi.Output.secret(password.result)
+
+    def key(self, role: str, version: str):
+        """The key (a secret ``Output[str]``) of ``role`` at ``version``."""
+        return self.results[(role, version)]
 
 
 def create_scoring_keys(

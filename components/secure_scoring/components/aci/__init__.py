@@ -14,7 +14,8 @@ group's public IP exposes 443/TCP and nothing else, with a DNS label whose reuse
 ``Unsecure``. Point your DNS name at the group's FQDN with ``DnsRecordBinding`` (CNAME).
 
 Layout: :mod:`.args` (the arguments and defaults), :mod:`.plan` (``plan_aci_service`` → ``AciPlan``,
-named steps, no registration), :mod:`.service` (the component, registering what the plan decided).
+named steps, no registration), :mod:`.slots` (blue/green: ``slots``/``active_slot``, one group per
+slot, ``plan_slots``), :mod:`.service` (the component, registering what the plans decided).
 """
 
 from .args import (
@@ -23,11 +24,12 @@ from .args import (
     INFERENCE_LOCALHOST,
     REPLACE_ON_CHANGES,
     SCORER_ALIVE,
+    AciSlotArgs,
     RegistryCredential,
     SecureAciServiceArgs,
 )
 from .plan import AciPlan, plan_aci_service
-from .service import SecureAciService
+from .service import AciSlot, SecureAciService
 
 __all__ = [
     "DEFAULT_GATEWAY_IMAGE",
@@ -36,6 +38,8 @@ __all__ = [
     "REPLACE_ON_CHANGES",
     "SCORER_ALIVE",
     "AciPlan",
+    "AciSlot",
+    "AciSlotArgs",
     "RegistryCredential",
     "SecureAciService",
     "SecureAciServiceArgs",

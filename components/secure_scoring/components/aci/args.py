@@ -28,6 +28,7 @@ __all__ = [
     "REPLACE_ON_CHANGES",
     "SCORER_ALIVE",
     "SCORER_PORT",
+    "AciSlotArgs",
     "RegistryCredential",
     "SecureAciServiceArgs",
     "is_inference_image",
@@ -116,6 +117,47 @@ class RegistryCredential:
 
 
 @dataclass
+class AciSlotArgs:
+    """One slot of a blue/green :class:`SecureAciService`: a container group of its own (own DNS label,
+    own child), serving the same hostname. Every field left None takes the service's value.
+
+    See docs/runbooks/zero-downtime.md: a change (keys, certificate, size, image, gateway options) goes
+    to the slot that serves nobody, is verified there, then ``active_slot`` moves the DNS record to it.
+    """
+
+    name: str
+    """The slot's name: ``"blue"``, ``"green"`` or another 1-16 lower-case letters, digits and hyphens
+    (starting with a letter). Its group is the child ``f"{service}-{name}-group"``."""
+    certificate: CertificateBundle | None = None
+    """The slot's certificate (e.g. the renewed one); must cover the service's hostname."""
+    primary_key_version: int | str | None = None
+    """Version of the primary key this slot accepts. A key is one per (role, version) and shared by
+    every slot that names that version, so clients' keys work on both slots during a switch."""
+    secondary_key_version: int | str | None = None
+    """Version of the secondary key this slot accepts (shared as above)."""
+    image: str | None = None
+    """Scorer image of this slot."""
+    gateway_image: str | None = None
+    """Gateway (nginx) image of this slot."""
+    cpu: float | None = None
+    memory_gb: float | None = None
+    gateway_cpu: float | None = None
+    gateway_memory_gb: float | None = None
+    gateway_options: Mapping[str, Any] | None = None
+    """Replaces the service's ``gateway_options`` for this slot (not merged)."""
+    dns_name_label: str | None = None
+    """Azure DNS label of this slot's group; default ``f"{service dns_name_label}-{name}"``
+    (or the service's label itself with ``existing_group``). Labels of the slots must differ."""
+    container_group_name: pulumi.Input[str] | None = None
+    """Azure name of this slot's group; default ``f"{service container_group_name}-{name}"`` when the
+    service gives one (the service's own name with ``existing_group``), else Pulumi's auto-name."""
+    existing_group: bool = False
+    """This slot IS the group the service had before it had slots (child ``f"{service}-group"``, the
+    service's DNS label, Azure name and keys): aliases keep that group and those keys, with no
+    replacement. At most one slot; leave it on for as long as that slot exists."""
+
+
+@dataclass
 class SecureAciServiceArgs:
     """Arguments of :class:`SecureAciService` (plain values decide structure; ``Input`` for the rest).
 
@@ -187,3 +229,9 @@ class SecureAciServiceArgs:
     """Azure name of the group; default: Pulumi's auto-name."""
     tags: Mapping[str, pulumi.Input[str]] | None = None
     """Tags on the container group."""
+    slots: Sequence[AciSlotArgs] | None = None
+    """Blue/green: one container group per slot, all serving ``hostname`` (see docs/runbooks/zero-downtime.md).
+    Default None: one group, ``f"{name}-group"``, exactly as without slots."""
+    active_slot: str | None = None
+    """With ``slots``: the name of the slot that serves. ``fqdn`` (the ``DnsRecordBinding`` CNAME target),
+    ``ip_address``, ``container_group_id`` and the keys follow it. Required with ``slots``, refused without."""

@@ -15,7 +15,7 @@ import pulumi
 from ...facts import SecurityFacts, type_token
 from ..certificate_bundle import service_self_signed
 from ..inputs import b64
-from ..keys import KEY, ScoringKeys
+from ..keys import KEY, KeyRing, ScoringKeys
 from .args import (
     CONFIG_VOLUME,
     HTTPS_PORT,
@@ -26,8 +26,9 @@ from .args import (
     SecureAciServiceArgs,
 )
 from .plan import AciPlan, plan_aci_service
+from .slots import SlotsPlan, plan_slots
 
-__all__ = ["SecureAciService", "security_facts"]
+__all__ = ["AciSlot", "SecureAciService", "build_group", "security_facts"]
 
 
 def security_facts(plan: AciPlan, cert: Any) -> SecurityFacts:
@@ -70,16 +71,31 @@ class SecureAciService(pulumi.ComponentResource):
         self, name: str, args: SecureAciServiceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         plan = plan_aci_service(name, args)
-        cert = args.certificate
+        slots = plan_slots(name, args, plan)
+        if slots is not None:  # the serving slot decides what the service declares
+            plan = slots.active_slot.plan
+            cert = slots.active_slot.certificate
+        else:
+            cert = args.certificate
         facts = security_facts(plan, cert)
         extras = {
             "scoringUri": plan.scoring_uri,
             "dnsNameLabel": plan.dns_name_label,
             "dnsNameLabelScope": plan.scope,
             "exposedPorts": [HTTPS_PORT],
-            "gatewayImage": args.gateway_image,
-            "scorerImage": args.image,
+            "gatewayImage": slots.active_slot.args.gateway_image if slots else args.gateway_image,
+            "scorerImage": slots.active_slot.args.image if slots else args.image,
         }
+        if slots is not None:
+            extras["activeSlot"] = slots.active
+            extras["slots"] = [
+                {
+                    "name": s.name,
+                    "dnsNameLabel": s.plan.dns_name_label,
+                    "minTlsVersion": s.plan.min_tls_version,
+                }
+                for s in slots.slots
+            ]
         super().__init__(type_token("SecureAciService"), name, {**facts.props(), **extras}, opts)
         # The base class turned every prop into an Output attribute of this component; plain values
         # win (an Output attribute would make the children depend on their own parent).
@@ -92,69 +108,60 @@ class SecureAciService(pulumi.ComponentResource):
         self.gateway_settings = plan.settings
         self.scoring_uri = plan.scoring_uri
         self.dns_name_label: str = plan.dns_name_label
-        for field_name, image in (("image", args.image), ("gateway_image", args.gateway_image)):
-            warning = unauthenticated_acr_pull(image, plan.registries)
-            if warning:
-                pulumi.log.warn(f"{field_name}: {warning}", resource=self)
+        for slot_args, slot_plan in [(s.args, s.plan) for s in slots.slots] if slots else [(args, plan)]:
+            for field_name, image in (("image", slot_args.image), ("gateway_image", slot_args.gateway_image)):
+                warning = unauthenticated_acr_pull(image, slot_plan.registries)
+                if warning:
+                    pulumi.log.warn(f"{field_name}: {warning}", resource=self)
 
         from pulumi_azure_native import containerinstance as ci
 
         self.keys: ScoringKeys | None = None
-        if plan.auth.mode == KEY:
-            self.keys = ScoringKeys(
-                name,
-                parent=self,
-                primary_version=plan.auth.primary_version,
-                secondary_version=plan.auth.secondary_version,
+        self.active_slot: str | None = None
+        self.slots: dict[str, AciSlot] = {}
+        if slots is None:
+            if plan.auth.mode == KEY:
+                self.keys = ScoringKeys(
+                    name,
+                    parent=self,
+                    primary_version=plan.auth.primary_version,
+                    secondary_version=plan.auth.secondary_version,
+                )
+            self.primary_key = self.keys.primary if self.keys else None
+            self.secondary_key = self.keys.secondary if self.keys else None
+            self.group = build_group(
+                ci, self, f"{name}-group", args, plan, cert, self.primary_key, self.secondary_key
             )
-        self.primary_key = self.keys.primary if self.keys else None
-        self.secondary_key = self.keys.secondary if self.keys else None
-
-        group_args: dict[str, Any] = {
-            "resource_group_name": args.resource_group_name,
-            "os_type": "Linux",
-            "restart_policy": "Always",
-            "sku": "Standard",
-            "containers": [scorer_container(ci, args, plan), gateway_container(ci, args, plan)],
-            "volumes": [secret_volume(ci, plan, cert, self.primary_key, self.secondary_key)],
-            "ip_address": ip_address(ci, plan),
-        }
-        if args.location is not None:
-            group_args["location"] = args.location
-        if args.container_group_name is not None:
-            group_args["container_group_name"] = args.container_group_name
-        if args.tags:
-            group_args["tags"] = dict(args.tags)
-        if plan.identity.type:
-            group_args["identity"] = ci.ContainerGroupIdentityArgs(
-                type=plan.identity.type, user_assigned_identities=list(plan.identity.ids) or None
-            )
-        if plan.registries:
-            group_args["image_registry_credentials"] = registry_credentials(ci, plan.registries)
-
-        self.group = ci.ContainerGroup(
-            f"{name}-group",
-            opts=group_options(self, plan),
-            **group_args,
-        )
+        else:
+            self.active_slot = slots.active
+            self.slots = build_slots(ci, self, name, slots)
+            active = self.slots[slots.active]
+            self.primary_key = active.primary_key
+            self.secondary_key = active.secondary_key
+            self.group = active.group
         self.fqdn = self.group.ip_address.apply(lambda ip: ip.fqdn if ip else None)
         self.ip_address = self.group.ip_address.apply(lambda ip: ip.ip if ip else None)
         self.container_group_id = self.group.id
 
-        self.register_outputs(
-            {
-                **facts.outputs(),
-                "scoring_uri": self.scoring_uri,
-                "fqdn": self.fqdn,
-                "ip_address": self.ip_address,
-                "primary_key": self.primary_key,
-                "secondary_key": self.secondary_key,
-                "container_group_id": self.container_group_id,
-                "dns_name_label": plan.dns_name_label,
-                "dns_name_label_scope": plan.scope,
-                "exposed_ports": [HTTPS_PORT],
-            }
-        )
+        outputs: dict[str, Any] = {
+            **facts.outputs(),
+            "scoring_uri": self.scoring_uri,
+            "fqdn": self.fqdn,
+            "ip_address": self.ip_address,
+            "primary_key": self.primary_key,
+            "secondary_key": self.secondary_key,
+            "container_group_id": self.container_group_id,
+            "dns_name_label": plan.dns_name_label,
+            "dns_name_label_scope": plan.scope,
+            "exposed_ports": [HTTPS_PORT],
+        }
+        if slots is not None:
+            outputs["active_slot"] = slots.active
+            outputs["slot_fqdns"] = {n: s.fqdn for n, s in self.slots.items()}
+            outputs["slot_ip_addresses"] = {n: s.ip_address for n, s in self.slots.items()}
+            outputs["slot_container_group_ids"] = {n: s.group.id for n, s in self.slots.items()}
+            outputs["slot_dns_name_labels"] = {n: s.dns_name_label for n, s in self.slots.items()}
+        self.register_outputs(outputs)
 
     @property
     def nginx_conf(self) -> str:
@@ -166,6 +173,81 @@ class SecureAciService(pulumi.ComponentResource):
     def dns_target(self) -> tuple[str, pulumi.Output[str]]:
         """What ``DnsRecordBinding(target=service)`` creates: a CNAME to the group's FQDN (its IP may change)."""
         return "CNAME", self.fqdn
+
+
+class AciSlot:
+    """One slot of a blue/green service as registered: its group, FQDN, IP and the keys it accepts."""
+
+    def __init__(
+        self, name: str, dns_name_label: str, group: Any, primary_key: Any, secondary_key: Any
+    ) -> None:
+        self.name = name
+        self.dns_name_label = dns_name_label
+        self.group = group
+        self.primary_key = primary_key
+        self.secondary_key = secondary_key
+        self.fqdn = group.ip_address.apply(lambda ip: ip.fqdn if ip else None)
+        """The slot's Azure FQDN: ``secure-scoring verify --connect-to`` it before it serves."""
+        self.ip_address = group.ip_address.apply(lambda ip: ip.ip if ip else None)
+
+
+def build_slots(ci: Any, component: pulumi.Resource, name: str, slots: SlotsPlan) -> dict[str, AciSlot]:
+    """The key ring (one key per role and version, shared by the slots), then one group per slot.
+
+    The ``existing_group`` slot's group and keys alias the children the service had without slots
+    (``f"{name}-group"``, ``f"{name}-primary-key"``...), so they are renamed, not replaced."""
+    ring = KeyRing(name, parent=component, versions=slots.key_versions(), adopt=slots.adopted_versions())
+    built: dict[str, AciSlot] = {}
+    for s in slots.slots:
+        primary = secondary = None
+        if s.plan.auth.mode == KEY:
+            primary = ring.key("primary", s.plan.auth.primary_version)
+            secondary = ring.key("secondary", s.plan.auth.secondary_version)
+        aliases = [pulumi.Alias(name=f"{name}-group")] if s.existing_group else None
+        group = build_group(
+            ci, component, s.child_name, s.args, s.plan, s.certificate, primary, secondary, aliases
+        )
+        built[s.name] = AciSlot(s.name, s.plan.dns_name_label, group, primary, secondary)
+    return built
+
+
+def build_group(
+    ci: Any,
+    component: pulumi.Resource,
+    child_name: str,
+    args: SecureAciServiceArgs,
+    plan: AciPlan,
+    cert: Any,
+    primary_key: Any,
+    secondary_key: Any,
+    aliases: list[Any] | None = None,
+) -> Any:
+    """One container group: the scorer and the gateway, the secret volume, 443 on the public IP."""
+    group_args: dict[str, Any] = {
+        "resource_group_name": args.resource_group_name,
+        "os_type": "Linux",
+        "restart_policy": "Always",
+        "sku": "Standard",
+        "containers": [scorer_container(ci, args, plan), gateway_container(ci, args, plan)],
+        "volumes": [secret_volume(ci, plan, cert, primary_key, secondary_key)],
+        "ip_address": ip_address(ci, plan),
+    }
+    if args.location is not None:
+        group_args["location"] = args.location
+    if args.container_group_name is not None:
+        group_args["container_group_name"] = args.container_group_name
+    if args.tags:
+        group_args["tags"] = dict(args.tags)
+    if plan.identity.type:
+        group_args["identity"] = ci.ContainerGroupIdentityArgs(
+            type=plan.identity.type, user_assigned_identities=list(plan.identity.ids) or None
+        )
+    if plan.registries:
+        group_args["image_registry_credentials"] = registry_credentials(ci, plan.registries)
+    opts = group_options(component, plan)
+    if aliases:
+        opts.aliases = aliases
+    return ci.ContainerGroup(child_name, opts=opts, **group_args)
 
 
 # ------------------------------------------------------------------------- the container group's parts
