@@ -15,7 +15,6 @@ Every refusal is a :class:`~secure_scoring.errors.ConfigurationError` naming the
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -271,9 +270,10 @@ def slot_refusal(exc: ConfigurationError, index: int, slot: AciSlotArgs) -> Conf
         field_name, rest = "certificate", ""  # the service's hostname is fine: the slot's certificate is not
     else:
         rest = exc.input_name[len(field_name) :]
-    renamed = copy.copy(exc)
+    renamed = exc.__class__.__new__(exc.__class__)
+    renamed.__dict__.update(exc.__dict__)  # the same type, problem, fix (and rule, for a PolicyRefusal)
     renamed.input_name = f"slots[{index}].{field_name}{rest}"
-    renamed.args = (renamed.render(),)
+    Exception.__init__(renamed, renamed.render())
     return renamed
 
 
