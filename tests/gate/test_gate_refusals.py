@@ -91,5 +91,5 @@ def test_policy_refusal_is_a_configuration_error_that_names_its_rule():
     assert isinstance(exc, ConfigurationError) and exc.rule == "single-auth-mode"
     import pickle
 
-    again = pickle.loads(pickle.dumps(exc))
+    again = pickle.loads(pickle.dumps(exc))  # noqa: S301 - our own bytes
     assert again.rule == "single-auth-mode" and str(again) == str(exc)

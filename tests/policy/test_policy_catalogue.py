@@ -55,7 +55,12 @@ def test_each_rule_module_declares_its_rule_and_the_catalogue_keeps_the_order():
 def test_the_pack_routes_each_type_to_the_rules_that_judge_it():
     from secure_scoring.policy import catalogue
 
-    assert catalogue.resource_rules_for(R.CONTAINER_GROUP) == ("tls-required", "min-tls-1-2")
+    assert catalogue.resource_rules_for(R.CONTAINER_GROUP) == (
+        "tls-required",
+        "no-self-signed-in-production",
+        "auth-required",
+        "min-tls-1-2",
+    )
     assert catalogue.resource_rules_for(R.ONLINE_ENDPOINT) == ("single-auth-mode", "auth-required")
     assert catalogue.resource_rules_for(R.ACI_SERVICE) == (
         "tls-required",

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .props import as_list, get, is_unknown, maybe_base64
+from .props import UNKNOWN, as_list, get, is_unknown, maybe_base64
 
 
 @dataclass(frozen=True)
@@ -254,3 +254,102 @@ def root_confs(files: Sequence[ConfFile]) -> list[tuple[ConfFile, tuple[NginxDir
         id(f) for c in files for d in walk(c.directives) for f in included_files(d, files) if f is not c
     }
     return [(c, _splice(c.directives, files, 0)) for c in files if id(c) not in included]
+
+
+# ------------------------------------------------------------------------------------------ gateways
+NGINX_IMAGE_RE = re.compile(r"(nginx|openresty)", re.IGNORECASE)
+"""An nginx gateway container: its image or command names nginx (or openresty)."""
+
+_AUTH_DIRECTIVES = frozenset({"auth_request", "auth_basic", "auth_jwt", "auth_basic_user_file"})
+
+
+@dataclass(frozen=True)
+class Gateway:
+    """An nginx container of a container group whose configuration is readable from the secret
+    volumes it mounts: its root configurations (includes spliced in)."""
+
+    container: str
+    confs: tuple[tuple[ConfFile, tuple[NginxDirective, ...]], ...]
+    volumes: tuple[str, ...]
+
+    def tls_servers(self) -> list[tuple[ConfFile, NginxServer]]:
+        return [
+            (conf, s) for conf, ds in self.confs for s in servers(ds) if any(ssl for _p, ssl in s.listens)
+        ]
+
+    def authenticates(self) -> bool:
+        """The configuration checks the caller: an ``auth_*`` directive, a ``map``/``if`` on the
+        ``Authorization`` header, or a 401/403 ``return``."""
+        for _conf, ds in self.confs:
+            for d in walk(ds):
+                if d.name in _AUTH_DIRECTIVES and d.args and d.args[0] != "off":
+                    return True
+                if d.name in ("map", "if") and any("http_authorization" in a.lower() for a in d.args):
+                    return True
+                if d.name == "return" and d.args and d.args[0] in ("401", "403"):
+                    return True
+        return False
+
+
+def gateways(props: Mapping[str, Any]) -> tuple[list[Gateway], list[str]]:
+    """The nginx gateways of a container group with a readable configuration, and what is not known."""
+    out: list[Gateway] = []
+    unknown: list[str] = []
+    containers = get(props, "containers", [])
+    if is_unknown(containers):
+        return [], ["containers"]
+    for c in as_list(containers):
+        if not isinstance(c, Mapping):
+            continue
+        image, command = get(c, "image"), get(c, "command", [])
+        if is_unknown(image) or is_unknown(command):
+            unknown.append(f"container '{get(c, 'name')}' image")
+            continue
+        text = " ".join([str(image or "")] + [str(x) for x in as_list(command) if isinstance(x, str)])
+        if not NGINX_IMAGE_RE.search(text):
+            continue
+        mounts = get(c, "volumeMounts", [])
+        if is_unknown(mounts):
+            unknown.append(f"container '{get(c, 'name')}' volumeMounts")
+            continue
+        mounted = {str(get(m, "name")) for m in as_list(mounts) if isinstance(m, Mapping)}
+        files, missing = conf_files(props, mounted)
+        unknown.extend(missing)
+        if files:
+            out.append(Gateway(str(get(c, "name")), tuple(root_confs(files)), tuple(sorted(mounted))))
+    return out, unknown
+
+
+def volume_file(props: Mapping[str, Any], volumes: Sequence[str], path: str) -> Any:
+    """The text of the file ``path`` names (its base name) in one of ``volumes`` (secret volumes);
+    the unknown sentinel when it is not known yet; None when absent."""
+    wanted = path.rsplit("/", 1)[-1]
+    for vol in as_list(get(props, "volumes", [])):
+        if not isinstance(vol, Mapping) or str(get(vol, "name")) not in volumes:
+            continue
+        files = get(vol, "secret")
+        if is_unknown(files):
+            return UNKNOWN
+        if isinstance(files, Mapping) and wanted in files:
+            content = files[wanted]
+            return UNKNOWN if is_unknown(content) else maybe_base64(content)
+    return None
+
+
+def served_certificates(gateway: Gateway, props: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
+    """``(label, certificate text, key text)`` for each ``ssl_certificate`` a TLS server of the
+    gateway serves (text: None when the file is not in its volumes, unknown when not known yet)."""
+    out: list[tuple[str, Any, Any]] = []
+    seen: set[str] = set()
+    for conf, ds in gateway.confs:
+        cert_paths = [d.args[0] for d in walk(ds) if d.name == "ssl_certificate" and d.args]
+        key_paths = [d.args[0] for d in walk(ds) if d.name == "ssl_certificate_key" and d.args]
+        for i, cert_path in enumerate(cert_paths):
+            if cert_path in seen:
+                continue
+            seen.add(cert_path)
+            key_path = key_paths[min(i, len(key_paths) - 1)] if key_paths else None
+            label = f"{cert_path.rsplit('/', 1)[-1]} served by {conf.label} of gateway '{gateway.container}'"
+            key = volume_file(props, gateway.volumes, key_path) if key_path else None
+            out.append((label, volume_file(props, gateway.volumes, cert_path), key))
+    return out

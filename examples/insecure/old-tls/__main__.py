@@ -27,7 +27,10 @@ http {
     ssl_certificate /etc/nginx/tls/tls.crt;
     ssl_certificate_key /etc/nginx/tls/tls.key;
     ssl_protocols TLSv1 TLSv1.1 TLSv1.2;
-    location / { proxy_pass http://127.0.0.1:5001; }
+    location / {
+        if ($http_authorization = "") { return 401; }
+        proxy_pass http://127.0.0.1:5001;
+    }
   }
 }
 """

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .. import nginx_conf
 from ..model import Rule, RuleContext, RuleViolation, note
 from ..props import get, is_unknown, truthy
 from ..scoring import each_endpoint, endpoints, is_none_mode
-from ..types import ACI_SERVICE, AKS_CLUSTER, ONLINE_ENDPOINT
+from ..types import ACI_SERVICE, AKS_CLUSTER, CONTAINER_GROUP, ONLINE_ENDPOINT
 
 AUTH_REQUIRED = "auth-required"
 
@@ -68,6 +69,21 @@ def validate_online_endpoint(props: Mapping[str, Any], ctx: RuleContext) -> list
     return []
 
 
+def validate_container_group(props: Mapping[str, Any], ctx: RuleContext) -> list[RuleViolation]:
+    """A raw nginx gateway (configuration readable from its secret volume) that serves TLS but
+    checks no credential: no ``auth_*`` directive, no test of the Authorization header, no 401/403."""
+    found, _unknown = nginx_conf.gateways(props)
+    return [
+        RuleViolation(
+            AUTH_REQUIRED,
+            f"the nginx gateway '{g.container}' checks no credential (no auth_request/auth_basic, no test "
+            f"of the Authorization header): the scoring endpoint has no authentication ({ctx.stack_label()})",
+        )
+        for g in found
+        if g.tls_servers() and not g.authenticates()
+    ]
+
+
 RULE = Rule(
     name=AUTH_REQUIRED,
     description="Production scoring endpoints must require authentication.",
@@ -75,6 +91,7 @@ RULE = Rule(
     severity="high",
     validators={
         ONLINE_ENDPOINT: validate_online_endpoint,
+        CONTAINER_GROUP: validate_container_group,
         ACI_SERVICE: validate_aci_service,
         AKS_CLUSTER: validate_aks_cluster,
     },

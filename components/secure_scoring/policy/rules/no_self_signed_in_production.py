@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .. import nginx_conf
 from ..certificates import COMPUTE_CERT, certificate_facts, extension_certificate, extension_pem
 from ..model import Rule, RuleContext, RuleViolation, note
 from ..props import get, is_unknown, truthy
@@ -13,6 +14,7 @@ from ..types import (
     ACI_SERVICE,
     AKS_CLUSTER,
     CERTIFICATE_BUNDLE,
+    CONTAINER_GROUP,
     K8S_EXTENSION,
     ML_COMPUTE,
     TLS_LOCALLY_SIGNED,
@@ -88,6 +90,25 @@ def validate_compute(props: Mapping[str, Any], ctx: RuleContext) -> list[RuleVio
     return _inline_certificate("sslConfiguration.cert", get(props, COMPUTE_CERT), ctx)
 
 
+def validate_container_group(props: Mapping[str, Any], ctx: RuleContext) -> list[RuleViolation]:
+    """The certificate a raw nginx gateway serves, read from its secret volume (``ssl_certificate``)."""
+    out: list[RuleViolation] = []
+    found, _unknown = nginx_conf.gateways(props)
+    for gateway in found:
+        for label, cert, _key in nginx_conf.served_certificates(gateway, props):
+            if is_unknown(cert):
+                out.append(note(NO_SELF_SIGNED, f"the certificate {label} is not known yet"))
+                continue
+            facts = certificate_facts(cert) if cert is not None else None
+            if facts is not None and facts.self_signed:
+                out.append(
+                    RuleViolation(
+                        NO_SELF_SIGNED, f"the certificate {label} is self-signed ({ctx.stack_label()})"
+                    )
+                )
+    return out
+
+
 def validate_extension(props: Mapping[str, Any], ctx: RuleContext) -> list[RuleViolation]:
     """The certificate inline in an Azure ML extension's protected settings."""
     if is_azureml_extension(props) is False:
@@ -113,6 +134,7 @@ RULE = Rule(
         CERTIFICATE_BUNDLE: validate_certificate_bundle,
         ML_COMPUTE: validate_compute,
         K8S_EXTENSION: validate_extension,
+        CONTAINER_GROUP: validate_container_group,
         ACI_SERVICE: validate_component,
         AKS_CLUSTER: validate_component,
     },

@@ -47,6 +47,7 @@ def validate_online_endpoint(props: Mapping[str, Any], ctx: RuleContext) -> list
     if isinstance(mode, str) and "and" in mode.lower():
         # the value is not quoted: messages never carry property values (it may be a secret)
         out.append(RuleViolation(rule, "properties.authMode combines two authentication modes"))
+    named = mode.strip().lower() if isinstance(mode, str) else None
     for base in ("properties", ""):
         prefix = f"{base}." if base else ""
         token = get(props, prefix + "tokenAuthEnabled")
@@ -54,6 +55,21 @@ def validate_online_endpoint(props: Mapping[str, Any], ctx: RuleContext) -> list
             if _both(get(props, prefix + flag), token):
                 out.append(RuleViolation(rule, f"{prefix}{flag} and {prefix}tokenAuthEnabled are both true"))
                 break
+        else:
+            # the mode names one kind, a flag turns on the other: both are enabled
+            if named == "key" and truthy(token) is True:
+                out.append(
+                    RuleViolation(rule, f"properties.authMode is Key but {prefix}tokenAuthEnabled is true")
+                )
+            elif named in ("amltoken", "aadtoken"):
+                for flag in ("authEnabled", "keyAuthEnabled"):
+                    if truthy(get(props, prefix + flag)) is True:
+                        out.append(
+                            RuleViolation(
+                                rule, f"properties.authMode is a token mode but {prefix}{flag} is true"
+                            )
+                        )
+                        break
     return out
 
 

@@ -1,0 +1,71 @@
+"""Insecure on purpose (breaks `auth-required`): a hand-written container group whose nginx TLS
+gateway (TLS 1.2+, the CA-issued certificate of stacks/certs, from its secret volume) forwards every
+request to the scorer without checking any credential, in production.
+
+The fix: check `Authorization: Bearer <key>` in the gateway (or use SecureAciService, auth='key')."""
+
+import base64
+from pathlib import Path
+
+import pulumi
+import pulumi_azure_native.containerinstance as ci
+
+CERTS = Path(__file__).resolve().parents[3] / "stacks" / "certs"
+NGINX_CONF = """\
+events {}
+http {
+    server {
+        listen 443 ssl;
+        ssl_certificate /etc/nginx/tls/tls.crt;
+        ssl_certificate_key /etc/nginx/tls/tls.key;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        location / {
+            proxy_pass http://127.0.0.1:5001;
+        }
+    }
+}
+"""
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+group = ci.ContainerGroup(
+    "scoring",
+    resource_group_name="rg-scoring-prod",
+    os_type="Linux",
+    containers=[
+        ci.ContainerArgs(
+            name="scorer",
+            image="mcr.microsoft.com/azureml/minimal-py311-inference:59",
+            resources=ci.ResourceRequirementsArgs(requests=ci.ResourceRequestsArgs(cpu=1, memory_in_gb=1.5)),
+        ),
+        ci.ContainerArgs(
+            name="gateway",
+            image="public.ecr.aws/docker/library/nginx:1.30-alpine",
+            ports=[ci.ContainerPortArgs(port=443, protocol="TCP")],
+            volume_mounts=[ci.VolumeMountArgs(name="tls", mount_path="/etc/nginx/tls", read_only=True)],
+            command=["nginx", "-c", "/etc/nginx/tls/nginx.conf", "-g", "daemon off;"],
+            resources=ci.ResourceRequirementsArgs(
+                requests=ci.ResourceRequestsArgs(cpu=0.5, memory_in_gb=0.5)
+            ),
+        ),
+    ],
+    volumes=[
+        ci.VolumeArgs(
+            name="tls",
+            secret={
+                "nginx.conf": b64(NGINX_CONF),
+                "tls.crt": b64((CERTS / "production-fullchain.pem").read_text()),
+                "tls.key": pulumi.Output.secret(b64("the key stays out of the example")),
+            },
+        )
+    ],
+    ip_address=ci.IpAddressArgs(
+        type="Public",
+        ports=[ci.PortArgs(port=443, protocol="TCP")],
+        dns_name_label="contoso-scoring",
+        auto_generated_domain_name_label_scope="TenantReuse",
+    ),
+)
