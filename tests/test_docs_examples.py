@@ -312,6 +312,17 @@ def _bundle_source(source: str, children: dict[str, str]):
     return check
 
 
+def _slots(children: set[str], cname: str):
+    """docs/runbooks/zero-downtime.md: one group per slot and the keys by version; the CNAME at the active slot."""
+
+    def check(rec) -> None:
+        svc = rec.one("secure-scoring:index:SecureAciService")
+        assert {r.name for r in rec.children_of(svc.urn)} == children
+        assert _records(rec)["scoring"]["cnameRecord"]["cname"] == f"{cname}.westeurope.azurecontainer.io"
+
+    return check
+
+
 TLS = "tls:index/"
 KEY, SELF_SIGNED = f"{TLS}privateKey:PrivateKey", f"{TLS}selfSignedCert:SelfSignedCert"
 # What each page's programs say they build, beyond "every declared component is registered".
@@ -336,6 +347,14 @@ CHECKS = {
         },
     ),
     "docs/certificate-bundle.md#5": _bundle_source("microsoft_managed", {}),
+    "docs/runbooks/zero-downtime.md#1": _slots(
+        {"scoring-blue-group", "scoring-green-group", "scoring-primary-key-3", "scoring-primary-key-4", "scoring-secondary-key-2"},
+        "contoso-scoring-blue",
+    ),
+    "docs/runbooks/zero-downtime.md#2": _slots(
+        {"scoring-blue-group", "scoring-green-group", "scoring-primary-key-3", "scoring-primary-key-4", "scoring-secondary-key-2"},
+        "contoso-scoring",
+    ),
 }
 
 
