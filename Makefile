@@ -9,6 +9,10 @@ export UV_PYTHON_DOWNLOADS := never
 # the system packages the data-plane tests and serve-local use
 DEB_PACKAGES := nginx nsd bind9-dnsutils openssl wrk ca-certificates iproute2 mkcert
 
+# Every venv is installed with its bytecode compiled (--compile-bytecode): uv does not compile by
+# default, and where PYTHONDONTWRITEBYTECODE is set nothing is ever cached, so each process (every CLI
+# run, every gate program's forked child, every inference server) compiled pulumi_azure_native's
+# modules from source again: ~1 s of CPU per run, most of the suite's time.
 # uv from PATH when there is one that runs, else a private copy in .uv-tool (bootstrapped with pip).
 # 'uv --version' and not just 'command -v uv': a pyenv shim exists for every command of every
 # installed version and fails ("pyenv: uv: command not found") under a version that lacks uv.
@@ -31,7 +35,7 @@ uv: $(if $(HAVE_UV),,$(UV_TOOL)/bin/uv)
 
 $(BIN)/secure-scoring: pyproject.toml requirements/main.txt | uv
 	$(UV) venv -q --seed --allow-existing --python $$($(PYTHON) -c 'import sys; print(sys.executable)') $(VENV)
-	$(UV) pip sync -q --python $(BIN)/python requirements/main.txt
+	$(UV) pip sync -q --compile-bytecode --python $(BIN)/python requirements/main.txt
 	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
 	@touch $@
 
@@ -49,14 +53,14 @@ system:
 
 .venv-inference/.done: requirements/inference.txt | uv
 	$(UV) venv -q --allow-existing --python $$($(PYTHON) -c 'import sys; print(sys.executable)') .venv-inference
-	$(UV) pip install -q --python .venv-inference/bin/python -r requirements/inference.txt
+	$(UV) pip install -q --compile-bytecode --python .venv-inference/bin/python -r requirements/inference.txt
 	@touch $@
 
 inference-venv: .venv-inference/.done
 
 .venv-sslyze/.done: requirements/sslyze.txt | uv
 	$(UV) venv -q --allow-existing --python $$($(PYTHON) -c 'import sys; print(sys.executable)') .venv-sslyze
-	$(UV) pip install -q --python .venv-sslyze/bin/python -r requirements/sslyze.txt
+	$(UV) pip install -q --compile-bytecode --python .venv-sslyze/bin/python -r requirements/sslyze.txt
 	@touch $@
 
 sslyze-venv: .venv-sslyze/.done
@@ -64,7 +68,7 @@ sslyze-venv: .venv-sslyze/.done
 # Azure's own SDK models, the conformance oracle of tests/conformance (pins clash with pulumi's)
 .venv-azure-oracle/.done: requirements/azure-oracle.txt | uv
 	$(UV) venv -q --allow-existing --python $$($(PYTHON) -c 'import sys; print(sys.executable)') .venv-azure-oracle
-	$(UV) pip install -q --python .venv-azure-oracle/bin/python -r requirements/azure-oracle.txt
+	$(UV) pip install -q --compile-bytecode --python .venv-azure-oracle/bin/python -r requirements/azure-oracle.txt
 	@touch $@
 
 azure-oracle-venv: .venv-azure-oracle/.done
