@@ -67,21 +67,29 @@ def test_secrets_are_recorded_as_secret_never_in_clear():
     assert bundle["outputs"]["key_pem"].startswith("<secret sha256:")
 
 
+def _hours(case: golden.Case) -> list[int]:
+    return golden.validity_hours(_golden(case)["registrations"])
+
+
 @pytest.fixture(scope="module")
 def gate_reports():
-    """Every CLI report, one process per CPU at a time (each imports the package and the SDKs)."""
-    import os
-    from concurrent.futures import ThreadPoolExecutor
-
-    hours = [golden.validity_hours(_golden(c)["registrations"]) for c in CASES]
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        reports = list(pool.map(lambda c, h: golden.capture_gate(REPO, c, h), CASES, hours))
+    """Every CLI report (JSON and SARIF of each case): one worker per CPU imports the package and
+    the SDKs once and forks a child per CLI run (golden.capture_gates)."""
+    reports = golden.capture_gates(REPO, [(c, _hours(c)) for c in CASES])
     return dict(zip(CASES, reports, strict=True))
 
 
 @pytest.mark.e2e
 def test_the_cli_runs_this_checkout():
     assert Path(golden.package_file(REPO)).is_relative_to(REPO / "components")
+
+
+@pytest.mark.e2e
+def test_the_forked_runs_report_what_the_console_script_reports(gate_reports):
+    """The cheap runs of gate_reports are the console script's runs: for a case with violations,
+    the real ``secure-scoring check`` (a new process per format) reports exactly the same."""
+    case = golden.Case("examples/insecure/old-tls", "production")
+    assert golden.capture_gate(REPO, case, _hours(case)) == gate_reports[case]
 
 
 @pytest.mark.e2e

@@ -9,6 +9,10 @@ the pulumi-tls answers) only, never on ``secure_scoring`` internals, which may m
 
 It also records the offline gate's reports through its stable interface, the console script
 (``secure-scoring check <dir> --stack <stack> --format json|sarif``, exit code included).
+``--update`` and ``--check`` start the console script for each run; ``tests/test_golden.py`` runs the
+same command lines through :func:`capture_gates` (the console script's function in a forked child
+of a worker that imported everything once: the same reports, without 28 interpreter start-ups) and
+checks one case against the console script itself.
 
 Programs: ``stacks`` (stacks dev, staging, production) and every ``examples/insecure/*`` program
 with each of its ``Pulumi.<stack>.yaml``. One golden file per program and stack in
@@ -678,12 +682,136 @@ def capture_gate(root: Path, case: Case, hours: list[int]) -> dict[str, Any]:
             timeout=300,
         )
         norm = GateNormaliser(root, hours, start, dt.datetime.now(dt.UTC))
-        try:
-            report: Any = json.loads(proc.stdout)
-        except ValueError:
-            report = {"<not json>": proc.stdout}
-        out[fmt] = {"exit_code": proc.returncode, "report": norm(report), "stderr": norm(proc.stderr)}
+        out[fmt] = _gate_result(proc.returncode, proc.stdout, proc.stderr, norm)
     return out
+
+
+# What every example program and the CLI import: imported once by each worker of
+# :func:`capture_gates`, before it forks one child per CLI run (module imports only: the CLI and the
+# gate configure Pulumi at run time, in the child).
+_PREIMPORT = (
+    "secure_scoring.cli",
+    "secure_scoring.cli.check",
+    "secure_scoring.gate",
+    "secure_scoring.gate.mocking",
+    "secure_scoring.components.aci",
+    "secure_scoring.components.aks",
+    "secure_scoring.components.certificate_bundle",
+    "secure_scoring.components.dns_binding",
+    "pulumi",
+    "pulumi_random",
+    "pulumi_tls",
+    "pulumi_azure_native.containerinstance",
+    "pulumi_azure_native.dns",
+    "pulumi_azure_native.kubernetesconfiguration",
+    "pulumi_azure_native.machinelearningservices",
+    "pulumi_azure_native.privatedns",
+)
+# A worker of capture_gates: argv = the output directory, then the runs as JSON [[key, argv], ...].
+# Each run is a forked child of the warmed-up worker that calls the console script's function
+# (``secure_scoring.cli:main``, what ``sys.exit(main())`` in the script runs) with fds 1 and 2 sent to
+# files: a fresh process as the console script starts it, without paying the imports 28 times.
+_WORKER = r"""
+import datetime as dt, importlib, json, os, sys
+out_dir, runs = sys.argv[1], json.loads(sys.argv[2])
+for name in json.loads(sys.argv[3]):
+    importlib.import_module(name)
+from secure_scoring import cli
+for key, argv in runs:
+    path = os.path.join(out_dir, key)
+    start = dt.datetime.now(dt.UTC).isoformat()
+    sys.stdout.flush(); sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        rc = 70
+        try:
+            for fd, suffix in ((1, ".stdout"), (2, ".stderr")):
+                os.dup2(os.open(path + suffix, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
+            sys.argv = ["secure-scoring", *argv]
+            try:
+                rc = cli.main(argv)
+            except SystemExit as exc:  # what the interpreter does with sys.exit(code)
+                rc = exc.code
+                if isinstance(rc, str):
+                    print(rc, file=sys.stderr)
+                    rc = 1
+            rc = 0 if rc is None else int(rc)
+        finally:
+            try:
+                sys.stdout.flush(); sys.stderr.flush()
+            finally:
+                os._exit(rc)
+    _, status = os.waitpid(pid, 0)
+    with open(path + ".json", "w") as fh:
+        json.dump({"exit_code": os.waitstatus_to_exitcode(status), "start": start,
+                   "end": dt.datetime.now(dt.UTC).isoformat()}, fh)
+"""
+
+
+def capture_gates(
+    root: Path, todo: list[tuple[Case, list[int]]], *, workers: int | None = None
+) -> list[dict[str, Any]]:
+    """What :func:`capture_gate` records for each ``(case, hours)``, the same CLI runs, but cheaper:
+    ``workers`` processes (default: one per CPU) import the package and the SDKs once, then fork one
+    child per run (see :data:`_WORKER`). ``test_golden`` checks that this reports exactly what the
+    console script does."""
+    import tempfile
+
+    runs = [
+        (f"{i}-{fmt}", [case.program, "--stack", case.stack, "--format", fmt])
+        for i, (case, _hours) in enumerate(todo)
+        for fmt in ("json", "sarif")
+    ]
+    n = max(1, min(workers or os.cpu_count() or 1, len(runs)))
+    with tempfile.TemporaryDirectory(prefix="golden-gate-") as tmp:
+        procs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    _WORKER,
+                    tmp,
+                    json.dumps([(key, ["check", *argv]) for key, argv in runs[w::n]]),
+                    json.dumps(_PREIMPORT),
+                ],
+                cwd=root,
+                env=cli_env(root),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for w in range(n)
+        ]
+        for proc in procs:
+            out, _ = proc.communicate(timeout=600)
+            if proc.returncode != 0:
+                raise RuntimeError(f"a gate worker failed (exit {proc.returncode}):\n{out[-4000:]}")
+        results: list[dict[str, Any]] = []
+        for i, (_case, hours) in enumerate(todo):
+            out: dict[str, Any] = {}
+            for fmt in ("json", "sarif"):
+                base = Path(tmp) / f"{i}-{fmt}"
+                meta = json.loads(base.with_suffix(".json").read_text())
+                stdout = base.with_suffix(".stdout").read_text()
+                stderr = base.with_suffix(".stderr").read_text()
+                norm = GateNormaliser(
+                    root,
+                    hours,
+                    dt.datetime.fromisoformat(meta["start"]),
+                    dt.datetime.fromisoformat(meta["end"]),
+                )
+                out[fmt] = _gate_result(meta["exit_code"], stdout, stderr, norm)
+            results.append(out)
+    return results
+
+
+def _gate_result(exit_code: int, stdout: str, stderr: str, norm: GateNormaliser) -> dict[str, Any]:
+    try:
+        report: Any = json.loads(stdout)
+    except ValueError:
+        report = {"<not json>": stdout}
+    return {"exit_code": exit_code, "report": norm(report), "stderr": norm(stderr)}
 
 
 def capture(root: Path, case: Case, *, gate: bool = True) -> dict[str, Any]:
