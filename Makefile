@@ -86,6 +86,7 @@ format: venv
 	$(BIN)/ruff check --fix .
 
 test: setup lint
+	@$(BIN)/python -m compileall -q components  # the package's bytecode too (see --compile-bytecode)
 	$(BIN)/pytest -q
 
 test-fast: venv
