@@ -37,7 +37,7 @@ def test_a_self_signed_certificate_served_from_the_volume_is_refused_in_producti
 
 def test_a_ca_issued_certificate_served_from_the_volume_passes(cert_factory):
     certs = make_certs(cert_factory)
-    group = _with_cert(gateway_group(), certs["good"].chain_pem)
+    group = _with_cert(gateway_group(), certs["good"].chain_pem())
     assert check("no-self-signed-in-production", R.CONTAINER_GROUP, group) == []
 
 

@@ -17,7 +17,7 @@ from .project import Project, StackConfig
 from .redaction import redact
 from .report import Finding, Note, Report, ResourceInfo, RuleInfo, as_level, as_severity
 
-FOLDED_RULES = ("no-self-signed-in-production", "auth-required")
+FOLDED_RULES = ("no-self-signed-in-production", "auth-required", "cert-hostname-match")
 """Rules whose findings on a resource are folded into the same finding on one of our components
 that is its ancestor (a dev certificate shows once, at the component that made it)."""
 

@@ -5,7 +5,11 @@ Small readers per resource type, then one judging loop:
 - :data:`CERTIFICATE_NAMES`: the names of the certificates in the stack (the pool a DNS record is
   judged against when it has no certificate of its own);
 - :data:`ADDRESSES`: the FQDNs and IP addresses of the scoring endpoints (a DNS record is judged
-  only when it points at one of them, or at an Azure endpoint name);
+  only when it points at one of them, or at an Azure endpoint name), indexed once with
+  :data:`SERVED`: the names of the certificate served at each address (a container group's gateway
+  certificate from its secret volume, our components' facts). A record (or a DnsRecordBinding) is
+  judged against the certificate served at its target when that is known, else against the stack's
+  certificates; a CNAME to an Azure endpoint that is not in the stack cannot be judged (a note);
 - :data:`EXTRACTORS`: what each resource claims: ``(hostname, what, certificate names)`` tuples
   (``None`` names: any certificate of the stack), plus problems found on the way (a certificate
   without a CNAME, a DNS label anyone can claim), unknowns and unreadable certificates.
@@ -20,6 +24,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from .. import nginx_conf
 from ..certificates import COMPUTE_CERT, certificate_facts, covers, extension_certificate, extension_pem
 from ..model import Rule, RuleContext, RuleViolation, StackResource, note
 from ..props import UNKNOWN, Unknown, as_list, get, is_unknown, truthy
@@ -90,9 +95,39 @@ ADDRESSES: dict[str, tuple[str, str]] = {
     CONTAINER_GROUP: ("ipAddress.fqdn", "ipAddress.ip"),
     PUBLIC_IP: ("dnsSettings.fqdn", "ipAddress"),
     ACI_SERVICE: ("fqdn", "ipAddress"),
-    AKS_CLUSTER: ("fqdn", "ipAddress"),
+    AKS_CLUSTER: ("fqdn", "routerIp"),
 }
 """Per type: where a scoring endpoint's FQDN and IP address are."""
+
+
+def _gateway_served_names(r: StackResource, parents: Mapping[str, str]) -> Any:
+    """The names of the certificate a raw container group's nginx gateway serves (read from its
+    secret volume); None when not readable. A group inside one of our components is described by
+    the component's facts (not parsed again)."""
+    if parents.get(r.parent or "") in (ACI_SERVICE, AKS_CLUSTER):
+        return None
+    found, _unknown = nginx_conf.gateways(r.props)
+    for gateway in found:
+        for _label, cert, _key in nginx_conf.served_certificates(gateway, r.props):
+            if is_unknown(cert):
+                return UNKNOWN
+            facts = certificate_facts(cert) if cert else None
+            if facts is not None:
+                return list(facts.hostnames)
+    return None
+
+
+def _component_served_names(r: StackResource, parents: Mapping[str, str]) -> Any:
+    names = get(r.props, "certificateHostnames")
+    return names if is_unknown(names) or (isinstance(names, list) and names) else None
+
+
+SERVED: dict[str, Callable[[StackResource, Mapping[str, str]], Any]] = {
+    CONTAINER_GROUP: _gateway_served_names,
+    ACI_SERVICE: _component_served_names,
+    AKS_CLUSTER: _component_served_names,
+}
+"""Per type: the names of the certificate served at the resource's addresses (None: not known)."""
 
 
 @dataclass
@@ -102,6 +137,13 @@ class _Stack:
     fqdns: set[str] = field(default_factory=set)
     ips: set[str] = field(default_factory=set)
     check_label_scope: bool = True
+    served: dict[str, Any] = field(default_factory=dict)
+    """Address (FQDN or IP) -> the names of the certificate served there (a list, or UNKNOWN)."""
+
+    def add(self, address: str, names: Any, *, is_ip: bool) -> None:
+        (self.ips if is_ip else self.fqdns).add(address)
+        if names is not None and not isinstance(self.served.get(address), list):
+            self.served[address] = names
 
 
 @dataclass
@@ -109,34 +151,58 @@ class Extracted:
     """What one resource gives the judging loop."""
 
     claims: list[tuple[str, str, Sequence[str] | None]] = field(default_factory=list)
+    served_at: dict[str, str] = field(default_factory=dict)
+    """Claimed host -> the target whose served certificate its names come from."""
+    outside: dict[str, str] = field(default_factory=dict)
+    """Claimed host -> its target, an endpoint outside this stack: what it serves is not known."""
     problems: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------------- extractors
-def _points_at_endpoint(p: Mapping[str, Any], stack: _Stack) -> bool | None:
+def _points_at_endpoint(p: Mapping[str, Any], stack: _Stack) -> tuple[bool | None, str | None]:
+    """Whether the record points at a scoring endpoint (None: not known), and its target address."""
     rtype = get(p, "recordType")
     if isinstance(rtype, str) and rtype.upper() not in _DNS_JUDGED_TYPES:
-        return False
+        return False, None
     if get(p, "targetResource.id"):
-        return True
+        return True, None
     cname = get(p, "cnameRecord.cname")
     if is_unknown(cname):
-        return None
+        return None, None
     if isinstance(cname, str) and cname:
         c = cname.rstrip(".").lower()
-        return c in stack.fqdns or c.endswith(_AZURE_ENDPOINT_SUFFIXES)
+        return (c in stack.fqdns or c.endswith(_AZURE_ENDPOINT_SUFFIXES)), c
     records = get(p, "aRecords")
     if is_unknown(records):
-        return None
+        return None, None
     for rec in as_list(records):
         ip = get(rec, "ipv4Address") if isinstance(rec, Mapping) else None
         if is_unknown(ip):
-            return None
+            return None, None
         if isinstance(ip, str) and ip in stack.ips:
-            return True
-    return False
+            return True, ip
+    return False, None
+
+
+def _bind_to_target(
+    out: Extracted, fqdn: str, what: str, target: str | None, stack: _Stack, own: Any
+) -> None:
+    """Claim ``fqdn`` against the certificate served at ``target`` when the stack knows it, else
+    against ``own`` names (None: the stack's certificates). For a target outside the stack, a name
+    no certificate of the stack covers is still a violation; one that is covered is a note (what
+    that endpoint serves is not known), never a pass."""
+    served = stack.served.get(target) if target else None
+    if is_unknown(served):
+        out.unknown.append(f"the certificate served at {target}")
+    elif isinstance(served, list):
+        out.claims.append((fqdn, what, served))
+        out.served_at[fqdn] = target or ""
+    else:
+        if target and target not in stack.fqdns and target not in stack.ips:
+            out.outside[fqdn] = target
+        out.claims.append((fqdn, what, own))
 
 
 def _record_fqdn(r: StackResource, zone_key: str) -> str | None | Unknown:
@@ -158,17 +224,17 @@ def _record_fqdn(r: StackResource, zone_key: str) -> str | None | Unknown:
 def extract_record_set(r: StackResource, stack: _Stack, *, zone_key: str) -> Extracted:
     """A DNS record (A, AAAA, CNAME) that points at a scoring endpoint: its name, against the stack's certificates."""
     out = Extracted()
-    target = _points_at_endpoint(r.props, stack)
-    if target is None:
+    judged, target = _points_at_endpoint(r.props, stack)
+    if judged is None:
         out.unknown.append(f"the target of DNS record '{r.name}'")
         return out
-    if not target:
+    if not judged:
         return out
     fqdn = _record_fqdn(r, zone_key)
     if is_unknown(fqdn):
         out.unknown.append(f"the name of DNS record '{r.name}'")
     elif fqdn:
-        out.claims.append((fqdn, "DNS name", None))
+        _bind_to_target(out, fqdn, "DNS name", target, stack, None)
     return out
 
 
@@ -179,9 +245,13 @@ def extract_dns_binding(r: StackResource, stack: _Stack) -> Extracted:
     if is_unknown(fqdn) or is_unknown(own):
         out.unknown.append(f"the name of DnsRecordBinding '{r.name}'")
     elif isinstance(fqdn, str) and fqdn:
-        out.claims.append(
-            (fqdn.rstrip(".").lower(), "DNS name", own if isinstance(own, list) and own else None)
-        )
+        # the names it was given must agree with what its target serves, when the stack knows that
+        target = get(r.props, "target")
+        target = target.rstrip(".").lower() if isinstance(target, str) and target else None
+        if target not in stack.served:
+            target = None
+        own_names = own if isinstance(own, list) and own else None
+        _bind_to_target(out, fqdn.rstrip(".").lower(), "DNS name", target, stack, own_names)
     return out
 
 
@@ -305,6 +375,7 @@ def validate_stack(resources: Sequence[StackResource], ctx: RuleContext) -> list
     unreadable: list[str] = []
     certificates: list[tuple[str, ...]] = []
     stack = _Stack(check_label_scope=ctx.config.get("rejectUnsecureDnsLabel", True) is not False)
+    parents = {r.urn: r.type for r in resources}
     for r in resources:
         read_names = CERTIFICATE_NAMES.get(r.type)
         names = read_names(r.props) if read_names is not None else None
@@ -315,10 +386,11 @@ def validate_stack(resources: Sequence[StackResource], ctx: RuleContext) -> list
         if r.type in ADDRESSES:
             fqdn_path, ip_path = ADDRESSES[r.type]
             f, i = get(r.props, fqdn_path), get(r.props, ip_path)
+            served = SERVED[r.type](r, parents) if r.type in SERVED else None
             if isinstance(f, str) and f:
-                stack.fqdns.add(f.rstrip(".").lower())
+                stack.add(f.rstrip(".").lower(), served, is_ip=False)
             if isinstance(i, str) and i:
-                stack.ips.add(i)
+                stack.add(i, served, is_ip=True)
     unknown_certificates = bool(notes)
     stack_names = sorted({n for c in certificates for n in c})
 
@@ -344,12 +416,20 @@ def validate_stack(resources: Sequence[StackResource], ctx: RuleContext) -> list
                     )
                 continue
             pool = list(own) if own is not None else stack_names
+            if host in found.outside and covers(pool, host):
+                notes.append(
+                    f"the certificate served at {found.outside[host]} ({what} {host} points at it; "
+                    "it is not in this stack)"
+                )
+                continue
             if not covers(pool, host):
                 shown = ", ".join(sorted(set(pool))[:6]) or "no names"
+                via = found.served_at.get(host)
+                served = f" served at its target {via}" if via else ""
                 out.append(
                     RuleViolation(
                         rule,
-                        f"{what} {host} is not covered by the certificate (it covers: {shown})",
+                        f"{what} {host} is not covered by the certificate{served} (it covers: {shown})",
                         urn=r.urn,
                         resource_name=r.name,
                     )
