@@ -64,6 +64,7 @@ def _certificate() -> CertificateBundle:
             hostnames=hostnames,
             environment=environment,
             min_days=min_days,
+            ca_bundle_file=HERE / cert_cfg["caBundleFile"] if cert_cfg.get("caBundleFile") else None,
         )
     if source == "pem":  # PEM text in config: the key as a secret config value
         return CertificateBundle(

@@ -28,7 +28,7 @@ from secure_scoring.components.certificate_bundle import (
     CertificateBundleArgs,
     CertificateBundleError,
 )
-from secure_scoring.errors import ConfigurationError
+from secure_scoring.errors import ConfigurationError, PolicyRefusal
 from secure_scoring.gate.mocking import SECRET_SIG, UNKNOWN, output_is_secret, output_value, run_with_mocks
 from support.certs import trust_test_roots
 
@@ -195,6 +195,7 @@ def test_self_signed_children_and_security_inputs(algorithm_args, expected_key_i
         "hostnames": ["scoring.dev.example.test", "127.0.0.1"],
         "environment": "dev",
         "dnsManagedByAzure": False,
+        "chainTrust": "unknown",
     }
     assert comp.outputs["source"] == "self_signed" and comp.outputs["self_signed"] is True
     assert b.source == "self_signed" and b.is_self_signed and not b.dns_managed_by_azure
@@ -358,7 +359,9 @@ def test_pem_from_files_has_no_children_and_exposes_the_certificate_facts(pki, t
         "dnsManagedByAzure": False,
         "notAfter": iso(leaf.not_valid_after_utc),
         "fingerprintSha256": sha256_hex(leaf),
+        "chainTrust": "declared-ca",  # the test roots (support.fixtures_certs.test_roots_declared)
     }
+    assert output_value(b.chain_trust) == "declared-ca" == b.known_chain_trust
     assert output_value(b.cert_pem) == chain_file.read_text()
     assert output_value(b.not_after) == iso(leaf.not_valid_after_utc) == b.known_not_after
     assert output_value(b.fingerprint_sha256) == sha256_hex(leaf) == b.known_fingerprint_sha256
@@ -670,6 +673,7 @@ def test_microsoft_managed_has_no_children_and_a_fqdn_pattern():
         "overwriteExistingDomain": True,
         "location": "westeurope",
         "fqdnPattern": pattern,
+        "chainTrust": "public-store",
     }
     out = run.component.outputs
     assert out["fqdn_pattern"] == pattern and out["dns_managed_by_azure"] is True
@@ -968,3 +972,145 @@ def test_a_production_service_refuses_a_self_signed_certificate_that_arrives_as_
         run_with_mocks(program)
     assert "environment 'production' is production but the certificate is self-signed" in str(info.value)
     assert "PRIVATE KEY" not in str(info.value)
+
+
+# --------------------------------------------------------------------------------------------- chain trust
+def test_production_chain_to_an_undeclared_private_ca_is_refused_with_both_ways_to_declare(
+    pki, tmp_path, real_trust_store
+):
+    chain = pki.leaf.write_chain(tmp_path / "fullchain.pem")
+    exc = registers_nothing(
+        lambda: CertificateBundle.from_files(
+            "tls", chain, pki.leaf.key_path, hostnames=["scoring.example.test"], environment="production"
+        )
+    )
+    assert isinstance(exc, ConfigurationError) and not isinstance(exc, CertificateBundleError)
+    assert isinstance(exc, PolicyRefusal) and exc.rule == "no-self-signed-in-production"
+    text = str(exc)
+    assert "does not verify to a public root or a declared CA" in text and "[issuer-unknown]" in text
+    assert "ca_bundle_pem" in text and "ca_bundle_file" in text and "trustedCaCertificates" in text
+
+
+@pytest.mark.parametrize("how", ["args", "file"])
+def test_declared_ca_makes_a_production_chain_declared_ca(pki, tmp_path, real_trust_store, how):
+    chain = pki.leaf.write_chain(tmp_path / "fullchain.pem")
+    if how == "file":
+        factory = lambda: CertificateBundle.from_files(  # noqa: E731
+            "tls",
+            chain,
+            pki.leaf.key_path,
+            hostnames=["scoring.example.test"],
+            environment="production",
+            ca_bundle_file=pki.ca_bundle_path,
+        )
+    else:
+        factory = lambda: CertificateBundle(  # noqa: E731
+            "tls",
+            CertificateBundleArgs(
+                cert_pem=pki.leaf.chain_pem(),
+                key_pem=pki.leaf.key_pem,
+                hostnames=["scoring.example.test"],
+                environment="production",
+                ca_bundle_pem=pki.root.cert_pem,
+            ),
+        )
+    run = build(factory=factory)
+    assert run.component.inputs["chainTrust"] == "declared-ca" == run.bundle.known_chain_trust
+    assert output_value(run.bundle.chain_trust) == "declared-ca"
+    assert run.component.outputs["chain_trust"] == "declared-ca"
+
+
+def test_dev_chain_to_an_undeclared_ca_is_a_warning_and_unknown(pki, real_trust_store):
+    run = build(
+        args=CertificateBundleArgs(
+            cert_pem=pki.leaf.chain_pem(), key_pem=pki.leaf.key_pem, hostnames=["scoring.example.test"]
+        )
+    )
+    assert run.component.inputs["chainTrust"] == "unknown"
+    warnings = [m for level, m in run.recording.logs if level == "warning"]
+    assert any("[issuer-unknown]" in w for w in warnings), warnings
+
+
+def test_a_declared_ca_that_did_not_issue_the_chain_is_an_error_everywhere(pki, bad, real_trust_store):
+    other = bad["self_signed"]  # not a CA: refused as an anchor
+    exc = registers_nothing(
+        lambda: CertificateBundle(
+            "tls",
+            CertificateBundleArgs(
+                cert_pem=pki.leaf.chain_pem(), key_pem=pki.leaf.key_pem, ca_bundle_pem=other.cert_pem
+            ),
+        )
+    )
+    assert isinstance(exc, ConfigurationError)
+    assert str(exc).startswith("CertificateBundle('tls').ca_bundle_pem:") and "not a CA certificate" in str(
+        exc
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("", "is empty"), ("no pem here", "is not PEM"), (42, "must be PEM text")],
+)
+def test_bad_ca_bundle_pem_is_a_configuration_error(pki, value, expected):
+    exc = registers_nothing(
+        lambda: CertificateBundle(
+            "tls",
+            CertificateBundleArgs(
+                cert_pem=pki.leaf.chain_pem(), key_pem=pki.leaf.key_pem, ca_bundle_pem=value
+            ),
+        )
+    )
+    assert isinstance(exc, ConfigurationError) and expected in str(exc)
+
+
+def test_ca_bundle_file_missing_names_the_file(pki, tmp_path):
+    exc = registers_nothing(
+        lambda: CertificateBundle.from_files(
+            "tls",
+            pki.leaf.write_chain(tmp_path / "c.pem"),
+            pki.leaf.key_path,
+            ca_bundle_file=tmp_path / "nope.pem",
+        )
+    )
+    assert str(exc).startswith("CertificateBundle('tls').ca_bundle_file:") and "does not exist" in str(exc)
+
+
+def test_ca_bundle_pem_belongs_to_source_pem(pki):
+    exc = registers_nothing(
+        lambda: CertificateBundle(
+            "tls",
+            CertificateBundleArgs(
+                source="dev_ca", hostnames=["a.example.test"], ca_bundle_pem=pki.root.cert_pem
+            ),
+        )
+    )
+    assert "ca_bundle_pem" in str(exc) and "not used with source 'dev_ca'" in str(exc)
+
+
+def test_a_self_signed_certificate_stays_refused_in_production_even_when_declared(bad):
+    cert = bad["self_signed"]
+    exc = registers_nothing(
+        lambda: CertificateBundle(
+            "tls",
+            CertificateBundleArgs(
+                cert_pem=cert.cert_pem,
+                key_pem=cert.key_pem,
+                environment="production",
+                ca_bundle_pem=cert.cert_pem,
+            ),
+        )
+    )
+    assert isinstance(exc, ConfigurationError)
+
+
+def test_chain_trust_of_a_pem_output_arrives_with_the_value(pki):
+    run = build(
+        args=CertificateBundleArgs(
+            cert_pem=Output.from_input(pki.leaf.chain_pem()),
+            key_pem=pki.leaf.key_pem,
+            hostnames=["scoring.example.test"],
+            ca_bundle_pem=pki.root.cert_pem,
+        )
+    )
+    assert run.bundle.known_chain_trust is None
+    assert output_value(run.bundle.chain_trust) == "declared-ca"

@@ -42,6 +42,7 @@ def pem_bundle(pki, environment: str = "production") -> CertificateBundle:
             key_pem=pki.leaf.key_pem,
             hostnames=[HOST],
             environment=environment,
+            ca_bundle_pem=pki.root.cert_pem,  # the test root: what the endpoint's clients trust
         ),
     )
 

@@ -2,6 +2,12 @@
 
 ``cert_factory``: a ``CertFactory`` in a session temp directory, for tests that need their own
 certificates. ``pki``: a ready-made PKI (root CA, intermediate, server leaves) shared by all tests.
+
+``test_roots_declared`` (autouse): a ``CertificateBundle`` that declares no CA (no ``ca_bundle_pem``)
+gets the session's test roots as its declared CAs, as a test estate declares its enterprise root, so
+production bundles made from the test PKI are ``declared-ca`` without each test passing
+``ca_bundle_pem``. A test that judges the real default (the system trust store) requests
+``real_trust_store``.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import pytest
 
 from support.certs import Cert, CertFactory
 
-__all__ = ["PKI", "cert_factory", "pki"]
+__all__ = ["PKI", "cert_factory", "pki", "real_trust_store", "test_roots_declared"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,21 @@ class PKI:
     wildcard: Cert
     ca_bundle_path: Path
     directory: Path
+
+
+@pytest.fixture
+def real_trust_store() -> None:
+    """Requested by a test: bundles without ``ca_bundle_pem`` use the system trust store."""
+
+
+@pytest.fixture(autouse=True)
+def test_roots_declared(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if "real_trust_store" in request.fixturenames:
+        return
+    from secure_scoring.components import certificate_bundle
+    from support.certs import declared_test_roots
+
+    monkeypatch.setattr(certificate_bundle, "default_anchors", declared_test_roots)
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,14 @@ Four sources (``CertificateBundleArgs.source``):
     no PEM and no child resources; Azure manages DNS and renewal.
 
 ``self_signed`` and ``dev_ca`` are refused when ``environment`` is a production environment.
+
+How the chain is trusted (``chain_trust`` output, ``chainTrust`` prop): ``public-store`` (it verifies to a
+root of the system trust store, or a Microsoft-managed certificate), ``declared-ca`` (to a CA the endpoint's
+clients trust, declared with ``ca_bundle_pem`` / ``from_files(..., ca_bundle_file=...)``) or ``unknown``
+(self-signed, a development CA, or a private CA nobody declared). A ``pem`` bundle is verified with the
+same path check as ``secure-scoring cert check`` (:func:`secure_scoring.certs.path.verify_path`); in
+production a chain that is not ``public-store`` or ``declared-ca`` is refused (a
+:class:`~secure_scoring.errors.PolicyRefusal` of ``no-self-signed-in-production``).
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ import pulumi_tls as tls
 
 from .. import names
 from ..certs import pem
+from ..certs.path import TRUST_DECLARED, TRUST_PUBLIC, TRUST_UNKNOWN
 from ..errors import ConfigurationError, PolicyRefusal
 from ..facts import CERTIFICATE_SOURCES, type_token
 
@@ -102,6 +111,18 @@ class CertificateBundleArgs:
     key_name: str | None = None
     """``pem`` only: how messages name the key (``from_files`` sets the file path).
     Default: ``None`` (``"key_pem"``)."""
+
+    ca_bundle_pem: str | None = None
+    """``pem`` only: PEM text of the CA certificate(s) the endpoint's clients trust (e.g. the enterprise
+    root), a plain string. The chain must verify to one of them (``chain_trust`` ``declared-ca``), as
+    ``secure-scoring cert check --ca-bundle`` checks it. Without it the chain is verified against the
+    system (public) trust store; in production a chain that verifies to neither is refused. A
+    development CA or a self-signed certificate stays refused in production even when declared.
+    Default: ``None``."""
+
+    ca_bundle_name: str | None = None
+    """``pem`` only: how messages name ``ca_bundle_pem`` (``from_files`` sets the file path).
+    Default: ``None`` (``"ca_bundle_pem"``)."""
 
     key_algorithm: str = "ECDSA"
     """``self_signed``/``dev_ca``: ``"ECDSA"`` (default) or ``"RSA"``."""
@@ -385,8 +406,10 @@ class CertificateBundle(pulumi.ComponentResource):
     Outputs (attributes and registered outputs): ``cert_pem`` (full chain, leaf first), ``key_pem``
     (secret), ``ca_cert_pem`` (what clients must trust for ``dev_ca``/``self_signed``),
     ``hostnames``, ``not_after`` (ISO 8601), ``fingerprint_sha256`` (leaf, hex), ``self_signed``,
-    ``source``. Plain attributes for other components at construction time: ``source``,
+    ``chain_trust`` (``public-store``, ``declared-ca`` or ``unknown``), ``source``. Plain attributes for
+    other components at construction time: ``source``,
     ``is_self_signed`` (None while a PEM certificate given as an Output is not known yet),
+    ``known_chain_trust`` (None while it is not known yet),
     ``hostname_list``, ``environment``, ``is_production``,
     ``dns_managed_by_azure``, ``leaf_domain_label``, ``overwrite_existing_domain``, ``location``,
     ``fqdn_pattern``, ``known_not_after``, ``known_fingerprint_sha256`` and :meth:`covers`.
@@ -435,6 +458,7 @@ class CertificateBundle(pulumi.ComponentResource):
         self.known_not_after: str | None = None
         self.known_fingerprint_sha256: str | None = None
         self.is_self_signed: bool | None = source in ("self_signed", "dev_ca")
+        self.known_chain_trust: str | None = TRUST_PUBLIC if source == "microsoft_managed" else TRUST_UNKNOWN
         self._fqdn_re: re.Pattern[str] | None = None
         self._warned: set[tuple[str, str]] = set()
         self._pending_warnings: list[Any] = []
@@ -457,7 +481,7 @@ class CertificateBundle(pulumi.ComponentResource):
         if source in ("self_signed", "dev_ca"):
             tls_plan = self._plan_tls(args, where, dns, ips)
             self.hostname_list: list[str] = list(self._declared)
-            props.update(selfSigned=True, hostnames=list(self.hostname_list))
+            props.update(selfSigned=True, hostnames=list(self.hostname_list), chainTrust=TRUST_UNKNOWN)
         elif source == "microsoft_managed":
             self.leaf_domain_label = validate_leaf_domain_label(
                 args.leaf_domain_label, f"{where}.leaf_domain_label"
@@ -485,6 +509,7 @@ class CertificateBundle(pulumi.ComponentResource):
                 overwriteExistingDomain=self.overwrite_existing_domain,
                 location=self.location,
                 fqdnPattern=self.fqdn_pattern,
+                chainTrust=TRUST_PUBLIC,  # issued by a public CA for Azure's own domain
             )
         else:  # pem
             pem_plan = self._plan_pem(args, where, environment)
@@ -499,11 +524,12 @@ class CertificateBundle(pulumi.ComponentResource):
         ca_cert_pem: pulumi.Input[str | None] = None
         if source == "pem":
             cert_pem, key_pem = pem_plan["cert_pem"], pem_plan["key_pem"]
-            hostnames, not_after, fingerprint, self_signed = (
+            hostnames, not_after, fingerprint, self_signed, chain_trust = (
                 pem_plan["hostnames"],
                 pem_plan["not_after"],
                 pem_plan["fingerprint_sha256"],
                 pem_plan["self_signed"],
+                pem_plan["chain_trust"],
             )
             self._flush_warnings()
         elif source in ("self_signed", "dev_ca"):
@@ -512,10 +538,11 @@ class CertificateBundle(pulumi.ComponentResource):
             not_after = facts.apply(lambda f: f["not_after"])
             fingerprint = facts.apply(lambda f: f["fingerprint_sha256"])
             hostnames = list(self.hostname_list)
-            self_signed = True
+            self_signed, chain_trust = True, TRUST_UNKNOWN
         else:  # microsoft_managed
             cert_pem = key_pem = None
             hostnames, not_after, fingerprint, self_signed = list(self.hostname_list), None, None, False
+            chain_trust = TRUST_PUBLIC
 
         self.cert_pem = pulumi.Output.from_input(cert_pem)
         self.key_pem = (
@@ -526,6 +553,7 @@ class CertificateBundle(pulumi.ComponentResource):
         self.not_after = pulumi.Output.from_input(not_after)
         self.fingerprint_sha256 = pulumi.Output.from_input(fingerprint)
         self.self_signed = pulumi.Output.from_input(self_signed)
+        self.chain_trust = pulumi.Output.from_input(chain_trust)
 
         outputs: dict[str, Any] = {
             "cert_pem": self.cert_pem,
@@ -535,6 +563,7 @@ class CertificateBundle(pulumi.ComponentResource):
             "not_after": self.not_after,
             "fingerprint_sha256": self.fingerprint_sha256,
             "self_signed": self.self_signed,
+            "chain_trust": self.chain_trust,
             "source": self.source,
             "environment": self.environment,
             "dns_managed_by_azure": self.dns_managed_by_azure,
@@ -559,9 +588,13 @@ class CertificateBundle(pulumi.ComponentResource):
         hostnames: Sequence[str] = (),
         environment: str = "dev",
         min_days: int = 30,
+        ca_bundle_file: str | os.PathLike[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> CertificateBundle:
         """A ``pem`` bundle read from ``cert_file`` (chain, leaf first) and ``key_file`` (unencrypted key).
+
+        ``ca_bundle_file``: the PEM file of the CA certificate(s) the endpoint's clients trust (e.g. the
+        enterprise root): ``CertificateBundleArgs.ca_bundle_pem`` read from a file.
 
         Missing or unreadable files raise ``ConfigurationError`` naming the file; the content is
         inspected like any known PEM (one ``CertificateBundleError`` listing every error).
@@ -569,6 +602,7 @@ class CertificateBundle(pulumi.ComponentResource):
         where = f"CertificateBundle({name!r})"
         cert_bytes = _read_file(cert_file, f"{where}.cert_file")
         key_bytes = _read_file(key_file, f"{where}.key_file")
+        ca_bytes = None if ca_bundle_file is None else _read_file(ca_bundle_file, f"{where}.ca_bundle_file")
         args = CertificateBundleArgs(
             source="pem",
             cert_pem=_decode_or_keep(cert_bytes),  # type: ignore[arg-type]
@@ -578,6 +612,8 @@ class CertificateBundle(pulumi.ComponentResource):
             min_days=min_days,
             cert_name=os.fspath(cert_file),
             key_name=os.fspath(key_file),
+            ca_bundle_pem=None if ca_bytes is None else _decode_or_keep(ca_bytes),  # type: ignore[arg-type]
+            ca_bundle_name=None if ca_bundle_file is None else os.fspath(ca_bundle_file),
         )
         return cls(name, args, opts)
 
@@ -601,7 +637,7 @@ class CertificateBundle(pulumi.ComponentResource):
         source = args.source
         misplaced: list[str] = []
         if source != "pem":
-            misplaced += [f for f in ("cert_pem", "key_pem") if getattr(args, f) is not None]
+            misplaced += [f for f in ("cert_pem", "key_pem", "ca_bundle_pem") if getattr(args, f) is not None]
         if source != "microsoft_managed":
             misplaced += [f for f in ("leaf_domain_label", "location") if getattr(args, f) is not None]
             if args.overwrite_existing_domain:
@@ -617,7 +653,7 @@ class CertificateBundle(pulumi.ComponentResource):
             raise ConfigurationError(
                 f"{where}.{misplaced[0]}",
                 f"{', '.join(misplaced)} {'is' if len(misplaced) == 1 else 'are'} not used with source {source!r}",
-                "remove it, or pick the source it belongs to (cert_pem/key_pem: 'pem'; "
+                "remove it, or pick the source it belongs to (cert_pem/key_pem/ca_bundle_pem: 'pem'; "
                 "leaf_domain_label/location/overwrite_existing_domain: 'microsoft_managed')",
             )
 
@@ -800,6 +836,9 @@ class CertificateBundle(pulumi.ComponentResource):
             else "cert_pem/key_pem"
         )
         self._where = where
+        self._anchors = _declared_anchors(args, where)
+        self._ca_declared = self._anchors is not None
+        self._ca_bundle_name = str(args.ca_bundle_name) if args.ca_bundle_name else None
         cert_in, key_in = args.cert_pem, args.key_pem
         props: dict[str, Any] = {}
 
@@ -815,12 +854,14 @@ class CertificateBundle(pulumi.ComponentResource):
             self.known_not_after = facts["not_after"]
             self.known_fingerprint_sha256 = facts["fingerprint_sha256"]
             self.is_self_signed = facts["self_signed"]
+            self.known_chain_trust = facts["chain_trust"]
             self.hostname_list = facts["hostnames"]
             props.update(
                 selfSigned=facts["self_signed"],
                 hostnames=list(facts["hostnames"]),
                 notAfter=facts["not_after"],
                 fingerprintSha256=facts["fingerprint_sha256"],
+                chainTrust=facts["chain_trust"],
             )
             if key_known:
                 cert_out: Any = _certificates_only(cert_in)
@@ -843,6 +884,7 @@ class CertificateBundle(pulumi.ComponentResource):
         # PEM arrives later: inspect when the values are known (fails the preview / update the same way).
         # Until then whether the certificate is self-signed is unknown (None), not "no".
         self.is_self_signed = None
+        self.known_chain_trust = None
         self.hostname_list = list(self._declared)
 
         def check(values: list[Any]) -> dict[str, Any]:
@@ -860,6 +902,7 @@ class CertificateBundle(pulumi.ComponentResource):
             hostnames=facts_out.apply(lambda f: f["hostnames"]),
             notAfter=facts_out.apply(lambda f: f["not_after"]),
             fingerprintSha256=facts_out.apply(lambda f: f["fingerprint_sha256"]),
+            chainTrust=facts_out.apply(lambda f: f["chain_trust"]),
         )
         return {
             "props": props,
@@ -869,6 +912,7 @@ class CertificateBundle(pulumi.ComponentResource):
             "not_after": facts_out.apply(lambda f: f["not_after"]),
             "fingerprint_sha256": facts_out.apply(lambda f: f["fingerprint_sha256"]),
             "self_signed": facts_out.apply(lambda f: f["self_signed"]),
+            "chain_trust": facts_out.apply(lambda f: f["chain_trust"]),
         }
 
     def _inspect(self, cert: str | bytes, key: str | bytes) -> Any:
@@ -880,8 +924,11 @@ class CertificateBundle(pulumi.ComponentResource):
             min_days=self._min_days,
             cert_name=self._cert_name,
             key_name=self._key_name,
+            anchors=self._trust_anchors(),
         )
         errors = [f for f in report.findings if f.severity == "error"]
+        if self.is_production and _untrusted_only(report, errors):
+            raise self._untrusted_error(report, errors)
         if errors:
             raise CertificateBundleError(
                 f"{self._where} [{self._origin}]", report.findings, check_command=self._check_command()
@@ -900,6 +947,29 @@ class CertificateBundle(pulumi.ComponentResource):
             )
         return report
 
+    def _trust_anchors(self) -> Any:
+        """The declared CA bundle, or the system (public) trust store (read once per bundle)."""
+        if self._anchors is None:
+            self._anchors = default_anchors()
+        return self._anchors
+
+    def _untrusted_error(self, report: Any, errors: list[Any]) -> ConfigurationError:
+        """Production, and the chain verifies to neither a public root nor a declared CA."""
+        why = (
+            "; ".join(f"[{f.code}] {f.message.rstrip('.')}" for f in errors) or f"chain trust {report.trust}"
+        )
+        return PolicyRefusal(
+            f"{self._where} [{self._origin}]",
+            f"environment {self.environment!r} is production but the certificate chain does not verify to a "
+            f"public root or a declared CA ({why})",
+            "declare the CA the endpoint's clients trust (e.g. the enterprise root): "
+            "CertificateBundleArgs(ca_bundle_pem=<its PEM>) or CertificateBundle.from_files(..., "
+            "ca_bundle_file='root-ca.pem') (raw resources: stack config secure-scoring:trustedCaCertificates), "
+            "or use a certificate from a public CA; a development CA or a self-signed certificate stays "
+            f"refused in production even when declared (check: `{self._check_command()}`)",
+            rule="no-self-signed-in-production",
+        )
+
     def _check_command(self) -> str:
         """The ``cert check`` command line that reproduces this inspection."""
         from_files = self._origin.startswith("cert_file=")
@@ -909,6 +979,9 @@ class CertificateBundle(pulumi.ComponentResource):
             f"--key {shlex.quote(self._key_name) if from_files else 'KEY'}",
         ]
         parts += [f"--hostname {shlex.quote(h)}" for h in self._declared]
+        if self._ca_declared:
+            name = self._ca_bundle_name if from_files and self._ca_bundle_name else "CA_BUNDLE"
+            parts.append(f"--ca-bundle {shlex.quote(name)}")
         env = self.environment.lower()
         if self.is_production or env in ("dev", "staging"):
             parts.append(f"--environment {'production' if self.is_production else env}")
@@ -937,6 +1010,7 @@ class CertificateBundle(pulumi.ComponentResource):
                 "fingerprint_sha256": None,
                 "self_signed": False,
                 "hostnames": list(self._declared),
+                "chain_trust": TRUST_UNKNOWN,
             }
         names = [str(h).lower() for h in leaf.hostnames]
         return {
@@ -944,7 +1018,49 @@ class CertificateBundle(pulumi.ComponentResource):
             "fingerprint_sha256": leaf.fingerprint_sha256,
             "self_signed": bool(leaf.self_signed),
             "hostnames": names or list(self._declared),
+            "chain_trust": report.trust or TRUST_UNKNOWN,
         }
+
+
+def default_anchors() -> Any:
+    """The anchors of a bundle that declares no CA: the system (public) trust store."""
+    from ..certs.trust import TrustAnchors
+
+    return TrustAnchors.system()
+
+
+# the path findings that say only "no trust anchor for this chain" (the production refusal's reasons)
+_TRUST_CODES = frozenset({"issuer-unknown", "trust-store-unavailable"})
+
+
+def _untrusted_only(report: Any, errors: list[Any]) -> bool:
+    """The chain does not verify to an anchor, and that is all that is wrong with it (a self-signed leaf
+    or any other error is the inspector's CertificateBundleError)."""
+    if report.leaf is None or report.trust in (TRUST_PUBLIC, TRUST_DECLARED):
+        return False
+    return all(f.code in _TRUST_CODES for f in errors)
+
+
+def _declared_anchors(args: CertificateBundleArgs, where: str) -> Any:
+    """``ca_bundle_pem`` as trust anchors (None when not given); ConfigurationError for bad input."""
+    text = args.ca_bundle_pem
+    if text is None:
+        return None
+    field = f"{where}.ca_bundle_file" if args.ca_bundle_name else f"{where}.ca_bundle_pem"
+    if not isinstance(text, str | bytes):
+        raise ConfigurationError(
+            field,
+            f"must be PEM text known at construction (a plain string), got {type(text).__name__}",
+            "pass the CA certificate(s) as a string, or use CertificateBundle.from_files(..., ca_bundle_file=...)",
+        )
+    from ..certs.trust import InvalidTrustInput, TrustAnchors
+
+    try:
+        return TrustAnchors.from_pem(
+            text, f"'{args.ca_bundle_name}'" if args.ca_bundle_name else "ca_bundle_pem"
+        )
+    except InvalidTrustInput as e:
+        raise ConfigurationError(field, e.problem, e.fix) from None
 
 
 def _decode_or_keep(data: bytes) -> str | bytes:

@@ -62,6 +62,9 @@ class CertificateBundleOutputs:
     """SHA-256 fingerprint of the leaf certificate, hex."""
     self_signed: pulumi.Output[Optional[bool]]
     """The certificate is self-signed or issued by a development CA."""
+    chain_trust: pulumi.Output[Optional[str]]
+    """How the chain is trusted: ``public-store`` (a root of the system trust store),
+    ``declared-ca`` (a CA declared with ``ca_bundle_pem``) or ``unknown``."""
     source: pulumi.Output[str]
     """``pem``, ``self_signed``, ``dev_ca`` or ``microsoft_managed``."""
     environment: pulumi.Output[str]
