@@ -20,6 +20,7 @@ certificate = CertificateBundle.from_files(
     CERTS / "production.key",
     hostnames=["scoring.example.com"],
     environment="production",
+    ca_bundle_file=CERTS / "example-root-ca.pem",  # the (example) CA the endpoint's clients trust
 )
 service = SecureAciService(
     "scoring",
