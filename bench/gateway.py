@@ -159,6 +159,12 @@ def main() -> int:
         default=0.0,
         help="CPU milliseconds the scorer spends per request (default 0: the echo scorer)",
     )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=1,
+        help="seconds of warm-up per target before measuring (default 1; 0 skips it, for a smoke test)",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON as well")
     args = parser.parse_args()
 
@@ -208,8 +214,9 @@ def main() -> int:
                 direct_url = f"http://127.0.0.1:{scorer.port}/score"
                 gateway_url = f"https://127.0.0.1:{gateway.port}/score"
                 # warm-up (connections, worker imports, TLS session cache)
-                run_wrk(wrk, direct_url, direct_lua, 1, args.connections)
-                run_wrk(wrk, gateway_url, gateway_lua, 1, args.connections)
+                if args.warmup > 0:
+                    run_wrk(wrk, direct_url, direct_lua, args.warmup, args.connections)
+                    run_wrk(wrk, gateway_url, gateway_lua, args.warmup, args.connections)
                 # saturated: throughput at -c N; unloaded: latency of one request at a time (-c 1),
                 # where queueing does not hide (or inflate) what the gateway adds per request
                 results: dict[str, list[dict[str, float]]] = {

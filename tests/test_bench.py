@@ -76,6 +76,8 @@ def test_gateway_bench_runs_on_the_real_servers() -> None:
             "2",
             "--model-ms",
             "1",
+            "--warmup",
+            "0",
             "--json",
         ],
         capture_output=True,
