@@ -142,6 +142,10 @@ def test_resolve_target_refusals_per_record_type():
         return refused(d.resolve_target, dns_args(**kw), ZONE, relative, fqdn)
 
     assert text(target_fqdn="20.50.1.2").startswith("target_fqdn: '20.50.1.2' is an IP address")
+    # names.is_ip decides what is an IP, as everywhere: a trailing dot or brackets do not make a name
+    assert "a CNAME must point at a host name" in text(target_fqdn="20.50.1.2.")
+    assert "use target_ip='20.50.1.2' for an A record" in text(target_fqdn="20.50.1.2.")
+    assert "use target_ip='2001:db8::1' for an A record" in text(target_fqdn="[2001:DB8::1]")
     assert text(target_fqdn=5).startswith("target_fqdn: must be a host name")
     assert text(target_ip=["20.50.1.2"]).startswith("target_ip: must be one IP address")
     assert text(target_ip="not-an-ip").startswith("target_ip: 'not-an-ip' is not an IP address")

@@ -29,7 +29,7 @@ import pulumi
 
 from ..errors import ConfigurationError, PolicyRefusal
 from ..facts import type_token
-from ..names import covers
+from ..names import covers, is_ip, normalize
 from .inputs import check_string_map, host_input, label_input, require_str_input
 
 if TYPE_CHECKING:
@@ -424,16 +424,12 @@ def service_target(service: Any) -> DnsTarget:
 def cname_target(target: Any) -> Any:
     """``target_fqdn``: a host name (never an IP address), or a pulumi Output of one."""
     if isinstance(target, str):
-        try:
-            ipaddress.ip_address(target.strip())
-        except ValueError:
-            pass
-        else:
+        if is_ip(target):  # names decides, as for every host input ('[::1]', '20.50.1.2.' included)
             raise ConfigurationError(
                 "target_fqdn",
                 f"{target!r} is an IP address; a CNAME must point at a host name, and resolvers would look up "
                 f"the name '{target.strip()}' and find nothing",
-                f"use target_ip={target.strip()!r} for an A record",
+                f"use target_ip={normalize(target)!r} for an A record",
             )
         return host_input(target, "target_fqdn", what="CNAME target")
     if not isinstance(target, pulumi.Output):
