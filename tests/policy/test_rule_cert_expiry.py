@@ -87,11 +87,27 @@ def test_cert_expiry_reads_real_pem(certs):
         ),
     ]
     found = check_stack("cert-expiry", res)
+    # the extension serves the same certificate as 'soon': one finding, at the certificate (issue 13)
     assert [(f.resource_name, f.message.split(" expire")[0]) for f in found] == [
         ("soon", "the certificate (certPem)"),
         ("old", "the certificate (sslConfiguration.cert)"),
-        ("ext", "the certificate (scoringFe.sslCert)"),
     ]
+    assert found[0].message.endswith("; it is also used by Extension 'ext'")
+
+
+def test_one_expiring_certificate_shared_by_many_resources_is_one_finding(certs):
+    shared = certs["soon"].cert_pem
+    res = [(R.TLS_LOCALLY_SIGNED, "tls", {"certPem": shared})] + [
+        (
+            R.ML_COMPUTE,
+            f"svc{i}",
+            aks_compute({"status": "Enabled", "cert": shared, "key": SECRET, "cname": "x"}),
+        )
+        for i in range(5)
+    ]
+    [f] = check_stack("cert-expiry", res)
+    assert f.resource_name == "tls"
+    assert all(f"Compute 'svc{i}'" in f.message for i in range(5))
 
 
 def test_cert_expiry_validity_period_and_unknowns():

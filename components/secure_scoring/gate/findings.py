@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..facts import DISABLED, MANDATORY
+from .acceptance import apply_acceptances
 from .evaluation import rule_catalogue
 from .locations import Location, resource_location
 from .project import Project, StackConfig
@@ -46,6 +47,7 @@ def build_report(
     catalogue = {r.name: r for r in rule_catalogue(config.stack.split("/")[-1], config.values, policy_config)}
     findings = _findings(diagnostics, recording, project, urns, locations, catalogue, notes)
     findings = fold_into_components(findings, recording.resources, urns)
+    findings, accepted = apply_acceptances(findings, recording.resources, urns, notes)
     findings.sort(
         key=lambda f: (0 if f.level == MANDATORY else 1, str(f.location.path), f.location.line, f.urn, f.rule)
     )
@@ -62,6 +64,7 @@ def build_report(
         program_seconds=program_s,
         policy_seconds=policy_s,
         production=decision,
+        accepted=accepted,
     )
 
 

@@ -6,7 +6,7 @@ The renderers (``gate.render.text``, ``.json``, ``.sarif``) read only this model
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +89,8 @@ class Report:
     program_seconds: float = 0.0
     policy_seconds: float = 0.0
     production: Any = None
+    accepted: list[Any] = field(default_factory=list)
+    """Advisories accepted on their resource with a reason (:class:`~secure_scoring.gate.acceptance.Accepted`)."""
     """The :class:`~secure_scoring.gate.production.ProductionDecision` (shown first in every report)."""
 
     @property

@@ -48,6 +48,23 @@ def render_json(report: Report) -> str:
             }
             for f in report.findings
         ],
+        **(
+            {
+                "accepted": [
+                    {
+                        "rule": a.finding.rule,
+                        "urn": a.finding.urn,
+                        "resourceName": a.finding.resource_name,
+                        "message": a.finding.message,
+                        "reason": a.reason,
+                        "location": loc(a.finding.location),
+                    }
+                    for a in report.accepted
+                ]
+            }
+            if report.accepted
+            else {}
+        ),
         "notes": [
             {
                 k: v

@@ -48,6 +48,10 @@ def render_sarif(report: Report, project: Project | None = None) -> str:
     results = [
         _result(group, index, report.stack, project) for group in _by_resource_and_rule(report.findings)
     ]
+    for a in report.accepted:  # shown, as suppressed, with the reason
+        accepted = _result([a.finding], index, report.stack, project)
+        accepted["suppressions"] = [{"kind": "inSource", "justification": a.reason}]
+        results.append(accepted)
     invocation = {
         "executionSuccessful": True,
         "toolExecutionNotifications": [
@@ -62,7 +66,7 @@ def render_sarif(report: Report, project: Project | None = None) -> str:
 def _rules_of(report: Report) -> list[RuleInfo]:
     """The catalogue's rules, plus a descriptor for any rule the catalogue does not list; by name."""
     rules = {r.name: r for r in report.rules}
-    for f in report.findings:
+    for f in [*report.findings, *(a.finding for a in report.accepted)]:
         rules.setdefault(f.rule, RuleInfo(f.rule, f.rule, f.remediation, f.severity, f.level))
     return sorted(rules.values(), key=lambda r: r.name)
 

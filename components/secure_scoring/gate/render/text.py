@@ -16,6 +16,14 @@ def render_text(report: Report) -> str:
     for urn, items in _by_resource(report.findings).items():
         lines.extend(_resource_block(urn, items, base))
         lines.append("")
+    if report.accepted:
+        lines.append("accepted (advisories accepted on their resource, with a reason):")
+        for a in report.accepted:
+            f = a.finding
+            lines.append(
+                f"  - {f.rule} on {f.resource_type.rsplit(':', 1)[-1]} '{f.resource_name}': {one_line(a.reason)}"
+            )
+        lines.append("")
     if report.notes:
         lines.append("notes:")
         for n in report.notes:

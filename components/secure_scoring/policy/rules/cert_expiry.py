@@ -1,7 +1,9 @@
 """``cert-expiry`` (stack rule): no certificate expires within ``minDays`` (30 by default).
 
 :data:`EXPIRY_READERS` holds one small reader per resource type (where that type keeps its
-certificate's end of validity); :func:`validate_stack` judges each date.
+certificate's end of validity); :func:`validate_stack` judges each date. One certificate shared by
+several resources (a bundle, the services and records that use it) is one finding: at the
+certificate itself when the stack holds it, listing every resource it affects.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from ..types import (
 )
 
 CERT_EXPIRY = "cert-expiry"
+_CERTIFICATE_TYPES = (CERTIFICATE_BUNDLE, TLS_SELF_SIGNED, TLS_LOCALLY_SIGNED)
+"""Where a shared certificate's finding goes: the certificate itself, when the stack holds it."""
 
 Expiry = tuple[datetime | None | Unknown, str]
 """(end of validity, what was read); ``(None, "")`` when the resource holds no certificate."""
@@ -117,6 +121,8 @@ def validate_stack(resources: Sequence[StackResource], ctx: RuleContext) -> list
     now = ctx.when()
     out: list[RuleViolation] = []
     notes: list[str] = []
+    # one underlying problem per end of validity: the resources holding that certificate
+    failing: dict[datetime, list[tuple[StackResource, str]]] = {}
     for r in resources:
         when, what = EXPIRY_READERS[r.type](r.props, ctx)
         if when is None:
@@ -125,18 +131,23 @@ def validate_stack(resources: Sequence[StackResource], ctx: RuleContext) -> list
             notes.append(f"{what} of '{r.name}'")
             continue
         assert isinstance(when, datetime)
+        if (when - now).total_seconds() / 86400 < min_days:
+            failing.setdefault(when, []).append((r, what))
+    for when, holders in failing.items():
         days = (when - now).total_seconds() / 86400
         stamp = when.strftime("%Y-%m-%d %H:%M UTC")
+        anchor, what = min(holders, key=lambda h: (h[0].type not in _CERTIFICATE_TYPES, holders.index(h)))
         if days < 0:
             message = f"the certificate ({what}) expired on {stamp}, {_days_text(-days)} ago"
-        elif days < min_days:
+        else:
             message = (
                 f"the certificate ({what}) expires on {stamp}, in {_days_text(days)} "
                 f"(less than minDays {int(min_days)})"
             )
-        else:
-            continue
-        out.append(RuleViolation(rule, message, urn=r.urn, resource_name=r.name))
+        others = [f"{r.type.rsplit(':', 1)[-1]} '{r.name}'" for r, _ in holders if r is not anchor]
+        if others:
+            message += f"; it is also used by {', '.join(sorted(set(others)))}"
+        out.append(RuleViolation(rule, message, urn=anchor.urn, resource_name=anchor.name))
     if notes:
         out.append(note(rule, "; ".join(sorted(set(notes))) + " not known yet", urn=""))
     return out
