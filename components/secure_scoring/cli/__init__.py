@@ -44,6 +44,22 @@ class _Parser(argparse.ArgumentParser):
         )
 
 
+def whole_number(low: int, high: int, *, what: str = "a whole number", unit: str = ""):  # -> argparse type
+    """The argparse type of an integer option in ``low..high``: ``expected <what>, got 'x'`` for a text
+    that is not one, ``expected <low>..<high><unit>, got N`` for one out of range."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {low}..{high}{unit}, got {value}")
+        return value
+
+    return parse
+
+
 def _subparsers(parser: argparse.ArgumentParser) -> argparse._SubParsersAction | None:
     return next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import tls_versions  # enum and re only: start-up stays light
+from . import whole_number
 
 DEFAULT_PORT = 8443
 
@@ -35,6 +36,15 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--cert", required=True, metavar="FILE", help="certificate chain, PEM, leaf first")
     parser.add_argument("--key", required=True, metavar="FILE", help="private key, PEM, unencrypted")
+    parser.add_argument(
+        "--ca-bundle",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="the CA certificate(s) your clients trust, PEM (e.g. rootCA.pem in `mkcert -CAROOT`; "
+        "repeatable): the chain is verified against them as cert check does (default: the system trust "
+        "store; an unknown issuer is a warning)",
+    )
     parser.add_argument(
         "--auth",
         default="key",
@@ -76,34 +86,10 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"expected 0..65535, got {value}")
-    return value
-
-
-def _whole_number(text: str, top: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 1 <= value <= top:
-        raise argparse.ArgumentTypeError(f"expected 1..{top}, got {value}")
-    return value
-
-
-def _positive(text: str) -> int:
-    """Seconds: 1..3600."""
-    return _whole_number(text, 3600)
-
-
-def _workers(text: str) -> int:
-    """Inference server workers: each is a process that loads the model, so a handful, not thousands."""
-    return _whole_number(text, 64)
+_port = whole_number(0, 65535, what="a port number")
+_positive = whole_number(1, 3600)  # seconds
+# inference server workers: each is a process that loads the model, so a handful, not thousands
+_workers = whole_number(1, 64)
 
 
 def _read_text(option: str, path: str) -> str:
@@ -140,8 +126,16 @@ def _inspect(
         from ..certs.pem import inspect_bundle
     except ImportError:  # pragma: no cover - the inspector ships with the package
         return hostnames or ["localhost"], True, []
+    from .cert import trust_anchors
+
     report = inspect_bundle(
-        cert, key, hostname=hostnames or None, cert_name=args.cert, key_name=args.key, environment="dev"
+        cert,
+        key,
+        hostname=hostnames or None,
+        cert_name=args.cert,
+        key_name=args.key,
+        environment="dev",
+        anchors=trust_anchors(list(getattr(args, "ca_bundle", None) or [])),
     )
     if not report.ok:
         lines = "\n".join(f"  {f.code}: {f.message} (fix: {f.fix})" for f in report.errors)

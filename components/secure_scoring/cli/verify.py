@@ -11,6 +11,8 @@ import os
 import sys
 from typing import Any
 
+from . import whole_number
+
 KEY_ENV = "SECURE_SCORING_KEY"
 TOKEN_ENV = "SECURE_SCORING_TOKEN"
 
@@ -131,14 +133,7 @@ _seconds = _seconds_up_to(300)
 _run_seconds = _seconds_up_to(3600)
 
 
-def _days(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of days, got {text!r}") from None
-    if not 0 <= value <= 36500:
-        raise argparse.ArgumentTypeError(f"expected 0..36500 days, got {value}")
-    return value
+_days = whole_number(0, 36500, what="a whole number of days", unit=" days")
 
 
 def _port(text: str) -> int:
