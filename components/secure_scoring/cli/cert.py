@@ -169,8 +169,9 @@ def _instant(at: str | None, now: str | None):
         raise UsageError("--at", e.problem, e.fix) from None
 
 
-def _anchors(paths: list[str]) -> Any:
-    """The ``--ca-bundle`` files, or the system trust store without one; UsageError for a bad file."""
+def trust_anchors(paths: list[str]) -> Any:
+    """The ``--ca-bundle`` files, or the system trust store without one; UsageError for a bad file
+    (``cert check``, ``serve-local`` and ``verify`` read the option the same way)."""
     from ..certs.trust import InvalidTrustInput, TrustAnchors
     from ..errors import UsageError
 
@@ -194,7 +195,7 @@ def run(args: argparse.Namespace) -> int:
 
     hostnames = _check_hostnames(list(args.hostname or []))
     now = _instant(args.at, args.now)
-    anchors = _anchors(list(args.ca_bundle or []))
+    anchors = trust_anchors(list(args.ca_bundle or []))
     stdin_used = [False]
     cert_data = _read("--cert", args.cert, stdin_used)
     key_data = _read("--key", args.key, stdin_used) if args.key is not None else None
