@@ -292,6 +292,16 @@ def test_check_router_ip_public_zone_needs_a_public_address():
         refusal(lambda: aks_dns.check_router_ip("not-an-ip", True, "z", "public")).input_name
         == "dns.router_ip"
     )
+    # the exact texts (DnsRecordBinding's target_ip check, with the router's fixes)
+    assert str(err) == (
+        "dns.router_ip: 10.0.0.4 is not a public address, so a record in the public zone 'example.test' "
+        "cannot reach it (the load balancer is internal). Fix: use a private DNS zone (private=True, the "
+        "default for an internal load balancer), or the router's public IP"
+    )
+    assert str(refusal(lambda: aks_dns.check_router_ip(" nope ", True, "z", "public"))) == (
+        "dns.router_ip: ' nope ' is not an IP address. Fix: pass the azureml-fe service's IP "
+        "(`kubectl get svc azureml-fe -n azureml`)"
+    )
 
 
 def test_resolve_dns_is_none_without_dns_and_refused_with_tls_off_or_a_microsoft_certificate():

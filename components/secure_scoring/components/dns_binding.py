@@ -47,6 +47,7 @@ __all__ = [
     "is_public_address",
     "name_in_zone",
     "plan_dns_record",
+    "record_address",
     "relative_name",
     "resolve_record_name",
     "resolve_target",
@@ -454,19 +455,38 @@ def ip_input(target: Any) -> Any:
 
 def ip_target(target: str, zone: str, private: bool) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     """A known address: an IP address, and a public one for a public zone."""
+    return record_address(
+        target,
+        "target_ip",
+        zone,
+        private,
+        not_ip_fix="give an IPv4 address such as 20.50.1.2, or use target_fqdn",
+        not_public_fix="point the public record at the public IP, or use private=True with a private zone",
+    )
+
+
+def record_address(
+    text: str,
+    input_name: str,
+    zone: str,
+    private: bool,
+    *,
+    not_ip_fix: str,
+    not_public_fix: str,
+    why_not_public: str = "",
+) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The address an A/AAAA record points at: one IP address, and in a public zone a public one
+    (DnsRecordBinding's target_ip, SecureAksCluster's dns.router_ip). The fixes are the caller's."""
     try:
-        address = ipaddress.ip_address(target.strip())
+        address = ipaddress.ip_address(text.strip())
     except ValueError:
-        raise ConfigurationError(
-            "target_ip",
-            f"{target!r} is not an IP address",
-            "give an IPv4 address such as 20.50.1.2, or use target_fqdn",
-        ) from None
+        raise ConfigurationError(input_name, f"{text!r} is not an IP address", not_ip_fix) from None
     if not private and not is_public_address(address):
         raise ConfigurationError(
-            "target_ip",
-            f"{address} is not a public address, so a record in the public zone {zone!r} cannot reach it",
-            "point the public record at the public IP, or use private=True with a private zone",
+            input_name,
+            f"{address} is not a public address, so a record in the public zone {zone!r} cannot reach it"
+            + why_not_public,
+            not_public_fix,
         )
     return address
 

@@ -7,7 +7,6 @@ extension and the compute were registered. Host names are decided by :mod:`secur
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 
 from ...errors import ConfigurationError
-from ..dns_binding import is_public_address
+from ..dns_binding import record_address
 from ..inputs import host_input
 from .args import STATIC_IP_REASON, AksDnsArgs
 from .endpoints import whole
@@ -129,21 +128,16 @@ def resolve_dns(
 def check_router_ip(router_ip: Any, private: bool, zone_name: str, load_balancer: str) -> None:
     """One IP address; in a public zone, a public one (the same rule as DnsRecordBinding's target_ip)."""
     if isinstance(router_ip, str):
-        try:
-            address = ipaddress.ip_address(router_ip.strip())
-        except ValueError:
-            raise ConfigurationError(
-                "dns.router_ip",
-                f"{router_ip!r} is not an IP address",
-                "pass the azureml-fe service's IP (`kubectl get svc azureml-fe -n azureml`)",
-            ) from None
-        if not private and not is_public_address(address):
-            raise ConfigurationError(
-                "dns.router_ip",
-                f"{address} is not a public address, so a record in the public zone {zone_name!r} cannot reach it"
-                + (" (the load balancer is internal)" if load_balancer == "internal" else ""),
-                "use a private DNS zone (private=True, the default for an internal load balancer), or the router's public IP",
-            )
+        record_address(
+            router_ip,
+            "dns.router_ip",
+            zone_name,
+            private,
+            not_ip_fix="pass the azureml-fe service's IP (`kubectl get svc azureml-fe -n azureml`)",
+            not_public_fix="use a private DNS zone (private=True, the default for an internal load balancer), "
+            "or the router's public IP",
+            why_not_public=" (the load balancer is internal)" if load_balancer == "internal" else "",
+        )
     elif router_ip is not None and not isinstance(router_ip, pulumi.Output):
         raise ConfigurationError(
             "dns.router_ip",
