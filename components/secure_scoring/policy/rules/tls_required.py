@@ -15,7 +15,6 @@ from ..types import ACI_SERVICE, AKS_CLUSTER, CONTAINER_GROUP, K8S_EXTENSION, ML
 
 TLS_REQUIRED = "tls-required"
 _PROXY_IMAGE_RE = re.compile(r"(nginx|envoy|haproxy|caddy|traefik|stunnel|openresty|hitch)", re.IGNORECASE)
-_NGINX_IMAGE_RE = re.compile(r"(nginx|openresty)", re.IGNORECASE)
 _CERT_FILE_RE = re.compile(r"(\.crt$|\.pem$|\.cer$|cert|chain)", re.IGNORECASE)
 _KEY_FILE_RE = re.compile(r"(\.key$|key\.pem$|privkey|private)", re.IGNORECASE)
 
@@ -85,15 +84,11 @@ def _plain_listeners(props: Mapping[str, Any], gateways: Sequence[str], port: fl
     containers mount from secret volumes (judged only when that configuration is readable: a
     configuration baked into the image cannot be seen, and a secret not known yet is left alone)."""
     out: list[RuleViolation] = []
-    for c in as_list(get(props, "containers", [])):
-        if not isinstance(c, Mapping) or str(get(c, "name")) not in gateways:
+    found, _unknown = nginx_conf.gateways(props)
+    for g in found:
+        if g.container not in gateways:
             continue
-        text = " ".join([str(get(c, "image") or "")] + [str(x) for x in as_list(get(c, "command", []))])
-        if not _NGINX_IMAGE_RE.search(text):
-            continue
-        mounted = {str(get(m, "name")) for m in as_list(get(c, "volumeMounts", [])) if isinstance(m, Mapping)}
-        files, _unknown = nginx_conf.conf_files(props, mounted)
-        for conf, directives in nginx_conf.root_confs(files):
+        for conf, directives in g.confs:
             plain_servers = [
                 s for s in nginx_conf.servers(directives) for p, ssl in s.listens if p == port and not ssl
             ]
@@ -101,7 +96,7 @@ def _plain_listeners(props: Mapping[str, Any], gateways: Sequence[str], port: fl
                 out.append(
                     RuleViolation(
                         TLS_REQUIRED,
-                        f"{conf.label} of gateway '{get(c, 'name')}' listens on port {fmt_port(port)} "
+                        f"{conf.label} of gateway '{g.container}' listens on port {fmt_port(port)} "
                         "without ssl: the HTTPS port serves plain HTTP (write `listen "
                         f"{fmt_port(port)} ssl;`)",
                     )
