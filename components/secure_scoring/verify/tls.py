@@ -1,7 +1,10 @@
 """The TLS steps: ``tls-handshake``, ``certificate-chain``, ``certificate-hostname``, ``certificate-expiry``.
 
 The certificate the server sent is read by :mod:`secure_scoring.certs.facts` (the one reader and the
-one definition of self-signed); host coverage is :func:`secure_scoring.names.covers`.
+one definition of self-signed); host coverage is :func:`secure_scoring.names.covers`. The chain the
+server sent is also judged by :func:`secure_scoring.certs.path.verify_path`, the verifier of
+``secure-scoring cert check``, against ``--ca-bundle`` (or the system store): the ``certificate-chain``
+step fails when either OpenSSL's handshake or that path check refuses the chain.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ __all__ = [
     "TlsOutcome",
     "expiry_step",
     "handshake_failure",
+    "path_refusal",
     "tls_steps",
     "unverified_context",
 ]
@@ -108,10 +112,12 @@ def tls_steps(
     trust = f"the CA bundle {ca_bundle}" if ca_bundle else "the system's trust store"
     full = _verified_context(ca_bundle)
     cert_der: bytes | None = None
+    sent: list[bytes] = []
     try:
         with net.tls_connect(address, target.port, host, full, timeout) as tls:
             version, cipher = tls.version(), (tls.cipher() or ("?",))[0]
             cert_der = tls.getpeercert(binary_form=True)
+            sent = _sent_chain(tls)
         verify_error: ssl.SSLCertVerificationError | None = None
     except ssl.SSLCertVerificationError as exc:
         verify_error = exc
@@ -125,9 +131,10 @@ def tls_steps(
             info = _read_cert(cert_der)
         except _Unreadable:
             return _unreadable(target)
+        refused = path_refusal(sent, ca_bundle, now)
         steps = [
             Step("tls-handshake", PASS, f"{version}, {cipher}, {target.sni}"),
-            Step("certificate-chain", PASS, f"issued by {info.issuer}, verified with {trust}"),
+            refused or Step("certificate-chain", PASS, f"issued by {info.issuer}, verified with {trust}"),
             Step(
                 "certificate-hostname",
                 PASS,
@@ -135,6 +142,8 @@ def tls_steps(
             ),
             expiry_step(info.not_before, info.not_after, min_days, None, now),
         ]
+        if refused is not None:  # OpenSSL trusts it, cert check's verifier does not: no credential
+            return TlsOutcome(steps, unverified_context(), False)
         return TlsOutcome(steps, full, True)
 
     # The verifying handshake failed: find out which part (trust, hostname, dates) is wrong. A second
@@ -145,13 +154,13 @@ def tls_steps(
         with net.tls_connect(address, target.port, host, _chain_only_context(ca_bundle), timeout) as tls:
             version, cipher = tls.version(), (tls.cipher() or ("?",))[0]
             cert_der = tls.getpeercert(binary_form=True)
+            sent = _sent_chain(tls)
     except ssl.SSLCertVerificationError as exc:
         chain_error = exc
     except (ssl.SSLError, OSError) as exc:
         return TlsOutcome(
             [handshake_failure(target, exc), *_skipped_cert_steps("no TLS handshake")], None, False
         )
-    sent: list[bytes] = []
     if cert_der is None:
         try:
             with net.tls_connect(address, target.port, host, unverified_context(), timeout) as tls:
@@ -169,7 +178,10 @@ def tls_steps(
     steps = [Step("tls-handshake", PASS, f"{version}, {cipher}, {target.sni}")]
 
     dates_error = chain_error is not None and chain_error.verify_code in (_X509_EXPIRED, _X509_NOT_YET_VALID)
-    if chain_error is None or dates_error:
+    refused = path_refusal(sent, ca_bundle, now) if chain_error is None or dates_error else None
+    if refused is not None:
+        steps.append(refused)
+    elif chain_error is None or dates_error:
         steps.append(Step("certificate-chain", PASS, f"issued by {info.issuer}, trusted by {trust}"))
     else:
         steps.append(_chain_failure(chain_error, info, trust, ca_bundle, sent))
@@ -212,6 +224,38 @@ def tls_steps(
             "check the chain and names with 'secure-scoring cert check'",
         )
     return TlsOutcome(steps, unverified_context(), False)
+
+
+# path findings other steps report (certificate-hostname, certificate-expiry)
+_OTHER_STEP_CODES = frozenset({"hostname-mismatch", "no-san", "cert-expired", "cert-not-yet-valid"})
+
+
+def path_refusal(sent: list[bytes], ca_bundle: str | None, now: datetime) -> Step | None:
+    """The ``certificate-chain`` failure of cert check's verifier (:func:`certs.path.verify_path`) on
+    the chain the server sent, judged against ``ca_bundle`` (or the system store) at ``now``; None when
+    it verifies, or when it cannot be judged (no chain read, or an anchor file the path check refuses,
+    e.g. a self-signed leaf given as its own CA: OpenSSL's verdict stands then)."""
+    if not sent:
+        return None
+    from cryptography import x509
+
+    from ..certs.path import verify_path
+    from ..certs.trust import InvalidTrustInput, TrustAnchors
+
+    try:
+        anchors = TrustAnchors.from_files([ca_bundle]) if ca_bundle else TrustAnchors.system()
+        certs = [x509.load_der_x509_certificate(der) for der in sent]
+    except (InvalidTrustInput, ValueError):
+        return None
+    path = verify_path(certs[0], certs[1:], anchors=anchors, at=now, production=False)
+    own = [f for f in path.findings if f.code not in _OTHER_STEP_CODES]
+    failing = [f for f in own if f.severity == "error"]
+    if not failing and not path.verified and not any(f.code in _OTHER_STEP_CODES for f in path.errors):
+        failing = own  # an unknown issuer is a warning for cert check in dev; a client refuses it
+    if not failing:
+        return None
+    first = failing[0]
+    return Step("certificate-chain", FAIL, f"[{first.code}] {first.message}", first.fix)
 
 
 def _hostname_fix(host: str) -> str:
