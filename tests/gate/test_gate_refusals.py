@@ -58,6 +58,7 @@ def test_a_refusal_is_a_mandatory_violation_of_its_rule(tmp_path, case):
     assert finding.rule == rule and finding.level == "mandatory"
     assert finding.location.path.name == "__main__.py" and finding.location.line == line
     assert "refused" in finding.message and finding.remediation
+    assert "Fix:" not in finding.message  # the fix is the remediation, shown once
     assert any(n.kind == "refusal" for n in report.notes)
 
 

@@ -93,7 +93,7 @@ def refusal_report(
             urn=f"urn:pulumi:{stack}::{project.name}::pulumi:pulumi:Stack::{project.name}-{stack}",
             resource_type="pulumi:pulumi:Stack",
             resource_name=project.name,
-            message=f"a component refused this at construction: {error.message}",
+            message=f"a component refused this at construction: {strip_fix(error.message, error.remediation or '')}",
             remediation=error.remediation or (info.remediation if info else ""),
             location=error.location or Location(project.main_file, 1),
         )
