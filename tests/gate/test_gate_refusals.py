@@ -94,3 +94,17 @@ def test_policy_refusal_is_a_configuration_error_that_names_its_rule():
 
     again = pickle.loads(pickle.dumps(exc))  # noqa: S301 - our own bytes
     assert again.rule == "single-auth-mode" and str(again) == str(exc)
+
+
+def test_one_development_certificate_is_one_finding_naming_the_services_that_use_it(tmp_path):
+    main = (
+        DEV_CERT
+        + "for name in ('a', 'b'):\n"
+        + "    SecureAciService(name, SecureAciServiceArgs(resource_group_name='rg', certificate=cert,\n"
+        + "        hostname='scoring.contoso.test', dns_name_label=f'scoring-{name}'))\n"
+    )
+    root = write_program(tmp_path / "p", main)
+    report = gate.check(root, "dev")
+    [f] = [f for f in report.findings if f.rule == "no-self-signed-in-production"]
+    assert f.resource_type == "secure-scoring:index:CertificateBundle"
+    assert "it is used by SecureAciService 'a', SecureAciService 'b'" in f.message

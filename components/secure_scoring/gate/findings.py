@@ -47,6 +47,7 @@ def build_report(
     catalogue = {r.name: r for r in rule_catalogue(config.stack.split("/")[-1], config.values, policy_config)}
     findings = _findings(diagnostics, recording, project, urns, locations, catalogue, notes)
     findings = fold_into_components(findings, recording.resources, urns)
+    findings = fold_into_certificates(findings, recording.resources, urns)
     findings, accepted = apply_acceptances(findings, recording.resources, urns, notes)
     findings.sort(
         key=lambda f: (0 if f.level == MANDATORY else 1, str(f.location.path), f.location.line, f.urn, f.rule)
@@ -245,6 +246,70 @@ def fold_into_components(
         children = folded.get(id(f))
         out.append(_with_children(f, children) if children else f)
     return out
+
+
+def fold_into_certificates(
+    findings: list[Finding], resources: Sequence[Any], urns: Mapping[str, str]
+) -> list[Finding]:
+    """One development certificate is one problem: a :data:`FOLDED_RULES` finding on a service
+    whose resources use a CertificateBundle that has the same rule's finding is reported once, at
+    the bundle, naming the services (a service's children depend on the bundle's outputs)."""
+    from ..policy import rules
+
+    bundles = {
+        f.urn: f for f in findings if f.rule in FOLDED_RULES and f.resource_type == rules.CERTIFICATE_BUNDLE
+    }
+    if not bundles:
+        return findings
+    parent_of = {
+        urns.get(r.urn, r.urn): urns.get(r.parent, r.parent) if r.parent else None for r in resources
+    }
+
+    def owner_bundle(urn: str | None) -> str | None:
+        seen: set[str] = set()
+        while urn and urn not in seen:
+            if urn in bundles:
+                return urn
+            seen.add(urn)
+            urn = parent_of.get(urn)
+        return None
+
+    uses: dict[str, set[str]] = {}  # service urn -> bundles its resources depend on
+    for r in resources:
+        deps = set(r.dependencies) | {u for v in r.property_dependencies.values() for u in v}
+        used = {b for d in deps if (b := owner_bundle(urns.get(d, d)))}
+        if not used:
+            continue
+        urn = urns.get(r.urn, r.urn)
+        while urn:
+            uses.setdefault(urn, set()).update(used)
+            urn = parent_of.get(urn)
+    merged: dict[str, list[Finding]] = {}
+    out: list[Finding] = []
+    for f in findings:
+        used = uses.get(f.urn, set()) if f.rule in FOLDED_RULES and f.urn not in bundles else set()
+        target = next((b for b in sorted(used) if bundles[b].rule == f.rule), None)
+        if target is None:
+            out.append(f)
+        else:
+            merged.setdefault(target, []).append(f)
+    return [_with_users(f, merged[f.urn]) if f.urn in merged else f for f in out]
+
+
+def _with_users(f: Finding, users: list[Finding]) -> Finding:
+    names = ", ".join(sorted({f"{u.resource_type.rsplit(':', 1)[-1]} '{u.resource_name}'" for u in users}))
+    level = MANDATORY if any(u.level == MANDATORY for u in [f, *users]) else f.level
+    return Finding(
+        rule=f.rule,
+        level=level,
+        severity=f.severity,
+        urn=f.urn,
+        resource_type=f.resource_type,
+        resource_name=f.resource_name,
+        message=f"{f.message.rstrip('.')}; it is used by {names}",
+        remediation=f.remediation,
+        location=f.location,
+    )
 
 
 def _fold_targets(
