@@ -348,11 +348,23 @@ CHECKS = {
     ),
     "docs/certificate-bundle.md#5": _bundle_source("microsoft_managed", {}),
     "docs/runbooks/zero-downtime.md#1": _slots(
-        {"scoring-blue-group", "scoring-green-group", "scoring-primary-key-3", "scoring-primary-key-4", "scoring-secondary-key-2"},
+        {
+            "scoring-blue-group",
+            "scoring-green-group",
+            "scoring-primary-key-3",
+            "scoring-primary-key-4",
+            "scoring-secondary-key-2",
+        },
         "contoso-scoring-blue",
     ),
     "docs/runbooks/zero-downtime.md#2": _slots(
-        {"scoring-blue-group", "scoring-green-group", "scoring-primary-key-3", "scoring-primary-key-4", "scoring-secondary-key-2"},
+        {
+            "scoring-blue-group",
+            "scoring-green-group",
+            "scoring-primary-key-3",
+            "scoring-primary-key-4",
+            "scoring-secondary-key-2",
+        },
         "contoso-scoring",
     ),
 }
@@ -695,7 +707,7 @@ def test_every_page_names_the_nginx_version_the_gateway_needs():
     from secure_scoring.dataplane.gateway import GatewaySettings, container_command
 
     assert "-e" in container_command(GatewaySettings(hostnames=("scoring.example.com",)))
-    source = (ROOT / "components/secure_scoring/dataplane/local.py").read_text()
+    source = (ROOT / "components/secure_scoring/dataplane/nginx.py").read_text()  # NginxGateway
     wanted = re.search(r"nginx >= (\d+(?:\.\d+)+)", source).group(1)
     assert wanted == "1.19.5"
     found = []
