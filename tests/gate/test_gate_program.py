@@ -134,8 +134,10 @@ def test_secure_key_in_config_is_unknown_to_the_program_not_a_broken_pem(tmp_pat
         "c = pulumi.Config()\n"
         "key = c.require_secret('tlsKeyPem')\n"
         "key.apply(lambda k: (_ for _ in ()).throw(RuntimeError('apply ran on ' + k)))\n"
+        "from pathlib import Path\n"
+        f"ROOT = Path({str(Path(__file__).resolve().parents[2] / 'stacks' / 'certs' / 'example-root-ca.pem')!r}).read_text()\n"
         "CertificateBundle('tls', CertificateBundleArgs(source='pem', cert_pem=c.require('certPem'),\n"
-        "    key_pem=key, hostnames=['scoring.example.com'], environment='production'))\n",
+        "    key_pem=key, hostnames=['scoring.example.com'], environment='production', ca_bundle_pem=ROOT))\n",
         stacks={"production": f"config:\n  tlsKeyPem:\n    secure: v1:AAAAB\n  certPem: |\n{indented}"},
     )
     report = gate.check(root, "production")
