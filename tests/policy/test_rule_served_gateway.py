@@ -107,3 +107,22 @@ def test_online_endpoint_mode_plus_the_other_flag_is_not_single_auth_mode(props)
 )
 def test_online_endpoint_mode_with_its_own_flag_passes(props):
     assert check("single-auth-mode", R.ONLINE_ENDPOINT, props) == []
+
+
+def test_a_served_certificate_without_its_key_in_the_volume_fails_tls_required():
+    # the configuration names a key file the volume does not hold: nginx cannot start TLS
+    conf = OPEN_CONF.replace("secure-scoring/tls.key", "secure-scoring/other.key")
+    found = judged(check("tls-required", R.CONTAINER_GROUP, gateway_group(conf=conf)))
+    assert [f.message for f in found if "no private key" in f.message]
+    # no key at all in the volume: not a TLS gateway (the existing finding)
+    group = gateway_group(conf=OPEN_CONF)
+    del group["volumes"][0]["secret"]["tls.key"]
+    assert judged(check("tls-required", R.CONTAINER_GROUP, group))
+
+
+def test_a_key_outside_the_volume_directory_is_not_judged():
+    group = gateway_group(
+        conf=OPEN_CONF.replace("/etc/nginx/secure-scoring/tls.key", "/etc/ssl/private/k.pem")
+    )
+    assert not [f for f in check("tls-required", R.CONTAINER_GROUP, group) if "no private key" in f.message]
+    assert check("tls-required", R.CONTAINER_GROUP, gateway_group()) == []

@@ -338,7 +338,8 @@ def volume_file(props: Mapping[str, Any], volumes: Sequence[str], path: str) -> 
 
 def served_certificates(gateway: Gateway, props: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
     """``(label, certificate text, key text)`` for each ``ssl_certificate`` a TLS server of the
-    gateway serves (text: None when the file is not in its volumes, unknown when not known yet)."""
+    gateway serves (text: None when the file is not in its volumes, unknown when not known yet; the
+    key is looked up only when it sits in the certificate's directory, else it is unknown)."""
     out: list[tuple[str, Any, Any]] = []
     seen: set[str] = set()
     for conf, ds in gateway.confs:
@@ -350,6 +351,9 @@ def served_certificates(gateway: Gateway, props: Mapping[str, Any]) -> list[tupl
             seen.add(cert_path)
             key_path = key_paths[min(i, len(key_paths) - 1)] if key_paths else None
             label = f"{cert_path.rsplit('/', 1)[-1]} served by {conf.label} of gateway '{gateway.container}'"
-            key = volume_file(props, gateway.volumes, key_path) if key_path else None
+            if key_path and key_path.rsplit("/", 1)[0] == cert_path.rsplit("/", 1)[0]:
+                key = volume_file(props, gateway.volumes, key_path)
+            else:  # no key directive, or a key elsewhere (baked into the image): not judged here
+                key = UNKNOWN
             out.append((label, volume_file(props, gateway.volumes, cert_path), key))
     return out

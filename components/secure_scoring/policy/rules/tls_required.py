@@ -151,6 +151,7 @@ def validate_container_group(props: Mapping[str, Any], ctx: RuleContext) -> list
         gateways, unknown = _gateway_containers(props, value)
         if gateways:
             out.extend(_plain_listeners(props, gateways, value))
+            out.extend(_missing_keys(props, gateways))
             continue
         if unknown:
             out.append(
@@ -167,6 +168,26 @@ def validate_container_group(props: Mapping[str, Any], ctx: RuleContext) -> list
                     "proxy (nginx, envoy, ...) and a secret volume holding a certificate and a key",
                 )
             )
+    return out
+
+
+def _missing_keys(props: Mapping[str, Any], gateways: Sequence[str]) -> list[RuleViolation]:
+    """A served certificate whose private key (``ssl_certificate_key``, in the same directory of
+    the mounted volume) is not in the volume: nginx cannot start TLS (read from the volume)."""
+    out: list[RuleViolation] = []
+    found, _unknown = nginx_conf.gateways(props)
+    for g in found:
+        if g.container not in gateways:
+            continue
+        for label, cert, key in nginx_conf.served_certificates(g, props):
+            if cert is not None and key is None and not is_unknown(cert):
+                out.append(
+                    RuleViolation(
+                        TLS_REQUIRED,
+                        f"the certificate {label} has no private key in its volume "
+                        "(ssl_certificate_key names a file that is not there): the gateway cannot serve TLS",
+                    )
+                )
     return out
 
 
