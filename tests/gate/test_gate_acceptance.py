@@ -63,3 +63,20 @@ def test_parse_acceptances():
         "auth-required": "VPN only",
     }
     assert parse_acceptances("cert-expiry") == {} and parse_acceptances(None) == {}
+
+
+def test_a_component_accepts_through_its_tags(tmp_path):
+    from support.gate_programs import write_program
+
+    main = (
+        "from secure_scoring import CertificateBundle, CertificateBundleArgs, SecureAciService, SecureAciServiceArgs\n"
+        "cert = CertificateBundle('tls', CertificateBundleArgs(source='self_signed', hostnames=['s.contoso.test']))\n"
+        "SecureAciService('scoring', SecureAciServiceArgs(resource_group_name='rg', certificate=cert,\n"
+        "    hostname='s.contoso.test', dns_name_label='s-dev', auth='none',\n"
+        "    tags={'secure-scoring:accept': 'auth-required: a public demo model'}))\n"
+    )
+    report = gate.check(write_program(tmp_path / "p", main), "dev")
+    assert "auth-required" not in [f.rule for f in report.findings]
+    assert [(a.finding.resource_name, a.reason) for a in report.accepted] == [
+        ("scoring", "a public demo model")
+    ]
