@@ -297,19 +297,7 @@ def fold_into_certificates(
 
 
 def _with_users(f: Finding, users: list[Finding]) -> Finding:
-    names = ", ".join(sorted({f"{u.resource_type.rsplit(':', 1)[-1]} '{u.resource_name}'" for u in users}))
-    level = MANDATORY if any(u.level == MANDATORY for u in [f, *users]) else f.level
-    return Finding(
-        rule=f.rule,
-        level=level,
-        severity=f.severity,
-        urn=f.urn,
-        resource_type=f.resource_type,
-        resource_name=f.resource_name,
-        message=f"{f.message.rstrip('.')}; it is used by {names}",
-        remediation=f.remediation,
-        location=f.location,
-    )
+    return _merged(f, users, "{message}; it is used by {names}")
 
 
 def _fold_targets(
@@ -340,8 +328,13 @@ def _fold_targets(
 
 
 def _with_children(f: Finding, children: list[Finding]) -> Finding:
-    names = ", ".join(sorted({f"{c.resource_type.rsplit(':', 1)[-1]} '{c.resource_name}'" for c in children}))
-    level = MANDATORY if any(c.level == MANDATORY for c in [f, *children]) else f.level
+    return _merged(f, children, "{message} (also found on its children: {names})")
+
+
+def _merged(f: Finding, others: list[Finding], text: str) -> Finding:
+    """``f`` standing for ``others`` too: their names in its message (``text``), the strictest level."""
+    names = ", ".join(sorted({f"{o.resource_type.rsplit(':', 1)[-1]} '{o.resource_name}'" for o in others}))
+    level = MANDATORY if any(o.level == MANDATORY for o in [f, *others]) else f.level
     return Finding(
         rule=f.rule,
         level=level,
@@ -349,7 +342,7 @@ def _with_children(f: Finding, children: list[Finding]) -> Finding:
         urn=f.urn,
         resource_type=f.resource_type,
         resource_name=f.resource_name,
-        message=f"{f.message.rstrip('.')} (also found on its children: {names})",
+        message=text.format(message=f.message.rstrip("."), names=names),
         remediation=f.remediation,
         location=f.location,
     )
