@@ -291,6 +291,15 @@ class Gateway:
         return False
 
 
+def runs_image(container: Mapping[str, Any], pattern: re.Pattern[str]) -> bool | None:
+    """Whether a container's image or command matches ``pattern`` (None: not known yet)."""
+    image, command = get(container, "image"), get(container, "command", [])
+    if is_unknown(image) or is_unknown(command):
+        return None
+    text = " ".join([str(image or "")] + [str(x) for x in as_list(command) if isinstance(x, str)])
+    return pattern.search(text) is not None
+
+
 def gateways(props: Mapping[str, Any]) -> tuple[list[Gateway], list[str]]:
     """The nginx gateways of a container group with a readable configuration, and what is not known."""
     out: list[Gateway] = []
@@ -301,12 +310,11 @@ def gateways(props: Mapping[str, Any]) -> tuple[list[Gateway], list[str]]:
     for c in as_list(containers):
         if not isinstance(c, Mapping):
             continue
-        image, command = get(c, "image"), get(c, "command", [])
-        if is_unknown(image) or is_unknown(command):
+        nginx = runs_image(c, NGINX_IMAGE_RE)
+        if nginx is None:
             unknown.append(f"container '{get(c, 'name')}' image")
             continue
-        text = " ".join([str(image or "")] + [str(x) for x in as_list(command) if isinstance(x, str)])
-        if not NGINX_IMAGE_RE.search(text):
+        if not nginx:
             continue
         mounts = get(c, "volumeMounts", [])
         if is_unknown(mounts):

@@ -62,13 +62,11 @@ def _gateway_containers(props: Mapping[str, Any], port: float = 443.0) -> tuple[
                 serves = True
         if not serves:
             continue
-        image = get(c, "image")
-        command = get(c, "command", [])
-        if is_unknown(image) or is_unknown(command):
+        proxy = nginx_conf.runs_image(c, _PROXY_IMAGE_RE)
+        if proxy is None:
             unknown.append(f"containers[{i}].image")
             continue
-        text = " ".join([str(image or "")] + [str(x) for x in as_list(command) if isinstance(x, str)])
-        if not _PROXY_IMAGE_RE.search(text):
+        if not proxy:
             continue
         mounts = get(c, "volumeMounts", [])
         if is_unknown(mounts):
