@@ -53,7 +53,8 @@ def evaluate(
     servicer, see :func:`secure_scoring.policy.pack.evaluate`); returns its diagnostics."""
     from ..policy import pack as policy_pack
 
-    with _policy_env(project, config, organization):
+    # cwd: the project directory, as for the program (secure-scoring:trustedCaCertificates file paths)
+    with _policy_env(project, config, organization), contextlib.chdir(project.root):
         try:
             return list(
                 policy_pack.evaluate(
