@@ -6,7 +6,7 @@ certificates. ``pki``: a ready-made PKI (root CA, intermediate, server leaves) s
 ``test_roots_declared`` (autouse): a ``CertificateBundle`` that declares no CA (no ``ca_bundle_pem``)
 gets the session's test roots as its declared CAs, as a test estate declares its enterprise root, so
 production bundles made from the test PKI are ``declared-ca`` without each test passing
-``ca_bundle_pem``. A test that judges the real default (the system trust store) requests
+``ca_bundle_pem``; the pack's raw certificates (``secure-scoring:trustedCaCertificates``) likewise. A test that judges the real default (the system trust store) requests
 ``real_trust_store``.
 """
 
@@ -49,9 +49,11 @@ def test_roots_declared(request: pytest.FixtureRequest, monkeypatch: pytest.Monk
     if "real_trust_store" in request.fixturenames:
         return
     from secure_scoring.components import certificate_bundle
+    from secure_scoring.policy import certificates
     from support.certs import declared_test_roots
 
     monkeypatch.setattr(certificate_bundle, "default_anchors", declared_test_roots)
+    monkeypatch.setattr(certificates, "default_anchors", declared_test_roots)
 
 
 @pytest.fixture(scope="session")

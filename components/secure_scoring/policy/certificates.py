@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .. import names
-from .props import UNKNOWN, get, is_unknown
+from ..facts import CONFIG_NAMESPACE
+from .props import UNKNOWN, get, is_unknown, string_list
 
 if TYPE_CHECKING:
     from ..certs.facts import CertificateFacts
@@ -31,6 +32,90 @@ def certificate_facts(pem_text: Any) -> CertificateFacts | None:
     from ..certs.facts import read_certificate_facts  # lazy: cryptography only when judged
 
     return read_certificate_facts(pem_text)
+
+
+TRUSTED_CA_KEY = f"{CONFIG_NAMESPACE}:trustedCaCertificates"
+"""Stack config: the CA certificates the endpoints' clients trust (PEM strings, or PEM file paths relative
+to the project directory), for the certificates of raw resources the pack judges."""
+
+
+def default_anchors() -> Any:
+    """The anchors a certificate may verify to without a declaration: the system (public) trust store."""
+    from ..certs.trust import TrustAnchors
+
+    return TrustAnchors.system()
+
+
+def declared_anchors(stack_config: Mapping[str, Any]) -> tuple[Any, list[str]]:
+    """(the anchors of ``secure-scoring:trustedCaCertificates`` or None, the problems of entries that
+    cannot be used). A relative path is read from the project directory (the program's working
+    directory)."""
+    from ..certs.trust import InvalidTrustInput, TrustAnchors
+
+    raw = stack_config.get(TRUSTED_CA_KEY)
+    if raw is None or is_unknown(raw):
+        return None, []
+    entries = string_list(raw)  # config objects arrive as JSON text
+    if entries is None:
+        return None, [
+            f"{TRUSTED_CA_KEY} must be a list of PEM strings or file paths, got {type(raw).__name__}"
+        ]
+    certs: list[Any] = []
+    problems: list[str] = []
+    for i, entry in enumerate(entries):
+        where = f"{TRUSTED_CA_KEY}[{i}]"
+        if not isinstance(entry, str) or not entry.strip():
+            problems.append(f"{where} is not a PEM string or a file path")
+            continue
+        try:
+            if "-----BEGIN" in entry:
+                anchors = TrustAnchors.from_pem(entry, where)
+            else:
+                anchors = TrustAnchors.from_files([entry.strip()])
+        except InvalidTrustInput as e:
+            problems.append(f"{where}: {e.problem} (fix: {e.fix})")
+            continue
+        certs.extend(anchors.certificates)
+    if not certs:
+        return None, problems
+    return TrustAnchors(certs, "ca-bundle", TRUSTED_CA_KEY), problems
+
+
+_VALIDITY_CODES = frozenset({"cert-expired", "cert-not-yet-valid"})
+
+
+def chain_trust(pem_text: str, stack_config: Mapping[str, Any]) -> tuple[str, str | None]:
+    """How a PEM chain (leaf first) is trusted: (``public-store`` | ``declared-ca`` | ``unknown``, why
+    not trusted or None), by cert check's verifier (:func:`secure_scoring.certs.path.verify_path`),
+    against the declared CAs of the stack config, then the system store. Judged in the middle of the
+    leaf's validity: expiry is ``cert-expiry``'s judgement, not trust."""
+    import warnings
+
+    from cryptography import x509
+
+    from ..certs.path import TRUST_DECLARED, TRUST_PUBLIC, TRUST_UNKNOWN, verify_path
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            certs = x509.load_pem_x509_certificates(pem_text.encode())
+    except ValueError:
+        return TRUST_UNKNOWN, "the certificate cannot be read"
+    declared, _ = declared_anchors(stack_config)
+    leaf = certs[0]
+    at = leaf.not_valid_before_utc + (leaf.not_valid_after_utc - leaf.not_valid_before_utc) / 2
+    reason = None
+    for anchors in (declared, default_anchors()):
+        if anchors is None:
+            continue
+        path = verify_path(leaf, certs[1:], anchors=anchors, at=at, production=False)
+        if path.verified:
+            return path.trust, None
+        if path.errors and {f.code for f in path.errors} <= _VALIDITY_CODES:  # dates: cert-expiry's matter
+            return (TRUST_DECLARED if anchors.declared else TRUST_PUBLIC), None
+        if reason is None:
+            reason = next((f"[{f.code}] {f.message}" for f in path.findings), "no path to a trust anchor")
+    return TRUST_UNKNOWN, reason
 
 
 def covers(hostnames: Iterable[str], hostname: str) -> bool:

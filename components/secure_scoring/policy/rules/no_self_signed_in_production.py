@@ -6,7 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import nginx_conf
-from ..certificates import COMPUTE_CERT, certificate_facts, extension_certificate, extension_pem
+from ..certificates import (
+    COMPUTE_CERT,
+    certificate_facts,
+    chain_trust,
+    declared_anchors,
+    extension_certificate,
+    extension_pem,
+)
 from ..model import Rule, RuleContext, RuleViolation, note
 from ..props import get, is_unknown, truthy
 from ..scoring import is_azureml_extension
@@ -22,6 +29,13 @@ from ..types import (
 )
 
 NO_SELF_SIGNED = "no-self-signed-in-production"
+_TRUSTED = ("public-store", "declared-ca")
+DECLARE_FIX = (
+    "declare the CA the endpoint's clients trust (e.g. the enterprise root): on a CertificateBundle "
+    "ca_bundle_pem=<PEM> or from_files(..., ca_bundle_file=PATH); for raw resources the stack config "
+    "secure-scoring:trustedCaCertificates (PEM strings or file paths relative to the project); or use a "
+    "certificate from a public CA. Development CAs and self-signed certificates stay refused even if declared"
+)
 _DEV_SOURCES = ("self_signed", "dev_ca", "self-signed", "dev-ca", "selfsigned", "devca")
 
 
@@ -58,6 +72,17 @@ def _judge_facts(props: Mapping[str, Any], ctx: RuleContext, source: Any) -> lis
         ]
     if truthy(self_signed) is True:
         return [RuleViolation(rule, f"the certificate is self-signed ({ctx.production_label(env)})")]
+    trust = get(props, "chainTrust")
+    if is_unknown(trust):
+        return [note(rule, "chainTrust is not known yet")]
+    if isinstance(trust, str) and trust not in _TRUSTED:
+        return [
+            RuleViolation(
+                rule,
+                f"the certificate chain does not verify to a public root or a declared CA (chainTrust {trust}; "
+                f"{ctx.production_label(env)}). Fix: {DECLARE_FIX}",
+            )
+        ]
     return []
 
 
@@ -82,7 +107,23 @@ def _inline_certificate(where: str, cert: Any, ctx: RuleContext) -> list[RuleVio
         return [
             RuleViolation(NO_SELF_SIGNED, f"the certificate in {where} is self-signed ({ctx.stack_label()})")
         ]
-    return []
+    return _untrusted(f"in {where}", cert, ctx) if facts is not None else []
+
+
+def _untrusted(where: str, cert: str, ctx: RuleContext) -> list[RuleViolation]:
+    """A raw resource's certificate whose chain verifies to neither a public root nor a declared CA."""
+    trust, reason = chain_trust(cert, ctx.stack_config)
+    if trust in _TRUSTED:
+        return []
+    _, problems = declared_anchors(ctx.stack_config)
+    unusable = f"; unusable declarations: {'; '.join(problems)}" if problems else ""
+    return [
+        RuleViolation(
+            NO_SELF_SIGNED,
+            f"the certificate {where} does not verify to a public root or a declared CA ({reason}{unusable}; "
+            f"{ctx.stack_label()}). Fix: {DECLARE_FIX}",
+        )
+    ]
 
 
 def validate_compute(props: Mapping[str, Any], ctx: RuleContext) -> list[RuleViolation]:
