@@ -7,7 +7,8 @@ value: :class:`DnsName` or :class:`IpAddress`.
 
 API::
 
-    parse_host(text, *, allow_wildcard=False, allow_ip=True, allow_underscore=False) -> DnsName | IpAddress
+    parse_host(text, *, allow_wildcard=False, allow_ip=True, allow_underscore=False,
+               opaque_a_labels=False) -> DnsName | IpAddress
     parse_label(text, *, allow_underscore=False) -> str          # one label, as its A-label
     split_host_port(text, *, default_port=None) -> (DnsName | IpAddress, int)
     normalize(text, **flags) -> str                               # str(parse_host(text, **flags))
@@ -172,8 +173,13 @@ def parse_host(
     allow_wildcard: bool = False,
     allow_ip: bool = True,
     allow_underscore: bool = False,
+    opaque_a_labels: bool = False,
 ) -> DnsName | IpAddress:
     """Decide whether ``text`` is an IP address or a DNS name, and return it in canonical form.
+
+    ``opaque_a_labels``: an ``xn--`` label that IDNA 2008 does not produce (``xn--628h``, an emoji) is
+    kept as an opaque letters-digits-hyphens label instead of refused. Only for matching a name a
+    certificate may carry (``cert check --hostname``); never for names the project creates.
 
     Raises :class:`InvalidHostname` (and nothing else) for any input that breaks the module's rules.
     """
@@ -248,7 +254,7 @@ def parse_host(
         )
     out = [labels[0]] if labels[0] == "*" else []
     for label in labels[len(out) :]:
-        out.append(_label(text, label, allow_underscore))
+        out.append(_label(text, label, allow_underscore, opaque_a_labels))
     name = ".".join(out)
     if len(name) > MAX_NAME_LENGTH:
         raise InvalidHostname(
@@ -534,7 +540,7 @@ def _check_wildcard(text: str, labels: list[str], allow_wildcard: bool) -> None:
         )
 
 
-def _label(text: str, label: str, allow_underscore: bool) -> str:
+def _label(text: str, label: str, allow_underscore: bool, opaque_a_labels: bool = False) -> str:
     """One label (not empty, not ``*``) → its A-label, lower case; refuses what no host name has."""
     if not label.isascii():
         idna = _idna()
@@ -581,7 +587,7 @@ def _label(text: str, label: str, allow_underscore: bool) -> str:
             "start and end every label with a letter or digit",
             "hyphen",
         )
-    if label.startswith("xn--"):
+    if label.startswith("xn--") and not opaque_a_labels:
         _check_a_label(text, label)
     return label
 

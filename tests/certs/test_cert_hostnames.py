@@ -58,3 +58,39 @@ def test_no_san_without_cn_fallback(pki, bad):
 
 
 # the matcher itself (hostname_matches is names.matches): its cases are in tests/test_names.py
+
+
+# --------------------------------------------------------------------------------------------- cert check --hostname
+import pytest  # noqa: E402
+
+from secure_scoring import names  # noqa: E402
+from secure_scoring.cli.cert import _check_hostnames  # noqa: E402
+from secure_scoring.errors import UsageError  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("foo_bar.example.com", "foo_bar.example.com"),
+        ("xn--628h.example.com", "xn--628h.example.com"),  # an emoji: IDNA 2008 refuses it
+        ("XN--N3H.com", "xn--n3h.com"),
+        ("Bücher.example.com.", "xn--bcher-kva.example.com"),
+    ],
+)
+def test_cert_check_hostname_accepts_what_a_certificate_may_name(given, expected) -> None:
+    assert _check_hostnames([given]) == [expected]
+
+
+@pytest.mark.parametrize("bad", ["a b.example.com", "bad!.example.com", "*.example.com", "host:443", ""])
+def test_cert_check_hostname_still_refuses_what_is_no_name(bad) -> None:
+    with pytest.raises(UsageError):
+        _check_hostnames([bad])
+
+
+def test_other_callers_keep_the_strict_parser() -> None:
+    for text in ("foo_bar.example.com", "xn--628h.example.com"):
+        with pytest.raises(names.InvalidHostname):
+            names.parse_host(text)
+    assert str(names.parse_host("xn--628h.example.com", opaque_a_labels=True)) == "xn--628h.example.com"
+    with pytest.raises(names.InvalidHostname):  # opaque, but still letters, digits and hyphens
+        names.parse_host("xn--a!b.example.com", opaque_a_labels=True)

@@ -187,7 +187,7 @@ def _check_hostnames(hostnames: list[str]) -> list[str]:
     """The ``--hostname`` values in canonical form (:mod:`secure_scoring.names`); UsageError otherwise."""
     from .hosts import parse_option_host
 
-    return [str(parse_option_host("--hostname", host)) for host in hostnames]
+    return [str(parse_option_host("--hostname", host, certificate_name=True)) for host in hostnames]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,9 +12,16 @@ from ..errors import UsageError
 EXAMPLE = "scoring.example.com"
 
 
-def parse_option_host(option: str, value: str) -> names.DnsName | names.IpAddress:
-    """``value`` of ``option`` as the one parser reads it (no wildcard, no port); :class:`UsageError` otherwise."""
+def parse_option_host(
+    option: str, value: str, *, certificate_name: bool = False
+) -> names.DnsName | names.IpAddress:
+    """``value`` of ``option`` as the one parser reads it (no wildcard, no port); :class:`UsageError` otherwise.
+
+    ``certificate_name``: accept what a certificate may legitimately name, to match it (``cert check``):
+    an underscore, and an ``xn--`` label IDNA 2008 refuses, kept as an opaque label."""
     try:
+        if certificate_name:
+            return names.parse_host(value, allow_underscore=True, opaque_a_labels=True)
         return names.parse_host(value)
     except names.InvalidHostname as e:
         problem, fix = e.problem, e.fix
