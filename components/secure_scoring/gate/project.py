@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
-from ..facts import CONFIG_NAMESPACE, UNKNOWN
+from ..facts import CONFIG_NAMESPACE, UNKNOWN, is_production_name
 from .locations import relative
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -478,7 +478,7 @@ def load_stack_config(project: Project, stack: str, *, allow_missing_stack_file:
             f"{file.name} imports Pulumi ESC environments ({encode(esc)}); "
             "they are not resolved offline, so values they provide are missing"
         )
-        if isinstance(esc, str) and esc.strip().lower() in ("production", "prod"):
+        if is_production_name(esc):
             note += (
                 f". If you meant the stack's environment, write `{CONFIG_NAMESPACE}:environment: production` "
                 "under `config:` (a top-level `environment:` imports an ESC environment)"

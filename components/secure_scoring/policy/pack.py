@@ -273,17 +273,23 @@ def _resource_validator(rule: Rule, base: RuleContext):
             findings = rule.check(resource_type, args.props, ctx)
         except Exception as exc:  # noqa: BLE001 - a rule bug must not pass a resource (fail closed)
             findings = [_internal_error(rule, exc)]
-        notes = []
-        for v in findings:
-            if v.judged:
-                report_violation(_message(rule, v), None)
-            else:
-                notes.append(v.message)
-        if notes:
-            raise _could_not_judge_error(notes)
+        _report(rule, findings, report_violation, stack=False)
 
     validate.__name__ = f"validate_{rule.name.replace('-', '_')}"
     return validate
+
+
+def _report(rule: Rule, findings, report_violation, *, stack: bool) -> None:
+    """Report the judged findings as violations (a stack policy names the resource's URN); the
+    findings that could not judge are raised together, so the servicer reports them as advisory."""
+    notes = []
+    for v in findings:
+        if v.judged:
+            report_violation(_message(rule, v), (v.urn or None) if stack else None)
+        else:
+            notes.append(v.message)
+    if notes:
+        raise _could_not_judge_error(notes)
 
 
 def _stack_validator(rule: Rule, base: RuleContext):
@@ -303,14 +309,7 @@ def _stack_validator(rule: Rule, base: RuleContext):
             findings = rule.check(resources, ctx)
         except Exception as exc:  # noqa: BLE001 - a rule bug must not pass the stack (fail closed)
             findings = [_internal_error(rule, exc)]
-        notes = []
-        for v in findings:
-            if v.judged:
-                report_violation(_message(rule, v), v.urn or None)
-            else:
-                notes.append(v.message)
-        if notes:
-            raise _could_not_judge_error(notes)
+        _report(rule, findings, report_violation, stack=True)
 
     validate.__name__ = f"validate_{rule.name.replace('-', '_')}"
     return validate

@@ -74,7 +74,7 @@ def validate_container_group(props: Mapping[str, Any], ctx: RuleContext) -> list
                     rule,
                     f"{conf.label} has ssl listeners but no ssl_protocols directive: nginx's default "
                     "depends on its version and build (older ones allow TLSv1 and TLSv1.1); set "
-                    "ssl_protocols TLSv1.2 TLSv1.3",
+                    f"ssl_protocols {tv.nginx_protocols(tv.DEFAULT_FLOOR)}",
                 )
             )
     return out
