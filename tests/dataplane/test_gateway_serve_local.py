@@ -320,7 +320,7 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
-def test_sigterm_during_a_slow_init_stops_at_once(bundle, tmp_path) -> None:
+def test_sigterm_during_a_slow_init_stops_at_once(pki, bundle, tmp_path) -> None:
     from support.requirements import inference_python, require_binary
 
     require_binary("nginx")
@@ -329,7 +329,8 @@ def test_sigterm_during_a_slow_init_stops_at_once(bundle, tmp_path) -> None:
     script = tmp_path / "slow_init_score.py"
     script.write_text("import time\n\ndef init():\n    time.sleep(60)\n\ndef run(raw):\n    return 1\n")
     proc = subprocess.Popen(
-        cli(*serve_args(chain, key, script), "--port", "0"),
+        # the test root is declared, as a user declares a private CA: the first line is the start
+        cli(*serve_args(chain, key, script), "--ca-bundle", str(pki.ca_bundle_path), "--port", "0"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -384,6 +385,8 @@ def test_a_killed_scorer_is_reported_with_its_log(pki, bundle) -> None:
     proc, info, _ = start(
         [
             *serve_args(chain, key),
+            "--ca-bundle",
+            str(pki.ca_bundle_path),  # declared, so the output starts with the server's own lines
             "--port",
             "0",
         ]
