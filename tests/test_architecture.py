@@ -170,9 +170,17 @@ def _sources() -> list[Path]:
 
 
 def test_no_module_reaches_into_another_modules_private_names():
-    assert len(_sources()) > 80
-    found = [hit for path in _sources() for hit in _private_reaches(path)]
-    assert found == []
+    # The sources are parsed in a fresh interpreter: after many Pulumi programs have run in this
+    # process, CPython 3.11.7's AST constructor can miscount its C recursion budget and raise
+    # "SystemError: AST constructor recursion depth mismatch" on an ordinary file (a CPython bug,
+    # fixed in later 3.11 releases); a fresh process judges the files, not the interpreter's state.
+    proc = subprocess.run(
+        [sys.executable, __file__, "--private-reaches"], capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["files"] > 80
+    assert result["found"] == []
 
 
 def test_the_private_name_check_finds_both_forms():
@@ -303,3 +311,9 @@ def test_every_documented_module_path_and_name_resolves(where, module, names):
     for name in names:
         assert _from_import(module, name) is not None, f"{where}: from {module} import {name}"
     assert value is not None
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--private-reaches"]:
+    print(
+        json.dumps({"files": len(_sources()), "found": [h for p in _sources() for h in _private_reaches(p)]})
+    )

@@ -35,6 +35,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ..facts import PRODUCTION_NAMES
+
 __all__ = [
     "ERROR",
     "FINDING_CODES",
@@ -92,7 +94,7 @@ PATH_FINDING_CODES: tuple[str, ...] = (
 FINDING_CODES += PATH_FINDING_CODES
 
 
-PRODUCTION_ENVIRONMENTS = ("production", "prod")
+PRODUCTION_ENVIRONMENTS = PRODUCTION_NAMES  # the environments judged as production (facts decides)
 
 
 ERROR = "error"

@@ -11,8 +11,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..facts import PRODUCTION_NAMES
+
 MAX_INPUT_BYTES = 5 * 1024 * 1024  # a certificate chain is a few KiB; refuse to slurp a wrong 4 GB file
-ENVIRONMENTS = ("dev", "staging", "production", "prod")
+ENVIRONMENTS = ("dev", "staging", *PRODUCTION_NAMES)
 
 
 def register(subparsers: Any) -> None:

@@ -45,7 +45,7 @@ from .. import names
 from ..certs import pem
 from ..certs.path import TRUST_DECLARED, TRUST_PUBLIC, TRUST_UNKNOWN
 from ..errors import ConfigurationError, PolicyRefusal
-from ..facts import CERTIFICATE_SOURCES, type_token
+from ..facts import CERTIFICATE_SOURCES, is_production_name, type_token
 
 __all__ = [
     "CertificateBundle",
@@ -188,7 +188,7 @@ class CertificateBundleError(ConfigurationError):
 
 
 def is_production(environment: str) -> bool:
-    return environment.strip().lower() in {e.lower() for e in pem.PRODUCTION_ENVIRONMENTS}
+    return is_production_name(environment)
 
 
 def _dev_certificate_error(environment: str, what: str, extra: str) -> ConfigurationError:
