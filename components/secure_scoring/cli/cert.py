@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..facts import PRODUCTION_NAMES
+from . import whole_number
 
 MAX_INPUT_BYTES = 5 * 1024 * 1024  # a certificate chain is a few KiB; refuse to slurp a wrong 4 GB file
 ENVIRONMENTS = ("dev", "staging", *PRODUCTION_NAMES)
@@ -74,7 +75,7 @@ def register(subparsers: Any) -> None:
     )
     check.add_argument(
         "--min-days",
-        type=_non_negative_int,
+        type=whole_number(0, 36500, what="a whole number of days", unit=" days"),
         default=30,
         metavar="N",
         help="warn when a certificate expires within N days (default: 30)",
@@ -84,16 +85,6 @@ def register(subparsers: Any) -> None:
     )
     check.add_argument("--now", metavar="ISO8601", help=argparse.SUPPRESS)  # testing: pretend it is this time
     check.set_defaults(handler=run)
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of days, got {text!r}") from None
-    if value < 0 or value > 36500:
-        raise argparse.ArgumentTypeError(f"expected 0..36500 days, got {value}")
-    return value
 
 
 def _missing_subcommand(args: argparse.Namespace) -> int:
