@@ -7,8 +7,9 @@ To export a new public name, add one line ``"Name": ".module",`` to ``_LAZY``.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from .lazy import lazy_exports
 
 # public name -> module (relative to this package) that defines it
 _LAZY: dict[str, str] = {
@@ -39,18 +40,12 @@ if TYPE_CHECKING:  # for IDEs and type checkers only; never executed
 __all__ = sorted(_LAZY)
 
 
+_lazy_getattr, __dir__ = lazy_exports(__name__, globals(), _LAZY)
+
+
 def __getattr__(name: str) -> Any:
     if name == "__version__":  # the installed distribution's version (looked up when asked)
         from .facts import version
 
         return version()
-    module_name = _LAZY.get(name)
-    if module_name is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module_name, __name__), name)
-    globals()[name] = value  # cache: later lookups skip __getattr__
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return _lazy_getattr(name)
