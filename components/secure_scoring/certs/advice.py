@@ -6,6 +6,8 @@ kind), UTF-16 files and binary formats, shared by the certificate and the key in
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = ["fix_der_cert", "fix_pkcs12", "misplaced_marker", "utf16_finding"]
 
 
@@ -110,3 +112,25 @@ def misplaced_marker(src: str, what: str, numbers: list[int], kind: str) -> tupl
         f"{src}: {lines} not start a line: there is text before '-----BEGIN' on the same line; {skip}",
         own_line,
     )
+
+
+def read_input(
+    findings: Any, src: str, data: Any, *, missing: tuple[str, str, str], not_pem: str, what: str
+) -> bytes | None:
+    """The bytes of a certificate or key input, UTF-16 decoded; ``None`` (with the ``missing``
+    finding: code, problem, fix) when it is empty or absent. A UTF-16 file is a ``not_pem`` finding,
+    and its decoded content is inspected too, so every other problem shows up at once."""
+    from .blocks import from_utf16, to_bytes
+
+    raw = to_bytes(data)
+    if raw is None or not raw.strip():
+        code, problem, fix = missing
+        findings.add(
+            code, problem.replace("{state}", "is empty" if raw is not None else "was not supplied"), fix
+        )
+        return None
+    decoded = from_utf16(raw)
+    if decoded is not None:
+        findings.add(not_pem, *utf16_finding(src, what))
+        return decoded
+    return raw

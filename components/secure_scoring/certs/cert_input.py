@@ -13,7 +13,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from .advice import fix_der_cert, fix_pkcs12, misplaced_marker, utf16_finding
+from .advice import fix_der_cert, fix_pkcs12, misplaced_marker, read_input
 from .blocks import (
     CERT_LABELS,
     FAILING,
@@ -21,11 +21,9 @@ from .blocks import (
     binary_kind,
     der_children,
     describe_bytes,
-    from_utf16,
     load_der_certificate,
     read_breaking,
     split_pem,
-    to_bytes,
 )
 from .facts import CertificateFacts, certificate_facts
 from .findings import Findings, short_error
@@ -101,19 +99,20 @@ def _explicit_ec_parameters(cert: x509.Certificate) -> bool:
 def read_certificates(findings: Findings, src: str, data: Any) -> list[CertRecord]:
     """The readable certificates of the certificate input ``data`` (named ``src`` in messages), in file
     order; every problem with the input is a finding."""
-    raw = to_bytes(data)
-    if raw is None or not raw.strip():
-        what = "is empty" if raw is not None else "was not supplied"
-        findings.add(
+    raw = read_input(
+        findings,
+        src,
+        data,
+        missing=(
             "no-certificate",
-            f"the certificate input ({src}) {what}",
+            f"the certificate input ({src}) {{state}}",
             "Supply the server certificate in PEM ('-----BEGIN CERTIFICATE-----'): the full chain, leaf first",
-        )
+        ),
+        not_pem="cert-not-pem",
+        what="certificate chain",
+    )
+    if raw is None:
         return []
-    decoded = from_utf16(raw)
-    if decoded is not None:
-        findings.add("cert-not-pem", *utf16_finding(src, "certificate chain"))
-        raw = decoded  # inspect the content too, so every other problem shows up at once
     parsed = split_pem(raw)
     if not parsed.blocks and not parsed.unterminated:
         _cert_not_pem_binary(findings, raw, src)

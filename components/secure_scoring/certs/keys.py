@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
 
-from .advice import fix_pkcs12, misplaced_marker, utf16_finding
+from .advice import fix_pkcs12, misplaced_marker, read_input
 from .blocks import (
     CERT_LABELS,
     PLAIN_KEY_LABELS,
@@ -21,10 +21,8 @@ from .blocks import (
     binary_kind,
     canonical_block,
     describe_bytes,
-    from_utf16,
     read_breaking,
     split_pem,
-    to_bytes,
 )
 from .facts import CURVE_NAMES, describe_key
 from .findings import Findings, short_error
@@ -75,18 +73,20 @@ UNSUPPORTED_KEY = "unsupported by Azure ML's TLS front end (not RSA ≥ 2048 or 
 def read_keys(findings: Findings, src: str, data: Any) -> list[Any]:
     """The usable private keys of the key input ``data`` (named ``src`` in messages); [] with findings
     when there is none."""
-    raw = to_bytes(data)
-    if raw is None or not raw.strip():
-        findings.add(
+    raw = read_input(
+        findings,
+        src,
+        data,
+        missing=(
             "no-key",
             f"the key input ({src}) is empty",
             "Supply the unencrypted private key in PEM ('-----BEGIN PRIVATE KEY-----')",
-        )
+        ),
+        not_pem="key-not-pem",
+        what="private key",
+    )
+    if raw is None:
         return []
-    decoded = from_utf16(raw)
-    if decoded is not None:
-        findings.add("key-not-pem", *utf16_finding(src, "private key"))
-        raw = decoded
     parsed = split_pem(raw)
     if not parsed.blocks and not parsed.unterminated:
         kind = binary_kind(raw)
