@@ -23,6 +23,14 @@ from support.policy_rules import (
     record,
 )
 
+# a container group of this stack at scoring-prod.westeurope.azurecontainer.io whose served certificate
+# is not readable here: a record pointing at it is judged against the stack's certificates
+IN_STACK_GROUP = (
+    R.CONTAINER_GROUP,
+    "other-cg",
+    {"ipAddress": {"fqdn": "scoring-prod.westeurope.azurecontainer.io", "type": "Public", "ports": []}},
+)
+
 
 @pytest.fixture(scope="module")
 def certs(cert_factory):
@@ -39,8 +47,15 @@ def test_dns_record_covered_by_certificate(token):
     # serves is not known: a note, never a pass (issue 13)
     found = check_stack("cert-hostname-match", [BUNDLE, cname])
     assert judged(found) == [] and "not in this stack" in notes(found)[0].message
+    # not covered by any certificate of the stack: still only a note, the endpoint is elsewhere
     wrong = record("api", cname="scoring-prod.westeurope.azurecontainer.io", token=token)
     found = check_stack("cert-hostname-match", [BUNDLE, wrong])
+    assert (
+        judged(found) == []
+        and "api.example.test points at it; it is not in this stack" in notes(found)[0].message
+    )
+    # the same name pointing at an endpoint of this stack is judged against the stack's certificates
+    found = check_stack("cert-hostname-match", [BUNDLE, IN_STACK_GROUP, wrong])
     assert [f.message for f in found] == [
         "DNS name api.example.test is not covered by the certificate (it covers: scoring.example.test)"
     ]
@@ -68,16 +83,19 @@ def test_unrelated_records_are_not_judged():
 
 
 def test_record_without_any_certificate():
-    found = check_stack("cert-hostname-match", [record("scoring", cname="x.westeurope.cloudapp.azure.com")])
+    outside = record("scoring", cname="x.westeurope.cloudapp.azure.com")
+    assert judged(check_stack("cert-hostname-match", [outside])) == []  # not in the stack: a note
+    inside = record("scoring", cname="scoring-prod.westeurope.azurecontainer.io")
+    found = check_stack("cert-hostname-match", [IN_STACK_GROUP, inside])
     assert found[0].message == "DNS name scoring.example.test has no certificate in this stack that covers it"
 
 
 def test_wildcards_cover_one_label(certs):
     cert = (R.TLS_LOCALLY_SIGNED, "leaf", {"certPem": certs["good"].cert_pem})
-    ok = record("a", zone="apps.example.test", cname="x.westeurope.azurecontainer.io")
-    deep = record("a.b", zone="apps.example.test", cname="x.westeurope.azurecontainer.io")
-    assert judged(check_stack("cert-hostname-match", [cert, ok])) == []
-    assert judged(check_stack("cert-hostname-match", [cert, deep]))
+    ok = record("a", zone="apps.example.test", cname="scoring-prod.westeurope.azurecontainer.io")
+    deep = record("a.b", zone="apps.example.test", cname="scoring-prod.westeurope.azurecontainer.io")
+    assert judged(check_stack("cert-hostname-match", [cert, IN_STACK_GROUP, ok])) == []
+    assert judged(check_stack("cert-hostname-match", [cert, IN_STACK_GROUP, deep]))
 
 
 def test_extension_and_compute_cnames(certs):

@@ -190,9 +190,8 @@ def _bind_to_target(
     out: Extracted, fqdn: str, what: str, target: str | None, stack: _Stack, own: Any
 ) -> None:
     """Claim ``fqdn`` against the certificate served at ``target`` when the stack knows it, else
-    against ``own`` names (None: the stack's certificates). For a target outside the stack, a name
-    no certificate of the stack covers is still a violation; one that is covered is a note (what
-    that endpoint serves is not known), never a pass."""
+    against ``own`` names (None: the stack's certificates). A target outside the stack cannot be
+    judged (what that endpoint serves is not known): a note, never a pass."""
     served = stack.served.get(target) if target else None
     if is_unknown(served):
         out.unknown.append(f"the certificate served at {target}")
@@ -404,6 +403,12 @@ def validate_stack(resources: Sequence[StackResource], ctx: RuleContext) -> list
         for problem in found.problems:
             out.append(RuleViolation(rule, problem, urn=r.urn, resource_name=r.name))
         for host, what, own in found.claims:
+            if host in found.outside:  # what an endpoint outside this stack serves is not known
+                notes.append(
+                    f"the certificate served at {found.outside[host]} ({what} {host} points at it; "
+                    "it is not in this stack)"
+                )
+                continue
             if own is None and not certificates:
                 if not unknown_certificates:
                     out.append(
@@ -416,12 +421,6 @@ def validate_stack(resources: Sequence[StackResource], ctx: RuleContext) -> list
                     )
                 continue
             pool = list(own) if own is not None else stack_names
-            if host in found.outside and covers(pool, host):
-                notes.append(
-                    f"the certificate served at {found.outside[host]} ({what} {host} points at it; "
-                    "it is not in this stack)"
-                )
-                continue
             if not covers(pool, host):
                 shown = ", ".join(sorted(set(pool))[:6]) or "no names"
                 via = found.served_at.get(host)
