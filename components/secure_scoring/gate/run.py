@@ -32,7 +32,9 @@ def check(
     With ``isolate`` (the default) the program runs in a child process
     (:func:`~secure_scoring.gate.isolation.run_isolated`): ``os._exit``, writes to file descriptor
     1 and leftover threads cannot reach the caller, and a program still running after ``timeout``
-    seconds is stopped (a :class:`ProgramError` of kind ``Timeout``).
+    seconds is stopped (a :class:`ProgramError` of kind ``Timeout``). The child is forked: a caller
+    whose process runs other threads that hold locks across ``fork`` (a gRPC server, for one)
+    passes ``isolate=False``, as a forked child of such a process can crash.
 
     Raises :class:`~secure_scoring.errors.UsageError` (bad directory, project or stack file) and
     :class:`ProgramError`.
