@@ -124,8 +124,11 @@ def test_blue_green_rotation_and_renewal_under_load_lose_no_request(
             while not _quiet(blue, 0.5):
                 assert time.monotonic() < deadline, "clients stayed on the old slot"
             drained = time.monotonic()
-            # 5. pulumi up without the old slot: blue is removed
+            # 5. pulumi up without the old slot: blue is removed; the load goes on past the moment
+            #    from which every request must be on green (measured below), whatever the drain took
             blue.stop()
+            late_from = switched + TTL + KEEPALIVE_TIME_S + 1
+            time.sleep(max(0.0, late_from - time.monotonic()))
             client.wait_for(30)
     finally:
         client.stop()
@@ -140,7 +143,7 @@ def test_blue_green_rotation_and_renewal_under_load_lose_no_request(
     assert on["blue"] and on["green"], {k: len(v) for k, v in on.items()}
     # clients moved within TTL + keepalive_time; nothing reached blue once it was drained
     assert all(o.began < drained for o in on["blue"])
-    late = [o for o in outcomes if o.began > switched + TTL + KEEPALIVE_TIME_S + 1]
+    late = [o for o in outcomes if o.began > late_from]
     assert late and all(o.peer == SLOTS["green"] for o in late)
     # the renewed certificate is what clients got from green, the old one from blue
     assert {o.cert_sha256 for o in on["green"]} == {_fingerprint(renewed)}
