@@ -10,7 +10,7 @@ examples:
   secure-scoring policy-pack init policy-pack          # once; commit the directory
   (cd policy-pack && pulumi install)                   # its virtualenv, from requirements.txt
   pulumi preview --policy-pack policy-pack
-  pulumi policy publish <org> --directory policy-pack  # enforce it from Pulumi Cloud
+  (cd policy-pack && pulumi policy publish <org>)    # enforce it from Pulumi Cloud
 
   pulumi preview --policy-pack "$(secure-scoring policy-pack path)"   # no files of your own
 
