@@ -20,30 +20,42 @@ CASES = json.loads((Path(__file__).parents[1] / "data" / "limbo" / "limbo-server
     "testcases"
 ]
 
-# Measured: the path check alone agrees with limbo on 166 of the 191 cases. The others, by reason:
+# Measured: the path check alone agrees with limbo on 170 of the 191 cases. The others, by reason, with
+# what a real client does (`openssl verify -x509_strict -purpose sslserver` of OpenSSL 3.0, the checks
+# Python 3.13's ssl.create_default_context turns on; "partial chain": with X509_V_FLAG_PARTIAL_CHAIN,
+# also on in Python 3.13). Where no client refuses what cryptography accepts, the library's verdict wins.
 KNOWN_MISSES = {
-    # the library accepts these by design (cryptography's own limbo harness skips them: CRLs, RFC 5280
-    # pedantry the web PKI profile does not require, policy constraints, DN name constraints)
+    # CRLs: cert check has no revocation input
     "crl::revoked-certificate-with-crl",
     "crl::crlnumber-missing",
     "crl::crlnumber-critical",
     "crl::issuer-missing-crlsign",
+    # limbo: SUCCESS; cryptography and OpenSSL strict ("CA cert does not include key usage extension")
+    # both refuse an intermediate without keyUsage
     "crl::issuer-no-keyusage-extension",
+    # limbo: SUCCESS; a CA certificate as the leaf: cryptography, OpenSSL ("unsuitable certificate
+    # purpose") and Firefox refuse it
     "pathlen::validation-ignores-pathlen-in-leaf",
+    "rfc5280::ca-as-leaf",
+    # limbo: SUCCESS; cryptography counts the self-issued intermediate against the pathLenConstraint
+    # (RFC 5280 does not) and refuses; OpenSSL accepts. Not overridden: no second path validator here
     "pathlen::self-issued-certs-pathlen",
-    "rfc5280::aki::intermediate-missing-aki",
+    # limbo: FAILURE; the anchor is a cross-signed CA without authorityKeyIdentifier. OpenSSL with partial
+    # chains (Python 3.13) accepts it, and limbo expects SUCCESS for cve::cve-2024-0567, whose declared
+    # anchor is just the same (cross-signed, no AKI): the anchor's AKI is not judged
     "rfc5280::aki::cross-signed-root-missing-aki",
+    # limbo: FAILURE; accepted by cryptography and by OpenSSL strict: non-critical nameConstraints and
+    # policyConstraints, serial number 0, a leaf with serverAuth plus anyExtendedKeyUsage (rustls and
+    # Firefox match serverAuth and ignore the rest), a leaf without extendedKeyUsage (OpenSSL, rustls and
+    # Firefox take it for any usage), a root with extendedKeyUsage (a trust anchor's EKU is not read)
     "rfc5280::nc::permitted-dns-match-noncritical",
-    "rfc5280::nc::permitted-dn-match",
     "rfc5280::pc::ica-noncritical-pc",
     "rfc5280::serial::zero",
-    "rfc5280::ski::root-missing-ski",
-    "rfc5280::ski::intermediate-missing-ski",
-    "rfc5280::ca-as-leaf",
-    "webpki::aki::root-with-aki-ski-mismatch",
     "webpki::eku::ee-anyeku",
     "webpki::eku::ee-without-eku",
     "webpki::eku::root-has-eku",
+    # limbo: SUCCESS; a CN-only leaf matched by a directoryName constraint: browsers ignore the CN
+    "rfc5280::nc::permitted-dn-match",
     # a maximum chain depth below the default: the cert check command line cannot express it
     "pathlen::max-chain-depth-0-exhausted",
     "pathlen::max-chain-depth-1-exhausted",
@@ -52,7 +64,11 @@ KNOWN_MISSES = {
     "webpki::forbidden-dsa-leaf",
     "webpki::forbidden-weak-rsa-in-leaf",
 }
-MEASURED_MATCHES = 166
+# Matched beyond the library (certs/path.py extra_findings, OpenSSL strict refuses them too):
+# rfc5280::aki::intermediate-missing-aki (aki-missing), rfc5280::ski::{root,intermediate}-missing-ski
+# (ski-missing), webpki::aki::root-with-aki-ski-mismatch (anchor-aki-fields; OpenSSL without partial
+# chains finds no issuer for such a root).
+MEASURED_MATCHES = 170
 
 
 def _load(pems: list[str]) -> list[x509.Certificate]:
@@ -114,7 +130,7 @@ CERTIFICATE_NAMES = {
     "webpki::san::unicode-emoji-san",
 }
 KNOWN_CLI_MISSES = KNOWN_MISSES - LEAF_KEY_CASES
-MEASURED_CLI_MATCHES = 169
+MEASURED_CLI_MATCHES = 173
 
 
 @pytest.mark.slow

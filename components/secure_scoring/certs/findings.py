@@ -87,6 +87,7 @@ PATH_FINDING_CODES: tuple[str, ...] = (
     "extension-invalid",
     "extension-criticality",
     "aki-missing",
+    "ski-missing",
     "cn-not-in-san",
     "anchor-aki-fields",
     "cert-malformed",

@@ -127,14 +127,23 @@ PATH_CODES: dict[str, tuple[str, str]] = {
         "and a non-critical extendedKeyUsage",
     ),
     "aki-missing": (
-        "the leaf has no authorityKeyIdentifier (required by the web PKI profile)",
+        "a certificate of the path below the trust anchor has no authorityKeyIdentifier: the leaf (web PKI "
+        "profile) or an intermediate (RFC 5280 4.2.1.1; OpenSSL's strict mode, Python 3.13's default, "
+        "refuses it)",
         "Have the certificate re-issued with authorityKeyIdentifier (openssl: -addext "
-        "authorityKeyIdentifier=keyid,issuer)",
+        "authorityKeyIdentifier=keyid,issuer); for an intermediate: ask your CA for its current one",
+    ),
+    "ski-missing": (
+        "a CA certificate of the path (an intermediate, or a declared root) has no subjectKeyIdentifier "
+        "(RFC 5280 4.2.1.2): OpenSSL's strict mode, Python 3.13's default, refuses the chain",
+        "Use a CA certificate with subjectKeyIdentifier (openssl: -addext subjectKeyIdentifier=hash); "
+        "for an intermediate or a public CA's root: ask your CA for its current one",
     ),
     "anchor-aki-fields": (
-        "a declared root's authorityKeyIdentifier carries authorityCertIssuer/authorityCertSerialNumber "
-        "(or cannot be read)",
-        "Use a root whose authorityKeyIdentifier holds the keyIdentifier only (or none)",
+        "a declared root's authorityKeyIdentifier carries authorityCertIssuer/authorityCertSerialNumber, "
+        "names a key other than the root's own subjectKeyIdentifier (OpenSSL then does not take it for a "
+        "self-signed root), or cannot be read",
+        "Use a root whose authorityKeyIdentifier holds its own keyIdentifier only (or none)",
     ),
     "cn-not-in-san": (
         "the leaf's subject CN is not a copy of one of its subjectAltName entries (CA/B BR 7.1.4.3)",
@@ -623,8 +632,48 @@ def extra_findings(run: _Run, result: PathResult, anchors: TrustAnchors) -> None
                 f"{_name(cert.subject)} has an RSA key of {key.key_size} bits, not a multiple of 8 "
                 "(CA/B BR 6.1.5; some clients refuse it)",
             )
-    if result.chain and anchors.declared and len(result.chain) > 1:
-        _anchor_aki(run, result.chain[-1])
+    if result.chain and len(result.chain) > 1:
+        _key_identifiers(run, result.chain, declared=anchors.declared)
+        if anchors.declared:
+            _anchor_aki(run, result.chain[-1])
+
+
+def _extension(cert: Any, cls: type) -> Any:
+    """The value of the certificate's extension of class ``cls``; None when absent or unreadable."""
+    try:
+        return cert.extensions.get_extension_for_class(cls).value
+    except Exception:  # noqa: BLE001 - absent or malformed: the verifier judges malformed ones
+        return None
+
+
+def _key_identifiers(run: _Run, chain: Sequence[Any], *, declared: bool) -> None:
+    """OpenSSL's strict mode (X509_V_FLAG_X509_STRICT, on in Python 3.13's ssl.create_default_context):
+    every certificate of the path below the anchor has an authorityKeyIdentifier, every CA certificate a
+    subjectKeyIdentifier. The anchor needs no authorityKeyIdentifier (a declared cross-signed anchor
+    without one: OpenSSL's strict mode with partial chains, Python 3.13's default, accepts it), and its
+    subjectKeyIdentifier is judged only when declared (one public root of the OS store lacks it)."""
+    from cryptography import x509
+
+    anchor = chain[-1]
+    for cert in chain[1:]:
+        if cert is anchor and not declared:
+            continue
+        where = "the trust anchor" if cert is anchor else "the intermediate"
+        if cert is not anchor and _extension(cert, x509.AuthorityKeyIdentifier) is None:
+            run.add(
+                "aki-missing",
+                run.soft(),
+                f"{where} {_name(cert.subject)} (issued by {_name(cert.issuer)}) has no "
+                "authorityKeyIdentifier (RFC 5280 4.2.1.1): OpenSSL's strict mode, Python 3.13's default, "
+                "refuses the chain",
+            )
+        if _is_ca(cert) and _extension(cert, x509.SubjectKeyIdentifier) is None:
+            run.add(
+                "ski-missing",
+                run.soft(),
+                f"{where} {_name(cert.subject)} has no subjectKeyIdentifier (RFC 5280 4.2.1.2): OpenSSL's "
+                "strict mode, Python 3.13's default, refuses the chain",
+            )
 
 
 def _anchor_aki(run: _Run, anchor: Any) -> None:
@@ -647,6 +696,20 @@ def _anchor_aki(run: _Run, anchor: Any) -> None:
             run.soft(),
             f"the root {_name(anchor.subject)} has authorityCertIssuer/authorityCertSerialNumber in its "
             "authorityKeyIdentifier (CA/B BR 7.1.2.1.3)",
+        )
+    ski = _extension(anchor, x509.SubjectKeyIdentifier)
+    if (
+        anchor.issuer == anchor.subject
+        and aki.key_identifier is not None
+        and ski is not None
+        and aki.key_identifier != ski.digest
+    ):
+        run.add(
+            "anchor-aki-fields",
+            run.soft(),
+            f"the root {_name(anchor.subject)} has an authorityKeyIdentifier ({aki.key_identifier.hex()}) "
+            f"that is not its own subjectKeyIdentifier ({ski.digest.hex()}): OpenSSL does not take it for a "
+            "self-signed root and finds no issuer for it (CA/B BR 7.1.2.1.3)",
         )
 
 
