@@ -17,8 +17,10 @@ Against declared anchors (``--ca-bundle``) an unknown issuer is an error everywh
 the criticality of its subjectAltName or extendedKeyUsage (trustme's leaves) is verified again with a
 relaxed leaf profile: ``extension-criticality``, a warning in dev/staging, an error in production.
 Beyond the library, for the web PKI profile: ``cn-not-in-san`` (CA/B BR 7.1.4.3), ``anchor-aki-fields``
-(a declared root's authorityKeyIdentifier with issuer/serial, BR 7.1.2.1.3) and ``weak-key`` for an RSA
-modulus that is not a multiple of 8 bits (BR 6.1.5): errors in production, warnings elsewhere.
+(a declared root's authorityKeyIdentifier with issuer/serial or another key's identifier, BR 7.1.2.1.3),
+``weak-key`` for an RSA modulus that is not a multiple of 8 bits (BR 6.1.5), and what OpenSSL's strict mode
+(Python 3.13's default) refuses: ``aki-missing`` on an intermediate, ``ski-missing`` on a CA certificate
+(the anchor only when declared): errors in production, warnings elsewhere.
 """
 
 from __future__ import annotations
