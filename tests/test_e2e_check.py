@@ -37,6 +37,8 @@ EXPECTED = {
     "expiring-cert": ("dev", "cert-expiry"),
     # issue 13: judged by what is actually served
     "raw-gateway-self-signed": ("production", "no-self-signed-in-production"),
+    # issue 12: a served chain from a CA nobody declared
+    "raw-gateway-private-ca": ("production", "no-self-signed-in-production"),
     "raw-gateway-no-auth": ("production", "auth-required"),
     "dns-wrong-target": ("dev", "cert-hostname-match"),
 }
@@ -100,6 +102,35 @@ def test_insecure_example_fails_with_exactly_its_rule(case, monkeypatch):
         == f"examples/insecure/{case}/__main__.py"
         for r in results
     )
+
+
+@pytest.mark.parametrize("form", ["relative path", "pem"])
+def test_declaring_the_ca_of_a_raw_gateway_makes_it_pass(form, tmp_path, monkeypatch):
+    """`secure-scoring:trustedCaCertificates` in the stack config: a path relative to the project
+    directory (where Pulumi.yaml is), or the PEM text itself."""
+    import shutil
+
+    project = tmp_path / "raw-gateway-private-ca"
+    shutil.copytree(EXAMPLES / "raw-gateway-private-ca", project)
+    main = project / "__main__.py"  # the copy reads the example chain from this checkout
+    main.write_text(main.read_text().replace("Path(__file__).resolve().parents[3]", f"Path({str(REPO)!r})"))
+    root = REPO / "stacks" / "certs" / "example-root-ca.pem"
+    (project / "ca").mkdir()
+    shutil.copy(root, project / "ca" / "root.pem")
+    entry = "    - ca/root.pem\n" if form == "relative path" else "    - |\n" + "".join(
+        f"      {line}\n" for line in root.read_text().splitlines()
+    )
+    stack_file = project / "Pulumi.production.yaml"
+    stack_file.write_text(stack_file.read_text() + "  secure-scoring:trustedCaCertificates:\n" + entry)
+    monkeypatch.chdir(tmp_path)  # the gate reads relative paths from the project, not from here
+    report = gate.check(project, "production")
+    assert report.ok and report.mandatory == [] and report.advisory == [], gate.render_text(report)
+    # an unrelated root does not make it pass
+    other = REPO / "examples" / "insecure" / "raw-gateway-self-signed" / "tls.crt"
+    shutil.copy(other, project / "ca" / "root.pem")
+    if form == "relative path":
+        report = gate.check(project, "production")
+        assert {f.rule for f in report.mandatory} == {"no-self-signed-in-production"}
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -181,8 +181,7 @@ def test_dev_ca_certificate_in_a_production_stack_is_rejected():
         ("no-self-signed-in-production", "secure-scoring:index:CertificateBundle"),
         ("no-self-signed-in-production", "tls:index/selfSignedCert:SelfSignedCert"),  # the dev CA
         ("no-self-signed-in-production", "tls:index/locallySignedCert:LocallySignedCert"),  # its leaf
-        # the leaf inline in the extension's settings: its chain verifies to no public or declared CA
-        ("no-self-signed-in-production", "azure-native:kubernetesconfiguration:Extension"),
+        # not the extension: the leaf inline in its settings is the bundle's, judged once, on the bundle
     }
     rec = run_with_mocks(program, stack="production")
     assert violations(rec) == expected

@@ -16,9 +16,10 @@ SECRET_ENVELOPE = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
-def ctx(stack="production", config=None, stack_config=None, rule=None):
-    base = R.RuleContext(stack=stack, stack_config=dict(stack_config or {}), now=NOW)
-    return base.for_rule(R.RULES_BY_NAME[rule], config) if rule else base
+def ctx(stack="production", config=None, stack_config=None, rule=None, urn=None):
+    """A rule's context as the pack builds it (``urn``: the judged resource's URN, which names its parent)."""
+    base = R.RuleContext(stack=stack, stack_config=dict(stack_config or {}), now=NOW, urn=urn)
+    return base.for_rule(R.RULES_BY_NAME[rule], config, urn) if rule else base
 
 
 def check(rule, rtype, props, **kw):

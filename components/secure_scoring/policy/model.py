@@ -31,6 +31,7 @@ from typing import Any
 
 from ..facts import ADVISORY, CONFIG_NAMESPACE, MANDATORY, PRODUCTION_NAMES, is_production_name
 from .props import is_unknown, plain, string_list
+from .types import parent_type
 
 SEVERITIES = ("low", "medium", "high", "critical")
 UNKNOWN_STACK_NAMES = ("", "stack")
@@ -84,19 +85,26 @@ class RuleContext:
     ``stack_config``: the stack's config with full keys (``"secure-scoring:environment"``).
     ``config``: this rule's policy config (thresholds); missing keys take the schema defaults.
     ``now``: the time certificate expiry is measured from (default: now, UTC).
+    ``urn``: the URN of the resource a resource rule judges (None in stack rules and plain calls): its
+    qualified type names the resource's parent (:meth:`parent_type`).
     """
 
     stack: str | None = None
     stack_config: Mapping[str, Any] = field(default_factory=dict)
     config: Mapping[str, Any] = field(default_factory=dict)
     now: datetime | None = None
+    urn: str | None = None
 
-    def for_rule(self, rule: Rule, config: Mapping[str, Any] | None) -> RuleContext:
+    def for_rule(self, rule: Rule, config: Mapping[str, Any] | None, urn: str | None = None) -> RuleContext:
         merged = dict(rule.defaults())
         for k, v in dict(config or {}).items():
             if k != "enforcementLevel":
                 merged[k] = v
-        return replace(self, config=merged)
+        return replace(self, config=merged, urn=urn)
+
+    def parent_type(self) -> str | None:
+        """The type of the judged resource's direct parent (from its URN), or None."""
+        return parent_type(self.urn)
 
     def when(self) -> datetime:
         if self.now is None:

@@ -268,7 +268,7 @@ def _resource_validator(rule: Rule, base: RuleContext):
         resource_type = canonical_type(args.resource_type)
         if resource_type not in types:
             args.not_applicable(f"{rule.name} does not judge {args.resource_type}")
-        ctx = base.for_rule(rule, args.get_config())
+        ctx = base.for_rule(rule, args.get_config(), getattr(args, "urn", None))
         try:
             findings = rule.check(resource_type, args.props, ctx)
         except Exception as exc:  # noqa: BLE001 - a rule bug must not pass a resource (fail closed)

@@ -58,3 +58,20 @@ def canonical_type(token: str) -> str:
     m = _VERSIONED_TOKEN.match(token) if isinstance(token, str) else None
     token = m.group(1) + m.group(2) if m else token
     return CONTAINER_GROUP if token in _CONTAINER_GROUP_PROFILES else token
+
+
+def parent_type(urn: str | None) -> str | None:
+    """The (canonical) type of the direct parent named in a resource's URN, or None for a resource
+    whose parent is the stack (or an unreadable URN).
+
+    A URN is ``urn:pulumi:<stack>::<project>::<qualified type>::<name>``; the qualified type is the
+    parent's qualified type, ``$``, then the resource's own type, so
+    ``...::secure-scoring:index:SecureAciService$azure-native:containerinstance:ContainerGroup::g``
+    names a container group whose parent is a ``SecureAciService``."""
+    if not isinstance(urn, str) or not urn.startswith("urn:pulumi:"):
+        return None
+    parts = urn.split("::", 3)
+    if len(parts) != 4:
+        return None
+    chain = parts[2].split("$")
+    return canonical_type(chain[-2]) if len(chain) > 1 else None

@@ -24,18 +24,13 @@ from ..types import (
     CONTAINER_GROUP,
     K8S_EXTENSION,
     ML_COMPUTE,
+    SCORING_COMPONENTS,
     TLS_LOCALLY_SIGNED,
     TLS_SELF_SIGNED,
 )
 
 NO_SELF_SIGNED = "no-self-signed-in-production"
 _TRUSTED = ("public-store", "declared-ca")
-DECLARE_FIX = (
-    "declare the CA the endpoint's clients trust (e.g. the enterprise root): on a CertificateBundle "
-    "ca_bundle_pem=<PEM> or from_files(..., ca_bundle_file=PATH); for raw resources the stack config "
-    "secure-scoring:trustedCaCertificates (PEM strings or file paths relative to the project); or use a "
-    "certificate from a public CA. Development CAs and self-signed certificates stay refused even if declared"
-)
 _DEV_SOURCES = ("self_signed", "dev_ca", "self-signed", "dev-ca", "selfsigned", "devca")
 
 
@@ -80,7 +75,7 @@ def _judge_facts(props: Mapping[str, Any], ctx: RuleContext, source: Any) -> lis
             RuleViolation(
                 rule,
                 f"the certificate chain does not verify to a public root or a declared CA (chainTrust {trust}; "
-                f"{ctx.production_label(env)}). Fix: {DECLARE_FIX}",
+                f"{ctx.production_label(env)})",
             )
         ]
     return []
@@ -102,12 +97,24 @@ def validate_certificate_bundle(props: Mapping[str, Any], ctx: RuleContext) -> l
 def _inline_certificate(where: str, cert: Any, ctx: RuleContext) -> list[RuleViolation]:
     if is_unknown(cert):
         return [note(NO_SELF_SIGNED, f"{where} is not known yet")]
+    return _served(f"in {where}", cert, ctx)
+
+
+def _served(where: str, cert: Any, ctx: RuleContext) -> list[RuleViolation]:
+    """A certificate a resource holds or serves: refused when self-signed, and, unless a scoring
+    component made the resource, when its chain verifies to no trust anchor."""
     facts = certificate_facts(cert)
-    if facts is not None and facts.self_signed:
+    if facts is None:
+        return []
+    if facts.self_signed:
         return [
-            RuleViolation(NO_SELF_SIGNED, f"the certificate in {where} is self-signed ({ctx.stack_label()})")
+            RuleViolation(NO_SELF_SIGNED, f"the certificate {where} is self-signed ({ctx.stack_label()})")
         ]
-    return _untrusted(f"in {where}", cert, ctx) if facts is not None else []
+    if ctx.parent_type() in SCORING_COMPONENTS:
+        # a SecureAciService / SecureAksCluster serves its CertificateBundle's chain: the bundle's own
+        # chainTrust fact (judged with the CA the bundle declares, ca_bundle_pem) decides, once
+        return []
+    return _untrusted(where, cert, ctx)
 
 
 def _untrusted(where: str, cert: str, ctx: RuleContext) -> list[RuleViolation]:
@@ -121,7 +128,7 @@ def _untrusted(where: str, cert: str, ctx: RuleContext) -> list[RuleViolation]:
         RuleViolation(
             NO_SELF_SIGNED,
             f"the certificate {where} does not verify to a public root or a declared CA ({reason}{unusable}; "
-            f"{ctx.stack_label()}). Fix: {DECLARE_FIX}",
+            f"{ctx.stack_label()})",
         )
     ]
 
@@ -140,13 +147,7 @@ def validate_container_group(props: Mapping[str, Any], ctx: RuleContext) -> list
             if is_unknown(cert):
                 out.append(note(NO_SELF_SIGNED, f"the certificate {label} is not known yet"))
                 continue
-            facts = certificate_facts(cert) if cert is not None else None
-            if facts is not None and facts.self_signed:
-                out.append(
-                    RuleViolation(
-                        NO_SELF_SIGNED, f"the certificate {label} is self-signed ({ctx.stack_label()})"
-                    )
-                )
+            out.extend(_served(label, cert, ctx))
     return out
 
 
@@ -164,9 +165,12 @@ RULE = Rule(
     name=NO_SELF_SIGNED,
     description="Production must not use self-signed or development-CA certificates.",
     remediation=(
-        "Use a certificate from a public or enterprise CA (CertificateBundle source 'pem') or a "
-        "Microsoft-managed certificate (AKS leaf_domain_label); keep self_signed/dev_ca and pulumi-tls "
-        "SelfSignedCert/LocallySignedCert for dev stacks."
+        "Use a certificate from a public CA, or from an enterprise CA the endpoint's clients trust, declared "
+        "on the CertificateBundle (ca_bundle_pem=<PEM> or from_files(..., ca_bundle_file=PATH)) or, for raw "
+        "resources, in the stack config secure-scoring:trustedCaCertificates (PEM strings or file paths "
+        "relative to the project); or a Microsoft-managed certificate (AKS leaf_domain_label). Development "
+        "CAs and self-signed certificates stay refused in production even if declared: keep self_signed/"
+        "dev_ca and pulumi-tls SelfSignedCert/LocallySignedCert for dev stacks."
     ),
     severity="high",
     validators={
