@@ -38,7 +38,9 @@ KNOWN_MISSES = {
     "pathlen::validation-ignores-pathlen-in-leaf",
     "rfc5280::ca-as-leaf",
     # limbo: SUCCESS; cryptography counts the self-issued intermediate against the pathLenConstraint
-    # (RFC 5280 does not) and refuses; OpenSSL accepts. Not overridden: no second path validator here
+    # (RFC 5280 does not) on purpose, as Go's crypto/x509, rustls-webpki and mozilla::pkix do; OpenSSL
+    # accepts. Clients disagree, so the library wins. The inspector's chain-order error is right there
+    # (the file is out of order and no path verified); the signature-invalid error is the verifier's
     "pathlen::self-issued-certs-pathlen",
     # limbo: FAILURE; the anchor is a cross-signed CA without authorityKeyIdentifier. OpenSSL with partial
     # chains (Python 3.13) accepts it, and limbo expects SUCCESS for cve::cve-2024-0567, whose declared
