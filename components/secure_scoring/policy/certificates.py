@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
+import os
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -48,10 +50,8 @@ def default_anchors() -> Any:
 
 def declared_anchors(stack_config: Mapping[str, Any]) -> tuple[Any, list[str]]:
     """(the anchors of ``secure-scoring:trustedCaCertificates`` or None, the problems of entries that
-    cannot be used). A relative path is read from the project directory (the program's working
-    directory)."""
-    from ..certs.trust import InvalidTrustInput, TrustAnchors
-
+    cannot be used). A relative path is read from the project directory
+    (:func:`secure_scoring.policy.project_dir.project_directory`)."""
     raw = stack_config.get(TRUSTED_CA_KEY)
     if raw is None or is_unknown(raw):
         return None, []
@@ -60,25 +60,55 @@ def declared_anchors(stack_config: Mapping[str, Any]) -> tuple[Any, list[str]]:
         return None, [
             f"{TRUSTED_CA_KEY} must be a list of PEM strings or file paths, got {type(raw).__name__}"
         ]
+    located: list[tuple[str, str | None, tuple[int, int] | None]] = []
+    for entry in entries:
+        if isinstance(entry, str) and entry.strip() and "-----BEGIN" not in entry:
+            from . import project_dir
+
+            path, how = project_dir.resolve(entry.strip())
+            located.append((path, how, _file_version(path)))
+        else:
+            located.append((entry, None, None) if isinstance(entry, str) else ("", None, None))
+    anchors, problems = _declared(tuple(located))
+    return anchors, list(problems)
+
+
+def _file_version(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+@functools.lru_cache(maxsize=8)
+def _declared(
+    entries: tuple[tuple[str, str | None, tuple[int, int] | None], ...],
+) -> tuple[Any, tuple[str, ...]]:
+    """The anchors of resolved entries (PEM text, or an absolute path, how it was resolved and the
+    file's version), read once per declaration: every certificate of a stack is judged against it."""
+    from ..certs.trust import SOURCE_CA_BUNDLE, InvalidTrustInput, TrustAnchors
+
     certs: list[Any] = []
     problems: list[str] = []
-    for i, entry in enumerate(entries):
+    for i, (entry, resolved_how, _version) in enumerate(entries):
         where = f"{TRUSTED_CA_KEY}[{i}]"
-        if not isinstance(entry, str) or not entry.strip():
+        if not entry.strip():
             problems.append(f"{where} is not a PEM string or a file path")
             continue
         try:
             if "-----BEGIN" in entry:
                 anchors = TrustAnchors.from_pem(entry, where)
             else:
-                anchors = TrustAnchors.from_files([entry.strip()])
+                anchors = TrustAnchors.from_files([entry])
         except InvalidTrustInput as e:
-            problems.append(f"{where}: {e.problem} (fix: {e.fix})")
+            how = f" ({resolved_how})" if resolved_how else ""
+            problems.append(f"{where}: {e.problem}{how} (fix: {e.fix})")
             continue
         certs.extend(anchors.certificates)
     if not certs:
-        return None, problems
-    return TrustAnchors(certs, "ca-bundle", TRUSTED_CA_KEY), problems
+        return None, tuple(problems)
+    return TrustAnchors(certs, SOURCE_CA_BUNDLE, TRUSTED_CA_KEY), tuple(problems)
 
 
 _VALIDITY_CODES = frozenset({"cert-expired", "cert-not-yet-valid"})
