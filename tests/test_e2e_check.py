@@ -117,8 +117,10 @@ def test_declaring_the_ca_of_a_raw_gateway_makes_it_pass(form, tmp_path, monkeyp
     root = REPO / "stacks" / "certs" / "example-root-ca.pem"
     (project / "ca").mkdir()
     shutil.copy(root, project / "ca" / "root.pem")
-    entry = "    - ca/root.pem\n" if form == "relative path" else "    - |\n" + "".join(
-        f"      {line}\n" for line in root.read_text().splitlines()
+    entry = (
+        "    - ca/root.pem\n"
+        if form == "relative path"
+        else "    - |\n" + "".join(f"      {line}\n" for line in root.read_text().splitlines())
     )
     stack_file = project / "Pulumi.production.yaml"
     stack_file.write_text(stack_file.read_text() + "  secure-scoring:trustedCaCertificates:\n" + entry)
