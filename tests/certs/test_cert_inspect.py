@@ -137,6 +137,18 @@ def test_ca_as_leaf(pki, bad):
     assert "ca-as-leaf" not in check(**good_kwargs(pki)).codes
 
 
+@pytest.mark.parametrize(("environment", "severity"), [("dev", "warning"), ("staging", "warning"),
+                                                       ("production", "error")])  # fmt: skip
+def test_a_self_signed_ca_certificate_as_leaf_is_a_warning_outside_production(bad, environment, severity):
+    """`openssl req -x509` without -addext basicConstraints makes CA:TRUE: the most common self-signed
+    dev certificate. OpenSSL-based clients that trust it accept it; self-signed is refused in
+    production anyway."""
+    cert = bad.f.self_signed(["dev.example.test"], ca=True)
+    report = check(cert.cert_pem, cert.key_pem, hostname="dev.example.test", environment=environment)
+    assert {f.code: f.severity for f in report.findings} == {"self-signed": severity, "ca-as-leaf": severity}
+    assert report.ok is (severity == "warning")
+
+
 def test_not_server_auth(pki, bad):
     report = check(bad.client_only.chain_pem(), bad.client_only.key_pem)
     assert report.codes == ["not-server-auth"] and "clientAuth" in report.findings[0].message

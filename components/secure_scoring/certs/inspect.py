@@ -235,12 +235,22 @@ def check_leaf_usage(findings: Findings, leaf: CertRecord, leaf_index: int, envi
             ERROR if production else WARNING,
         )
     if leaf.is_ca:
+        # `openssl req -x509` makes CA:TRUE by default: a self-signed server certificate that clients
+        # trust directly (curl/OpenSSL and Python, strict mode included, accept it; Firefox and rustls
+        # refuse a CA certificate as the end entity). Self-signed is refused in production anyway.
+        dev_self_signed = leaf.self_signed and environment not in PRODUCTION_ENVIRONMENTS
         findings.add(
             "ca-as-leaf",
             f"{label} is a CA certificate (basicConstraints CA:TRUE) used as the server certificate; "
-            "browsers reject it",
+            + (
+                "OpenSSL-based clients that trust it (curl, Python) accept it, Firefox and rustls refuse it "
+                f"(acceptable in '{environment}', refused in production)"
+                if dev_self_signed
+                else "browsers reject it"
+            ),
             "Have the server certificate issued with basicConstraints=critical,CA:FALSE (for a self-signed "
             "one: openssl req -x509 ... -addext basicConstraints=critical,CA:FALSE)",
+            WARNING if dev_self_signed else ERROR,
         )
     if leaf.eku_error:
         findings.add(
