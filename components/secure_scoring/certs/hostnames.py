@@ -29,8 +29,7 @@ def check_hostnames(findings: Findings, hostnames: list[str], leaf: CertRecord, 
             "no-san",
             f"{label} has no subjectAltName DNS/IP names (CN={cn or 'none'}); clients ignore the CN "
             f"(Go, Chrome, Python reject the certificate){asked}",
-            "Have the certificate re-issued with the hostnames in subjectAltName, e.g. openssl req "
-            "... -addext 'subjectAltName=DNS:scoring.example.com'",
+            _no_san_fix(leaf, hostnames),
         )
         for host in hostnames:
             if not (cn and names.matches(cn, host)) and not _invalid_host(findings, host, label):
@@ -61,6 +60,25 @@ def check_hostnames(findings: Findings, hostnames: list[str], leaf: CertRecord, 
             f"Have the certificate re-issued with {wanted} in subjectAltName, or use a hostname it "
             f"covers ({sans})",
         )
+
+
+def _no_san_fix(leaf: CertRecord, hostnames: list[str]) -> str:
+    """A self-signed leaf is made again with ``openssl req -x509 -addext``; a CA-issued one is signed again
+    with the names: ``openssl x509 -req`` drops the CSR's extensions unless told to copy them."""
+    entries = []
+    for host in hostnames:
+        try:
+            entries.append(names.san_entry(_host(host)))
+        except names.InvalidHostname:
+            continue
+    san = "subjectAltName=" + (",".join(entries) or "DNS:scoring.example.com")
+    if leaf.self_signed:
+        return f"Have the certificate re-issued with the hostnames in subjectAltName, e.g. openssl req ... -addext '{san}'"
+    return (
+        "Have the CA sign it again with the hostnames in subjectAltName, e.g. openssl x509 -req -in CSR -CA ca.pem "
+        f"-CAkey ca.key ... -extfile FILE, FILE holding the line '{san}' ('openssl x509 -req' drops the CSR's "
+        "-addext extensions unless you also pass -copy_extensions copy)"
+    )
 
 
 def _invalid_host(findings: Findings, host: str, label: str) -> bool:

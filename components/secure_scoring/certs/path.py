@@ -69,6 +69,20 @@ _FIX_CA_BUNDLE = (
     "certificate from a public CA, or declare the corporate CA"
 )
 
+_FIX_V1 = (
+    "Sign the certificate again with its extensions: 'openssl x509 -req' without -extfile makes a version 1 "
+    "certificate; add -extfile FILE, FILE holding e.g. 'subjectAltName=DNS:scoring.example.com', "
+    "'basicConstraints=critical,CA:FALSE' and 'extendedKeyUsage=serverAuth' (or -copy_extensions copy to keep "
+    "the CSR's -addext extensions); for a CA certificate ask your CA for a version 3 one"
+)
+
+_FIX_OTHER_KEY = (
+    "The declared root has the same name, other key: pass the root certificate of the CA that issued this chain with --ca-bundle (mkcert: the rootCA.pem "
+    "of the CAROOT that made the certificate, `mkcert -CAROOT` on that machine; a regenerated CAROOT keeps "
+    "the name with a new key: issue the certificate again), or use the intermediate certificates your CA "
+    "delivered with this certificate"
+)
+
 # code -> (what it means, the generic fix). Messages name the certificate and the verifier's words.
 PATH_CODES: dict[str, tuple[str, str]] = {
     "issuer-unknown": (
@@ -338,7 +352,11 @@ class _Run:
         if subject is None and code == "ca-bit-missing":
             subject = ", ".join(_name(c.subject) for c in self.intermediates if not _is_ca(c)) or None
         where = f" (certificate {subject})" if subject is not None else ""
-        self.add(code, severity, f"the path does not verify: {reason}{where}")
+        fix = None
+        if "x509v3" in reason.lower():
+            reason += ": it is a version 1 certificate, without extensions"
+            fix = _FIX_V1
+        self.add(code, severity, f"the path does not verify: {reason}{where}", fix)
         return code
 
     def validity_code(self, subject: str | None) -> str:
@@ -462,13 +480,22 @@ def _verify(run: _Run, anchors: TrustAnchors, hostnames: list[Any]) -> PathResul
     if chain is None:
         assert error is not None
         code = classify(error)[0]
+        top = _top_of_file(leaf, run.intermediates)
         if code == "path-not-found":
-            top = _top_of_file(leaf, run.intermediates)
             run.add(
                 "path-not-found",
                 ERROR,
                 f"{anchors.describe()} holds a CA named {_name(top.issuer)}, but it did not issue "
                 f"{_name(top.subject)} (another key with the same name?)",
+            )
+            return PathResult(False, detail=error)
+        if code == "signature-invalid" and anchors.declared and not _issued_by_anchor(top, anchors):
+            run.add(
+                "signature-invalid",
+                ERROR,
+                f"the signature of {_name(top.subject)} does not verify with the key of {_name(top.issuer)} "
+                f"in {anchors.describe()}: that root has the issuer's name but another key",
+                _FIX_OTHER_KEY,
             )
             return PathResult(False, detail=error)
         if code == "extension-criticality":
@@ -477,6 +504,18 @@ def _verify(run: _Run, anchors: TrustAnchors, hostnames: list[Any]) -> PathResul
         return PathResult(False, detail=error)
     _other_hostnames(run, store, subjects, chain)
     return PathResult(True, tuple(chain), trust)
+
+
+def _issued_by_anchor(cert: Any, anchors: TrustAnchors) -> bool:
+    """One of the anchors named as ``cert``'s issuer signed it (False: the anchor of that name has another
+    key, e.g. a regenerated mkcert CAROOT, so the signature to blame is the anchor's, not the file's)."""
+    for anchor in anchors.with_subject(cert.issuer):
+        try:
+            cert.verify_directly_issued_by(anchor)
+            return True
+        except Exception:  # noqa: BLE001, S112 - another key, or an algorithm it cannot check
+            continue
+    return False
 
 
 def _first_path(
