@@ -119,3 +119,13 @@ def test_declared_root_with_the_issuers_name_but_another_key_is_blamed_not_an_in
     assert finding["code"] == "signature-invalid"
     assert "--ca-bundle" in finding["fix"] and "mkcert -CAROOT" in finding["fix"]
     assert "other-root.pem" in finding["message"] and "another key" in finding["message"]
+
+
+@pytest.mark.parametrize("at", ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"])
+def test_at_outside_the_representable_years_in_utc_is_a_usage_error(at: str, tmp_path: Path, capsys) -> None:
+    root = make_ca("Acme Root")
+    (tmp_path / "chain.pem").write_bytes(pem_of(make_leaf(root, [HOST])))
+    code = main(["cert", "check", "--cert", str(tmp_path / "chain.pem"), "--at", at, "--format", "json"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "--at" in err and "Fix:" in err

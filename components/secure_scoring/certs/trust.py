@@ -104,7 +104,14 @@ def parse_at(text: str) -> datetime:
         raise InvalidTrustInput(
             f"{text!r} is not an ISO 8601 date-time", f"use {_AT_EXAMPLE}", "time-invalid"
         )
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+    try:
+        return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-01:00 is after year 9999 in UTC
+        raise InvalidTrustInput(
+            f"{text!r} is outside the years 0001-9999 once converted to UTC",
+            f"use {_AT_EXAMPLE}",
+            "time-invalid",
+        ) from None
 
 
 # ------------------------------------------------------------------------------------------- stores
