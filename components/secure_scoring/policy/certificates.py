@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import json
 import os
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -55,22 +56,60 @@ def declared_anchors(stack_config: Mapping[str, Any]) -> tuple[Any, list[str]]:
     raw = stack_config.get(TRUSTED_CA_KEY)
     if raw is None or is_unknown(raw):
         return None, []
-    entries = string_list(raw)  # config objects arrive as JSON text
+    entries = _config_list(raw)  # config objects arrive as JSON text
     if entries is None:
         return None, [
             f"{TRUSTED_CA_KEY} must be a list of PEM strings or file paths, got {type(raw).__name__}"
         ]
-    located: list[tuple[str, str | None, tuple[int, int] | None]] = []
-    for entry in entries:
-        if isinstance(entry, str) and entry.strip() and "-----BEGIN" not in entry:
+    if not entries:
+        return None, [
+            f"{TRUSTED_CA_KEY} is an empty list, so no CA is declared (fix: list the PEM text or the file "
+            "path of the CA certificate(s) the endpoint's clients trust, or remove the key)"
+        ]
+    located: list[tuple[int, str, str | None, tuple[int, int] | None]] = []
+    wrong_type: list[str] = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, str):
+            wrong_type.append(
+                f"{TRUSTED_CA_KEY}[{i}] is {_json_kind(entry)}, not a PEM string or a file path (fix: write "
+                "the entry as the CA certificate's PEM text or its file path, e.g. - root-ca.pem)"
+            )
+        elif entry.strip() and "-----BEGIN" not in entry:
             from . import project_dir
 
             path, how = project_dir.resolve(entry.strip())
-            located.append((path, how, _file_version(path)))
+            located.append((i, path, how, _file_version(path)))
         else:
-            located.append((entry, None, None) if isinstance(entry, str) else ("", None, None))
+            located.append((i, entry, None, None))
     anchors, problems = _declared(tuple(located))
-    return anchors, list(problems)
+    return anchors, wrong_type + list(problems)
+
+
+def _config_list(raw: Any) -> list[Any] | None:
+    """The entries of a list from stack config, as written (a JSON list keeps its non-string entries, so
+    a mapping or a number is reported as such, not read as a file name); other text: :func:`string_list`."""
+    if isinstance(raw, str) and raw.strip().startswith("["):
+        try:
+            loaded = json.loads(raw)
+        except ValueError:
+            loaded = None
+        if isinstance(loaded, list):
+            return loaded
+    if isinstance(raw, (list, tuple)):
+        return list(raw)
+    return string_list(raw)
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "null" if value is None else f"a {type(value).__name__}"
 
 
 def _file_version(path: str) -> tuple[int, int] | None:
@@ -83,15 +122,15 @@ def _file_version(path: str) -> tuple[int, int] | None:
 
 @functools.lru_cache(maxsize=8)
 def _declared(
-    entries: tuple[tuple[str, str | None, tuple[int, int] | None], ...],
+    entries: tuple[tuple[int, str, str | None, tuple[int, int] | None], ...],
 ) -> tuple[Any, tuple[str, ...]]:
-    """The anchors of resolved entries (PEM text, or an absolute path, how it was resolved and the
-    file's version), read once per declaration: every certificate of a stack is judged against it."""
+    """The anchors of resolved entries (their position in the list, PEM text or an absolute path, how it
+    was resolved and the file's version), read once per declaration: every certificate of a stack is judged against it."""
     from ..certs.trust import SOURCE_CA_BUNDLE, InvalidTrustInput, TrustAnchors
 
     certs: list[Any] = []
     problems: list[str] = []
-    for i, (entry, resolved_how, _version) in enumerate(entries):
+    for i, entry, resolved_how, _version in entries:
         where = f"{TRUSTED_CA_KEY}[{i}]"
         if not entry.strip():
             problems.append(f"{where} is not a PEM string or a file path")
