@@ -184,7 +184,10 @@ def tls_steps(
     elif chain_error is None or dates_error:
         steps.append(Step("certificate-chain", PASS, f"issued by {info.issuer}, trusted by {trust}"))
     else:
-        steps.append(_chain_failure(chain_error, info, trust, ca_bundle, sent))
+        steps.append(
+            _key_mismatch_refusal(chain_error, sent, ca_bundle, now)
+            or _chain_failure(chain_error, info, trust, ca_bundle, sent)
+        )
 
     san = info.san_names
     if not info.has_san:
@@ -235,6 +238,32 @@ def path_refusal(sent: list[bytes], ca_bundle: str | None, now: datetime) -> Ste
     the chain the server sent, judged against ``ca_bundle`` (or the system store) at ``now``; None when
     it verifies, or when it cannot be judged (no chain read, or an anchor file the path check refuses,
     e.g. a self-signed leaf given as its own CA: OpenSSL's verdict stands then)."""
+    first = _path_failure(sent, ca_bundle, now)
+    return (
+        None
+        if first is None
+        else Step("certificate-chain", FAIL, f"[{first.code}] {first.message}", first.fix)
+    )
+
+
+# path codes that say more than OpenSSL's "unable to get local issuer certificate": an anchor with the
+# issuer's name exists, but another key (a regenerated mkcert CAROOT, another machine's root)
+_KEY_MISMATCH_CODES = frozenset({"signature-invalid", "path-not-found"})
+
+
+def _key_mismatch_refusal(
+    exc: ssl.SSLCertVerificationError, sent: list[bytes], ca_bundle: str | None, now: datetime
+) -> Step | None:
+    if exc.verify_code not in (_X509_NO_LOCAL_ISSUER, _X509_UNABLE_TO_VERIFY_LEAF):
+        return None
+    first = _path_failure(sent, ca_bundle, now)
+    if first is None or first.code not in _KEY_MISMATCH_CODES:
+        return None
+    return Step("certificate-chain", FAIL, f"[{first.code}] {first.message}", first.fix)
+
+
+def _path_failure(sent: list[bytes], ca_bundle: str | None, now: datetime) -> Any:
+    """The first finding of cert check's verifier that fails the chain step (a ``PathFinding``), or None."""
     if not sent:
         return None
     from cryptography import x509
@@ -252,10 +281,7 @@ def path_refusal(sent: list[bytes], ca_bundle: str | None, now: datetime) -> Ste
     failing = [f for f in own if f.severity == "error"]
     if not failing and not path.verified and not any(f.code in _OTHER_STEP_CODES for f in path.errors):
         failing = own  # an unknown issuer is a warning for cert check in dev; a client refuses it
-    if not failing:
-        return None
-    first = failing[0]
-    return Step("certificate-chain", FAIL, f"[{first.code}] {first.message}", first.fix)
+    return failing[0] if failing else None
 
 
 def _hostname_fix(host: str) -> str:
@@ -393,7 +419,8 @@ def _chain_failure(
                 if ca_bundle
                 else ", or pass the private root with --ca-bundle"
             )
-            + "; 'secure-scoring cert check' reports chain-incomplete"
+            + "; check the chain file with 'secure-scoring cert check --cert FILE"
+            + (f" --ca-bundle {ca_bundle}'" if ca_bundle else "'")
         )
     else:
         detail = f"the chain does not verify against {trust}: {reason}"

@@ -1,0 +1,87 @@
+"""verify's certificate-chain step when --ca-bundle holds a root with the issuer's name but another key
+(a regenerated mkcert CAROOT): OpenSSL says the issuer "cannot be found"; the step says which root is
+wrong and how to fix it (cert check's verifier), and never points at an intermediate that does not exist."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from secure_scoring.verify.run import verify
+from support.chains import make_ca, make_leaf, pem_of
+
+HOST = "api.example.test"
+
+
+@pytest.fixture()
+def served(tmp_path: Path) -> Iterator[tuple[int, Path, Path]]:
+    """A TLS server on 127.0.0.1 serving a leaf issued by 'mkcert root@vm'; (port, the issuing root's
+    file, the file of another root with the same name)."""
+    now = datetime.now(UTC)
+    issuing, regenerated = make_ca("mkcert root@vm"), make_ca("mkcert root@vm")
+    leaf = make_leaf(issuing, [HOST], not_before=now - timedelta(days=1), not_after=now + timedelta(days=90))
+    (tmp_path / "leaf.pem").write_bytes(pem_of(leaf))
+    (tmp_path / "leaf.key").write_bytes(
+        leaf.key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    (tmp_path / "root.pem").write_bytes(pem_of(issuing))
+    (tmp_path / "other-root.pem").write_bytes(pem_of(regenerated))
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(tmp_path / "leaf.pem", tmp_path / "leaf.key")
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            conn.settimeout(1)
+            try:
+                with ctx.wrap_socket(conn, server_side=True) as tls:
+                    tls.recv(1024)
+                    tls.sendall(
+                        b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    )
+            except OSError:
+                conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1], tmp_path / "root.pem", tmp_path / "other-root.pem"
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+
+
+def _chain_step(port: int, bundle: Path):
+    report = verify(
+        f"https://{HOST}:{port}", connect_to="127.0.0.1", ca_bundle=str(bundle), timeout=2, deadline=30
+    )
+    return next(s for s in report.steps if s.name == "certificate-chain")
+
+
+def test_the_issuing_root_passes(served) -> None:
+    port, root, _ = served
+    assert _chain_step(port, root).status == "pass"
+
+
+def test_a_root_with_the_same_name_and_another_key_is_named_with_its_fix(served) -> None:
+    port, _, other = served
+    step = _chain_step(port, other)
+    assert step.status == "fail"
+    assert "[signature-invalid]" in step.detail and "another key" in step.detail and str(other) in step.detail
+    assert "mkcert -CAROOT" in step.fix and "serve the full chain" not in step.fix
