@@ -1,6 +1,7 @@
-"""verify's certificate-chain step when --ca-bundle holds a root with the issuer's name but another key
-(a regenerated mkcert CAROOT): OpenSSL says the issuer "cannot be found"; the step says which root is
-wrong and how to fix it (cert check's verifier), and never points at an intermediate that does not exist."""
+"""verify's certificate-chain step and the anchors of --ca-bundle, as cert check judges them: a root with
+the issuer's name but another key (a regenerated mkcert CAROOT) is named with its fix (OpenSSL only says
+the issuer "cannot be found"); an intermediate CA given as the anchor verifies (curl, Python 3.13 and
+cert check accept it; Python 3.11's default context did not)."""
 
 from __future__ import annotations
 
@@ -21,13 +22,16 @@ HOST = "api.example.test"
 
 
 @pytest.fixture()
-def served(tmp_path: Path) -> Iterator[tuple[int, Path, Path]]:
-    """A TLS server on 127.0.0.1 serving a leaf issued by 'mkcert root@vm'; (port, the issuing root's
-    file, the file of another root with the same name)."""
+def served(tmp_path: Path) -> Iterator[tuple[int, Path, Path, Path]]:
+    """A TLS server on 127.0.0.1 serving a leaf issued by an intermediate of 'mkcert root@vm' (leaf and
+    intermediate sent); (port, the issuing root's file, the file of another root with the same name,
+    the intermediate's file)."""
     now = datetime.now(UTC)
     issuing, regenerated = make_ca("mkcert root@vm"), make_ca("mkcert root@vm")
-    leaf = make_leaf(issuing, [HOST], not_before=now - timedelta(days=1), not_after=now + timedelta(days=90))
-    (tmp_path / "leaf.pem").write_bytes(pem_of(leaf))
+    inter = make_ca("Private Intermediate", issuing)
+    leaf = make_leaf(inter, [HOST], not_before=now - timedelta(days=1), not_after=now + timedelta(days=90))
+    (tmp_path / "leaf.pem").write_bytes(pem_of(leaf, inter))
+    (tmp_path / "inter.pem").write_bytes(pem_of(inter))
     (tmp_path / "leaf.key").write_bytes(
         leaf.key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -60,7 +64,12 @@ def served(tmp_path: Path) -> Iterator[tuple[int, Path, Path]]:
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        yield listener.getsockname()[1], tmp_path / "root.pem", tmp_path / "other-root.pem"
+        yield (
+            listener.getsockname()[1],
+            tmp_path / "root.pem",
+            tmp_path / "other-root.pem",
+            tmp_path / "inter.pem",
+        )
     finally:
         stop.set()
         thread.join(5)
@@ -75,12 +84,18 @@ def _chain_step(port: int, bundle: Path):
 
 
 def test_the_issuing_root_passes(served) -> None:
-    port, root, _ = served
+    port, root, _, _ = served
     assert _chain_step(port, root).status == "pass"
 
 
+def test_an_intermediate_as_the_anchor_passes(served) -> None:
+    port, _, _, inter = served
+    step = _chain_step(port, inter)
+    assert step.status == "pass", (step.detail, step.fix)
+
+
 def test_a_root_with_the_same_name_and_another_key_is_named_with_its_fix(served) -> None:
-    port, _, other = served
+    port, _, other, _ = served
     step = _chain_step(port, other)
     assert step.status == "fail"
     assert "[signature-invalid]" in step.detail and "another key" in step.detail and str(other) in step.detail
