@@ -122,6 +122,19 @@ def test_stack_config_dir_and_main_are_respected(tmp_path):
             "bad stack!",
             "invalid stack name",
         ),
+        (  # the Pulumi CLI: "provided project name doesn't match Pulumi.yaml"
+            {"Pulumi.yaml": "name: x\nruntime: python\n", "__main__.py": "", "Pulumi.prod.yaml": ""},
+            "acme/other/prod",
+            "'acme/other/prod' names project 'other', but Pulumi.yaml is project 'x'",
+        ),
+        (
+            {
+                "Pulumi.yaml": "name: x\nruntime: python\nconfig: envs\nstackConfigDir: envs\n",
+                "__main__.py": "",
+            },
+            "prod",
+            "the old spelling of stackConfigDir) is given together with stackConfigDir",
+        ),
     ],
 )
 def test_bad_project_or_stack_is_a_usage_error(tmp_path, files, stack, expected):
@@ -131,6 +144,18 @@ def test_bad_project_or_stack_is_a_usage_error(tmp_path, files, stack, expected)
         project = gate.load_project(tmp_path)
         gate.load_stack_config(project, stack)
     assert expected in str(err.value)
+
+
+def test_legacy_config_directory_is_the_stack_config_dir(tmp_path):
+    """`config: <dir>` in Pulumi.yaml is the old spelling of `stackConfigDir: <dir>` (the Pulumi CLI
+    still reads it so)."""
+    (tmp_path / "envs").mkdir()
+    (tmp_path / "Pulumi.yaml").write_text("name: x\nruntime: python\nconfig: envs\n")
+    (tmp_path / "__main__.py").write_text("")
+    (tmp_path / "envs" / "Pulumi.prod.yaml").write_text("config:\n  a: b\n")
+    project = gate.load_project(tmp_path)
+    assert project.stack_config_dir == (tmp_path / "envs").resolve() and project.config == {}
+    assert gate.load_stack_config(project, "prod").values == {"x:a": "b"}
 
 
 def test_cli_usage_errors_exit_2_without_traceback(tmp_path, capsys):

@@ -25,6 +25,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..facts import CONFIG_NAMESPACE, UNKNOWN, is_production_name
+from ..policy.project_dir import find_project_file
 from .locations import relative
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -215,16 +216,6 @@ def load_yaml(path: Path, what: str) -> Any:
 # --------------------------------------------------------------------------------------------------
 # Pulumi.yaml
 # --------------------------------------------------------------------------------------------------
-def find_project_file(start: Path) -> Path | None:
-    """``Pulumi.yaml`` (or ``.yml``) in ``start`` or the nearest parent, as the Pulumi CLI looks for it
-    (so ``check stacks`` works for a project whose ``Pulumi.yaml`` says ``main: stacks/``)."""
-    for d in (start, *start.parents):
-        for n in ("Pulumi.yaml", "Pulumi.yml"):
-            if (d / n).is_file():
-                return d / n
-    return None
-
-
 def load_project(program_dir: str | os.PathLike[str]) -> Project:
     """Read and validate the ``Pulumi.yaml`` (``.yml`` accepted too) of ``program_dir``, or of its
     nearest parent that has one (the Pulumi CLI's search)."""
@@ -237,6 +228,7 @@ def load_project(program_dir: str | os.PathLike[str]) -> Project:
         )
     name = _project_name(data, file)
     _require_python_runtime(data, file)
+    data = _legacy_config_dir(data, file)
     return Project(
         name=name,
         root=root,
@@ -336,6 +328,23 @@ def _resolve_main(data: Mapping[str, Any], file: Path) -> Path:
             "point `main:` at the program's directory",
         )
     return main
+
+
+def _legacy_config_dir(data: Mapping[str, Any], file: Path) -> Mapping[str, Any]:
+    """``config: <dir>`` is the old spelling of ``stackConfigDir: <dir>``: the Pulumi CLI still reads it
+    that way (and refuses it next to ``stackConfigDir``)."""
+    legacy = data.get("config")
+    if not isinstance(legacy, str):
+        return data
+    if data.get("stackConfigDir") is not None:
+        raise UsageError(
+            f"{file.name}: config",
+            f"`config: {legacy}` (the old spelling of stackConfigDir) is given together with stackConfigDir",
+            "keep only `stackConfigDir:` (the Pulumi CLI refuses both)",
+        )
+    updated = {k: v for k, v in data.items() if k != "config"}
+    updated["stackConfigDir"] = legacy
+    return updated
 
 
 def _resolve_stack_config_dir(data: Mapping[str, Any], file: Path) -> Path:
@@ -504,6 +513,14 @@ def check_stack_name(project: Project, stack: str) -> None:
             "--stack",
             f"invalid stack name {stack!r}",
             "use letters, digits, '-', '_' or '.' (optionally org/project/stack)",
+        )
+    parts = stack.split("/")
+    if len(parts) == 3 and parts[1] != project.name:  # the CLI: "provided project name doesn't match"
+        raise UsageError(
+            "--stack",
+            f"{stack!r} names project {parts[1]!r}, but {project.file.name} is project {project.name!r}",
+            f"use --stack {parts[0]}/{project.name}/{parts[2]} (or just --stack {parts[2]}), or check the "
+            f"program of project {parts[1]!r}",
         )
     file_like = re.fullmatch(r"(?:.*/)?Pulumi\.(.+)\.ya?ml", stack)
     if file_like:  # the stack file given for the stack: it would run as a stack without config

@@ -41,15 +41,22 @@ def project_name(project_file: Path) -> str | None:
     return name.strip() if isinstance(name, str) else None
 
 
-def find_project(start: Path, name: str | None) -> Path | None:
-    """``start`` or its nearest parent holding the project file of project ``name`` (any project when
-    ``name`` is None)."""
+def find_project_file(start: Path, name: str | None = None) -> Path | None:
+    """The project file (``Pulumi.yaml``, else ``Pulumi.yml``) in ``start`` or its nearest parent, as
+    the Pulumi CLI looks for it; with ``name``, the nearest one of that project."""
     for directory in (start, *start.parents):
         for file_name in PROJECT_FILES:
             candidate = directory / file_name
             if candidate.is_file() and (name is None or project_name(candidate) == name):
-                return directory
+                return candidate
     return None
+
+
+def find_project(start: Path, name: str | None) -> Path | None:
+    """``start`` or its nearest parent holding the project file of project ``name`` (any project when
+    ``name`` is None)."""
+    found = find_project_file(start, name)
+    return None if found is None else found.parent
 
 
 def pulumi_cli_directory() -> Path | None:
