@@ -46,6 +46,7 @@ from ..certs import pem
 from ..certs.path import TRUST_DECLARED, TRUST_PUBLIC, TRUST_UNKNOWN
 from ..errors import ConfigurationError, PolicyRefusal
 from ..facts import CERTIFICATE_SOURCES, is_production_name, type_token
+from .inputs import config_number_fix, config_string_hint
 
 __all__ = [
     "CertificateBundle",
@@ -250,7 +251,9 @@ def _as_int(value: Any, where: str, *, minimum: int) -> int:
     # ints may arrive as floats from other languages: accept 90.0, refuse 90.5, "90", True
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ConfigurationError(
-            where, f"must be a whole number, got {value!r}", f"pass an integer >= {minimum}"
+            where,
+            f"must be a whole number, got {value!r}" + config_string_hint(value),
+            f"pass an integer >= {minimum}" + config_number_fix(value, "int"),
         )
     if isinstance(value, float) and not value.is_integer():
         raise ConfigurationError(

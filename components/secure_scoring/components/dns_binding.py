@@ -30,7 +30,14 @@ import pulumi
 from ..errors import ConfigurationError, PolicyRefusal
 from ..facts import type_token
 from ..names import covers, is_ip, normalize
-from .inputs import check_string_map, host_input, label_input, require_str_input
+from .inputs import (
+    check_string_map,
+    config_number_fix,
+    config_string_hint,
+    host_input,
+    label_input,
+    require_str_input,
+)
 
 if TYPE_CHECKING:
     from .certificate_bundle import CertificateBundle
@@ -620,7 +627,9 @@ def resolve_ttl(value: object) -> int:
     """Seconds, 1..86400; a whole float (another language's number) is accepted."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ConfigurationError(
-            "ttl", f"{value!r} is not a number of seconds", f"use a whole number such as {DEFAULT_TTL}"
+            "ttl",
+            f"{value!r} is not a number of seconds" + config_string_hint(value),
+            f"use a whole number such as {DEFAULT_TTL}" + config_number_fix(value, "int"),
         )
     if isinstance(value, float):
         if not value.is_integer():

@@ -15,7 +15,15 @@ import pulumi
 from ..errors import ConfigurationError
 from ..names import InvalidHostname, parse_host, parse_label
 
-__all__ = ["b64", "check_string_map", "host_input", "label_input", "require_str_input"]
+__all__ = [
+    "b64",
+    "check_string_map",
+    "config_number_fix",
+    "config_string_hint",
+    "host_input",
+    "label_input",
+    "require_str_input",
+]
 
 
 def require_str_input(value: object, input_name: str, example: str, *, required: bool = True) -> None:
@@ -35,6 +43,23 @@ def require_str_input(value: object, input_name: str, example: str, *, required:
             f"expected a non-empty string (or a pulumi Output of one), got {got}",
             f"pass e.g. {example}",
         )
+
+
+def config_string_hint(value: object) -> str:
+    """For a number input given as a string (``pulumi.Config().get()`` returns strings): why it is refused."""
+    if isinstance(value, str):
+        return " (a string: pulumi.Config().get() and require() return strings)"
+    return ""
+
+
+def config_number_fix(value: object, kind: str) -> str:
+    """The fix for a number given as a string: read it as a number (``get_float``/``get_int``)."""
+    if isinstance(value, str):
+        return (
+            f" as a number, not a string: read it with pulumi.Config().require_{kind}(...) "
+            f"(or get_{kind}), or convert it ({kind}({value!r}))"
+        )
+    return ""
 
 
 def check_string_map(value: object, input_name: str, *, what: str = "tag") -> None:

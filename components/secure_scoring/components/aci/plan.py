@@ -26,11 +26,19 @@ import pulumi
 from ...errors import ConfigurationError, PolicyRefusal
 from ...names import is_ip
 from ..certificate_bundle import refuse_dev_certificate_in_production
-from ..inputs import check_string_map, host_input, label_input, require_str_input
+from ..inputs import (
+    check_string_map,
+    config_number_fix,
+    config_string_hint,
+    host_input,
+    label_input,
+    require_str_input,
+)
 from ..keys import KEY, NONE, resolve_auth_mode, rotation_version
 from .args import (
     AZURE_PLATFORM_DNS,
     DEFAULT_ENTRY_SCRIPT,
+    DEFAULT_MODEL_DIR,
     DNS_LABEL_SCOPES,
     HTTPS_PORT,
     INFERENCE_LOCALHOST,
@@ -295,7 +303,9 @@ def resolve_auth(args: SecureAciServiceArgs) -> Auth:
 def _number(value: object, input_name: str, *, low: float, high: float, unit: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ConfigurationError(
-            input_name, f"{value!r} is not a number", f"give {unit} between {low} and {high}"
+            input_name,
+            f"{value!r} is not a number" + config_string_hint(value),
+            f"give {unit} between {low} and {high}" + config_number_fix(value, "float"),
         )
     number = float(value)
     if not low < number <= high:
@@ -360,13 +370,14 @@ def _env_name(name: object, input_name: str) -> str:
 
 def scorer_environment(args: SecureAciServiceArgs) -> tuple[dict[str, Any], dict[str, Any]]:
     """(plain, secure) environment of the scorer: the component's own variables first, then the user's."""
-    for field_name in ("entry_script", "model_dir"):
+    for field_name, example in (("entry_script", DEFAULT_ENTRY_SCRIPT), ("model_dir", DEFAULT_MODEL_DIR)):
         value = getattr(args, field_name)
         if not isinstance(value, str) or not value.startswith("/") or "\n" in value:
             raise ConfigurationError(
                 field_name,
                 f"{value!r} is not an absolute path inside the scorer image",
-                f"use e.g. {DEFAULT_ENTRY_SCRIPT!r}",
+                f"use e.g. {example!r}; a directory on this machine is not copied into the container: "
+                "build an image FROM the scorer image that holds your code and model, and pass it as image=",
             )
     env: dict[str, Any] = {
         "AZUREML_ENTRY_SCRIPT": args.entry_script,

@@ -12,7 +12,7 @@ import pulumi
 from ...errors import ConfigurationError
 from ...facts import EndpointAuth
 from .. import keys as _auth
-from ..inputs import check_string_map, require_str_input
+from ..inputs import check_string_map, config_number_fix, config_string_hint, require_str_input
 from .args import AksEndpointArgs
 
 _ENDPOINT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,30}[A-Za-z0-9]$")
@@ -21,6 +21,12 @@ _DEPLOYMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{1,30}[A-Za-z0-9]$")
 SHORT_ASSET = re.compile(r"^azureml:(?!//)(?P<name>[A-Za-z0-9_.-]+):(?P<version>[A-Za-z0-9_.-]+)$")
 # AksEndpointArgs field -> the workspace's asset collection
 ASSET_KINDS = {"model": "models", "environment_id": "environments", "code_id": "codes"}
+# how the az ml CLI registers a local path as the asset of each field
+_REGISTER = {
+    "model": "az ml model create --name <name> --version 1 --path {path}",
+    "code_id": "az ml code create --name <name> --version 1 --path {path}",
+    "environment_id": "az ml environment create --file <environment.yml>",
+}
 # A Kubernetes resource quantity as Azure ML passes it to the container's requests ("500m", "1.5", "2Gi").
 _K8S_QUANTITY = re.compile(
     r"^(?P<number>[0-9]+(\.[0-9]+)?|\.[0-9]+)(?P<unit>m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$"
@@ -142,6 +148,15 @@ def check_deployment(ep: AksEndpointArgs, where: str) -> None:
                 "version, needs a workspace look-up that a deployment cannot make)",
                 "use azureml:<name>:<version>, the asset version's ARM id, or an azureml:// id",
             )
+        if isinstance(value, str) and is_local_path(value):
+            raise ConfigurationError(
+                f"{where}.{field_name}",
+                f"{value!r} is not an asset id but a local path (or a bare name): Azure ML takes only asset "
+                "ids here and cannot read files on this machine (the az ml CLI uploads a local path as a "
+                "new asset first; a deployment resource does not)",
+                f"register it once ({_REGISTER[field_name].format(path=value)}) and pass "
+                "azureml:<name>:<version>, the asset version's ARM id, or an azureml:// id",
+            )
     if ep.code_id is not None and ep.scoring_script is None:
         raise ConfigurationError(
             f"{where}.code_id",
@@ -163,6 +178,20 @@ def check_deployment(ep: AksEndpointArgs, where: str) -> None:
     check_scaling(ep, where)
     check_identity_ids(ep.identity_ids, f"{where}.identity_ids")
     check_traffic(ep.traffic, where)
+
+
+def is_local_path(value: str) -> bool:
+    """A model/code/environment reference that names a file or directory here, not an asset id: a
+    relative path (``./model``, ``model``, ``src/``), ``~``, or an absolute path that exists locally.
+    Asset ids are ``azureml:<name>:<version>``, ``azureml://...`` or ARM ids (``/subscriptions/...``)."""
+    import os
+
+    text = value.strip()
+    if text.startswith("azureml:") or "://" in text or text.lower().startswith("/subscriptions/"):
+        return False
+    if not text.startswith("/"):
+        return True
+    return os.path.exists(text)
 
 
 def check_scaling(ep: AksEndpointArgs, where: str) -> None:
@@ -254,6 +283,8 @@ def whole(value: Any, input_name: str, minimum: int, maximum: int | None = None)
     if not ok or value < minimum or (maximum is not None and value > maximum):
         bounds = f"from {minimum} to {maximum}" if maximum is not None else f"of at least {minimum}"
         raise ConfigurationError(
-            input_name, f"{value!r} is not a whole number {bounds}", f"pass a whole number {bounds}"
+            input_name,
+            f"{value!r} is not a whole number {bounds}" + config_string_hint(value),
+            f"pass a whole number {bounds}" + config_number_fix(value, "int"),
         )
     return int(value)
