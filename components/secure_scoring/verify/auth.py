@@ -42,6 +42,14 @@ def from_scorer(response: Response) -> bool:
 
 
 def _no_answer_fix(exc: BaseException, timeout: float) -> str:
+    left = net.remaining_run_time()
+    if isinstance(exc, TimeoutError | socket.timeout) and left is not None and left <= 0:
+        # cut short by the run's deadline, not by --timeout: raising --timeout changes nothing
+        return (
+            "nothing came back before the run's deadline (--deadline) was reached: check the gateway's and "
+            "the scorer's logs (a hung or overloaded scorer); raise --deadline only if the scorer is known "
+            "to be that slow"
+        )
     if isinstance(exc, TimeoutError | socket.timeout):
         # the gateway held the connection open: most often a scorer slower than --timeout
         return (
@@ -73,6 +81,8 @@ def auth_steps(
         response = https.https_request(
             address, target, tls.http_context, "POST", target.path, headers, body, timeout
         )
+    except net.DeadlineReached:
+        raise  # not sent: the run skips this step and the rest
     except (ssl.SSLError, OSError, http.client.HTTPException) as exc:
         steps.append(
             Step(
@@ -175,6 +185,11 @@ def auth_steps(
                 {**headers, "Authorization": f"Bearer {credential}"},
                 body,
                 timeout,
+            )
+        except net.DeadlineReached as exc:
+            # not sent; the result of auth-no-credential above is kept
+            steps.append(
+                Step("auth-credential", SKIP, f"the {credential_kind} was not sent: {net.ssl_reason(exc)}")
             )
         except (ssl.SSLError, OSError, http.client.HTTPException) as exc:
             steps.append(

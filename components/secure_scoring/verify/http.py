@@ -74,6 +74,8 @@ def plain_http_probe(address: str, port: int, host_header: str, timeout: float) 
     """Send a plain HTTP request. → (verdict, detail): verdict refused | served | unreachable."""
     try:
         sock = net.connect(address, port, timeout)
+    except net.DeadlineReached:
+        raise  # not sent: the run skips this step and the rest (not "does not accept connections")
     except OSError as exc:
         return "unreachable", f"port {port} does not accept connections ({net.ssl_reason(exc)})"
     data = b""

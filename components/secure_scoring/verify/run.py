@@ -202,6 +202,8 @@ def _run(
     started = time.monotonic()
     try:
         net.connect(address, target.port, timeout).close()
+    except net.DeadlineReached:
+        raise  # not tried: the rest is skipped (not "cannot connect")
     except OSError as exc:
         report.steps.append(
             Step(
