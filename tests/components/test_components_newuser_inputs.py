@@ -52,11 +52,12 @@ def _refused(build):
 def _aci(pki, **overrides: Any) -> SecureAciService:
     args: dict[str, Any] = {
         "resource_group_name": "rg-fraud-ne",
-        "certificate": _bundle(pki),
         "hostname": HOST,
         "dns_name_label": "fabrikam-fraud",
     }
     args.update(overrides)
+    if "certificate" not in args:
+        args["certificate"] = _bundle(pki)
     return SecureAciService("fraud", SecureAciServiceArgs(**args))
 
 
@@ -163,3 +164,54 @@ def test_aks_asset_ids_still_pass(pki, model):
     rec = run_with_mocks(lambda: _aks(pki, model=model), stack="production")
     deployment = rec.one("azure-native:machinelearningservices:OnlineDeployment")
     assert deployment.wire_inputs["properties"]["model"].endswith("versions/3")
+
+
+# -- a production service, a bundle left at its default environment ('dev') ---------------------------
+
+
+def _dev_bundle(pki, **extra: Any) -> CertificateBundle:
+    # the bundle's environment is left out (default 'dev'): an undeclared issuer is only a warning there
+    return CertificateBundle(
+        "cert",
+        CertificateBundleArgs(
+            cert_pem=pki.leaf.chain_pem(), key_pem=pki.leaf.key_pem, hostnames=[HOST], **extra
+        ),
+    )
+
+
+@pytest.mark.parametrize("platform", ["aci", "aks"])
+def test_production_service_refuses_a_chain_nobody_declared(pki, real_trust_store, platform):
+    # was accepted: the service declared production, the bundle (dev) only warned [issuer-unknown], and
+    # the pack judges the service's facts (no chain trust there) and the bundle by its own environment
+    if platform == "aci":
+        build = lambda: _aci(pki, certificate=_dev_bundle(pki), environment="production")  # noqa: E731
+    else:
+        build = lambda: SecureAksCluster(  # noqa: E731
+            "fraud",
+            SecureAksClusterArgs(
+                cluster_id=CLUSTER_ID,
+                workspace_name="mlw-fraud",
+                workspace_resource_group_name="rg-ml-ne",
+                location="northeurope",
+                certificate=_dev_bundle(pki),
+                environment="production",
+            ),
+        )
+    err, rec = refused(build, stack="dev")
+    assert [
+        r.type for r in rec.resources if r.type in DEPLOYED or not r.type.startswith("secure-scoring")
+    ] == []
+    assert getattr(err, "rule", None) == "no-self-signed-in-production"
+    assert str(err).startswith("certificate:") and "does not verify to a public root or a declared CA" in str(
+        err
+    )
+    assert "ca_bundle_pem=" in err.fix and "ca_bundle_file=" in err.fix
+
+
+def test_production_service_accepts_the_chain_once_its_ca_is_declared(pki, real_trust_store):
+    root = pki.ca_bundle_path.read_text()
+    rec = run_with_mocks(
+        lambda: _aci(pki, certificate=_dev_bundle(pki, ca_bundle_pem=root), environment="production"),
+        stack="dev",
+    )
+    assert rec.one("azure-native:containerinstance:ContainerGroup")

@@ -219,6 +219,23 @@ def refuse_dev_certificate_in_production(environment: Any, cert: Any, extra: str
         )
     if is_production(environment) and getattr(cert, "is_self_signed", False):
         raise _dev_certificate_error(environment, repr(getattr(cert, "source", "self-signed")), extra)
+    if (
+        is_production(environment)
+        and getattr(cert, "source", None) == "pem"
+        and getattr(cert, "known_chain_trust", None) == TRUST_UNKNOWN
+    ):
+        # the bundle's own environment is not production, so it only warned (issuer-unknown)
+        raise PolicyRefusal(
+            "certificate",
+            f"environment {environment!r} is production but the chain of CertificateBundle "
+            f"'{getattr(cert, '_name', '?')}' does not verify to a public root or a declared CA "
+            f"(chain_trust 'unknown'; the bundle itself is {getattr(cert, 'environment', None)!r}, so it only warned)",
+            "declare the CA the endpoint's clients trust (e.g. the enterprise root) on the bundle: "
+            "CertificateBundleArgs(ca_bundle_pem=<its PEM>) or CertificateBundle.from_files(..., "
+            "ca_bundle_file='root-ca.pem'), or use a certificate from a public CA; give the bundle "
+            "environment='production' too, so that it is checked as production",
+            rule="no-self-signed-in-production",
+        )
 
 
 def service_self_signed(environment: Any, cert: Any, extra: str) -> Any:
