@@ -42,6 +42,8 @@ def probe_version(
         return "untestable", f"this machine's OpenSSL cannot offer it ({exc})"
     try:
         sock = net.connect(address, port, timeout)
+    except net.DeadlineReached:
+        raise  # not tried: the step is skipped (it is no evidence that the version is refused)
     except OSError as exc:
         return "unreachable", f"could not connect ({exc})"
     try:
@@ -57,6 +59,10 @@ def probe_version(
             return "untestable", f"this machine's OpenSSL cannot offer it ({reason})"
         return "refused", f"refused ({reason})"
     except (ConnectionError, TimeoutError, OSError) as exc:
+        left = net.remaining_run_time()
+        if isinstance(exc, TimeoutError) and left is not None and left <= 0:
+            # cut short by the run's deadline, not refused by the server
+            raise net.DeadlineReached("the run's deadline was reached") from None
         return "refused", f"refused ({net.ssl_reason(exc)})"
     finally:
         sock.close()
