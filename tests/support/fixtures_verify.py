@@ -8,7 +8,7 @@ refuses to produce (TLS 1.0 enabled, a plain-HTTP listener) are derived here fro
 configuration by string substitution.
 
 ``verify_env`` (session scope): the gateways ``secure``, ``other-host``, ``expired``, ``auth-off``,
-``tls10`` and ``plain``, started once; ``verify_env.point(records)`` sets the test zone's records and
+``any-credential`` (only checks that an Authorization header is there), ``tls10`` and ``plain``, started once; ``verify_env.point(records)`` sets the test zone's records and
 ``verify_env.verify(gateway_name, **kwargs)`` runs :func:`secure_scoring.verify.verify` against one.
 ``secure_dns``: ``verify_env`` with ``scoring.example.test A 127.0.0.1``.
 
@@ -63,6 +63,17 @@ def enable_tls10(conf: str) -> str:
     assert n == 1
     # the Mozilla suites are TLS 1.2-only (AEAD); TLS 1.0/1.1 need CBC suites and security level 0
     conf, n = re.subn(r"ssl_ciphers [^;]+;", "ssl_ciphers ALL:@SECLEVEL=0;", conf)
+    assert n == 1
+    return conf
+
+
+def accept_any_credential(conf: str) -> str:
+    """The gateway's key map says "authorized" for any Authorization header (only an absent one is 0)."""
+    conf, n = re.subn(
+        r"(map \$http_authorization \$secure_scoring_authorized \{\s*)default 0;",
+        r'\1default 1;\n        "" 0;',
+        conf,
+    )
     assert n == 1
     return conf
 
@@ -140,6 +151,7 @@ def verify_env(make_gateway, inference_server, dns_server, pki, tmp_path_factory
         gateways["other-host"] = make_gateway(cert=other_host)
         gateways["expired"] = make_gateway(cert=expired)
         gateways["auth-off"] = make_gateway(auth_mode="none")
+        gateways["any-credential"] = insecure(accept_any_credential)
         gateways["tls10"] = insecure(enable_tls10)
         gateways["plain"] = insecure(serve_plain_http)
         yield Env(dns_server, pki, gateways)

@@ -38,6 +38,17 @@ def test_auth_turned_off(secure_dns):
 
 
 @dataplane
+def test_a_gateway_that_takes_any_credential_fails(secure_dns):
+    """nginx that only checks that an Authorization header is there: the made-up key gets through."""
+    report = secure_dns.verify("any-credential")
+    assert_only_failure(report, "auth-wrong-credential", "any credential is accepted", "made-up key")
+    assert report.step("auth-no-credential").status == PASS  # no header: 401, as it should
+    assert report.step("auth-credential").status == PASS
+    # the real gateway refuses it
+    assert secure_dns.verify("secure").step("auth-wrong-credential").status == PASS
+
+
+@dataplane
 def test_wrong_key_is_refused(secure_dns):
     report = secure_dns.verify("secure", key="not-the-key-0123456789")
     assert_only_failure(report, "auth-credential", "key was refused", "401")
@@ -75,8 +86,12 @@ def test_auth_probe_without_an_answer_says_whether_it_timed_out(monkeypatch, err
     target_ = parse_url("https://scoring.example.test/score")
     outcome = tls.TlsOutcome([], ssl.create_default_context(), True)
     steps, _ = auth.auth_steps(target_, "127.0.0.1", outcome, "k" * 20, "key", 0.5)
-    assert [(s.name, s.status) for s in steps] == [("auth-no-credential", FAIL), ("auth-credential", FAIL)]
-    for step in steps:
+    assert [(s.name, s.status) for s in steps] == [
+        ("auth-no-credential", FAIL),
+        ("auth-wrong-credential", SKIP),  # nothing was refused: a made-up key proves nothing
+        ("auth-credential", FAIL),
+    ]
+    for step in (steps[0], steps[2]):
         assert needle in step.fix, step.fix
 
 

@@ -17,7 +17,7 @@ import time
 import pytest
 
 from secure_scoring.errors import UsageError
-from secure_scoring.verify import FAIL, PASS, SKIP, auth, parse_url, tls, verify
+from secure_scoring.verify import FAIL, PASS, SKIP, WARN, auth, parse_url, tls, verify
 from secure_scoring.verify import http as vhttp
 from support.fixtures_dataplane import HOSTNAME
 
@@ -158,7 +158,7 @@ def _auth_steps(monkeypatch, answers, **kwargs):
 
 def test_a_scorer_that_rejects_the_probe_body_is_named_and_data_is_the_fix(monkeypatch) -> None:
     def answers(headers):
-        if "Authorization" in headers:
+        if headers.get("Authorization") == "Bearer Some-Key-0123456789":
             return _answer(500, "INTERNAL SERVER ERROR", scorer=True)
         return _answer(401, "Unauthorized", scorer=False)
 
@@ -166,10 +166,43 @@ def test_a_scorer_that_rejects_the_probe_body_is_named_and_data_is_the_fix(monke
     step = steps["auth-credential"]
     assert "the scorer rejected the probe body '{}'" in step.detail, step
     assert "--data" in step.fix and "path" not in step.detail
-    assert sent == [b"{}", b"{}"]
+    assert steps["auth-wrong-credential"].status == PASS
+    assert sent == [b"{}", b"{}", b"{}"]  # without a credential, with a made-up key, with the key
     steps, sent = _auth_steps(monkeypatch, answers, body=b'{"data": [[1, 2]]}')
     assert "the scorer rejected the probe body the --data body" in steps["auth-credential"].detail
-    assert sent == [b'{"data": [[1, 2]]}'] * 2
+    assert sent == [b'{"data": [[1, 2]]}'] * 3
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "needle"),
+    [
+        (lambda: _answer(200, "OK", scorer=True), FAIL, "any credential is accepted"),
+        (lambda: _answer(422, "UNPROCESSABLE ENTITY", scorer=True), FAIL, "(it reached the scorer)"),
+        (lambda: _answer(401, "Unauthorized", scorer=False), PASS, "with a made-up key → 401"),
+        (lambda: _answer(404, "Not Found", scorer=False), WARN, "expected 401"),
+    ],
+)
+def test_a_made_up_key_must_be_refused_like_no_key(monkeypatch, answer, status, needle) -> None:
+    """A gateway that only checks that an Authorization header is there lets anyone in: the made-up
+    key (random, never the real one) must be refused like the request without a credential."""
+    made_up: list[str] = []
+
+    def answers(headers):
+        value = headers.get("Authorization")
+        if value is None:
+            return _answer(401, "Unauthorized", scorer=False)
+        if value == "Bearer Some-Key-0123456789":
+            return _answer(200, "OK", scorer=True)
+        made_up.append(value)
+        return answer()
+
+    steps, _ = _auth_steps(monkeypatch, answers)
+    step = steps["auth-wrong-credential"]
+    assert step.status == status and needle in step.detail, step
+    assert (step.fix is None) is (status == PASS)
+    [value] = made_up
+    assert "Some-Key" not in value and len(value) > 30  # random, never the real key
+    assert steps["auth-credential"].status == PASS
 
 
 def test_with_auth_off_a_500_from_the_scorer_says_auth_is_off_not_the_path(monkeypatch) -> None:

@@ -1,10 +1,13 @@
-"""The auth steps: ``auth-no-credential`` (refused with 401) and ``auth-credential`` (the key or token
-is accepted), sent only over a connection whose certificate verified."""
+"""The auth steps: ``auth-no-credential`` (refused with 401), ``auth-wrong-credential`` (a made-up key is
+refused too: the key itself is checked, not only that an ``Authorization`` header is there) and
+``auth-credential`` (the key or token is accepted, sent only over a connection whose certificate
+verified)."""
 
 from __future__ import annotations
 
 import contextlib
 import http.client
+import secrets
 import socket
 import ssl
 
@@ -57,6 +60,70 @@ def _no_answer_fix(exc: BaseException, timeout: float) -> str:
             "otherwise check the gateway's and the scorer's logs (a hung or overloaded scorer)"
         )
     return "check the gateway and the scorer behind it are running"
+
+
+def made_up_credential() -> str:
+    """A key no endpoint has: random, of the shape of an Azure ML key (never a real secret)."""
+    return "secure-scoring-made-up-" + secrets.token_urlsafe(24)
+
+
+def _wrong_credential(
+    address: str,
+    target: Target,
+    tls: TlsOutcome,
+    headers: dict[str, str],
+    body: bytes,
+    timeout: float,
+    refused: bool,
+    over: str,
+) -> Step:
+    """``auth-wrong-credential``: the request with a made-up key must be refused like the one without,
+    or the gateway only checks that an ``Authorization`` header is there (anyone can type one)."""
+    name = "auth-wrong-credential"
+    if not refused:
+        return Step(
+            name, SKIP, "the request without a credential was not refused, so a made-up key proves nothing"
+        )
+    try:
+        answer = https.https_request(
+            address,
+            target,
+            tls.http_context,
+            "POST",
+            target.path,
+            {**headers, "Authorization": f"Bearer {made_up_credential()}"},
+            body,
+            timeout,
+        )
+    except net.DeadlineReached as exc:
+        return Step(name, SKIP, f"the made-up key was not sent: {net.ssl_reason(exc)}")
+    except (ssl.SSLError, OSError, http.client.HTTPException) as exc:
+        return Step(
+            name,
+            WARN,
+            f"POST {target.path} with a made-up key got no HTTP answer: {net.ssl_reason(exc)}",
+            _no_answer_fix(exc, timeout),
+        )
+    status = answer.status
+    if status in (401, 403):
+        return Step(name, PASS, f"POST {target.path} with a made-up key → {status}{over}")
+    if 200 <= status < 300 or from_scorer(answer):
+        return Step(
+            name,
+            FAIL,
+            f"any credential is accepted: POST {target.path} with a made-up key → {status} {answer.reason}"
+            + (" (it reached the scorer)" if not 200 <= status < 300 else "")
+            + f"; the endpoint checks only that an Authorization header is there, so anyone can use the model{over}",
+            "compare the key itself (SecureAciService's gateway accepts only `Bearer <primary|secondary key>`; "
+            "Azure ML endpoints check keys and tokens), then 'pulumi up'",
+        )
+    return Step(
+        name,
+        WARN,
+        f"POST {target.path} with a made-up key → {status} {answer.reason}, expected 401 like the request "
+        f"without a credential{over}",
+        "check that the endpoint refuses a wrong key with 401 (a front end in front of the gateway?)",
+    )
 
 
 def auth_steps(
@@ -144,6 +211,9 @@ def auth_steps(
                     "or token",
                 )
             )
+
+    refused = response is not None and response.status in (401, 403)
+    steps.append(_wrong_credential(address, target, tls, headers, body, timeout, refused, over))
 
     if credential is None:
         steps.append(

@@ -20,6 +20,7 @@ STEP_NAMES = (
     "plain-http",
     "http-port",
     "auth-no-credential",
+    "auth-wrong-credential",
     "auth-credential",
     "hsts",
 )

@@ -231,7 +231,7 @@ def _run(
     if http_port is not None:
         report.steps.append(plain_http_step("http-port", target, address, int(http_port), timeout))
     if tls.http_context is None:
-        for name in ("auth-no-credential", "auth-credential", "hsts"):
+        for name in ("auth-no-credential", "auth-wrong-credential", "auth-credential", "hsts"):
             report.steps.append(Step(name, SKIP, "no TLS handshake"))
         return
     auth, response = auth_steps(target, address, tls, credential, kind, timeout, body=body)
