@@ -5,8 +5,10 @@ cert check accept it; Python 3.11's default context did not)."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
+import subprocess
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -39,8 +41,16 @@ def served(tmp_path: Path) -> Iterator[tuple[int, Path, Path, Path]]:
     )
     (tmp_path / "root.pem").write_bytes(pem_of(issuing))
     (tmp_path / "other-root.pem").write_bytes(pem_of(regenerated))
+    with _serve(tmp_path / "leaf.pem", tmp_path / "leaf.key") as port:
+        yield port, tmp_path / "root.pem", tmp_path / "other-root.pem", tmp_path / "inter.pem"
+
+
+@contextlib.contextmanager
+def _serve(cert: Path, key: Path) -> Iterator[int]:
+    """A TLS server on 127.0.0.1 (a free port) serving ``cert`` (the chain file) that answers 401 to
+    every request; stopped (thread joined, socket closed) on exit."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(tmp_path / "leaf.pem", tmp_path / "leaf.key")
+    ctx.load_cert_chain(cert, key)
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.2)
     stop = threading.Event()
@@ -64,12 +74,7 @@ def served(tmp_path: Path) -> Iterator[tuple[int, Path, Path, Path]]:
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        yield (
-            listener.getsockname()[1],
-            tmp_path / "root.pem",
-            tmp_path / "other-root.pem",
-            tmp_path / "inter.pem",
-        )
+        yield listener.getsockname()[1]
     finally:
         stop.set()
         thread.join(5)
@@ -100,3 +105,20 @@ def test_a_root_with_the_same_name_and_another_key_is_named_with_its_fix(served)
     assert step.status == "fail"
     assert "[signature-invalid]" in step.detail and "another key" in step.detail and str(other) in step.detail
     assert "mkcert -CAROOT" in step.fix and "serve the full chain" not in step.fix
+
+
+def test_a_self_signed_ca_certificate_trusted_directly_is_a_warning(tmp_path) -> None:
+    """Plain `openssl req -x509` makes CA:TRUE; with that very certificate as --ca-bundle, curl/OpenSSL
+    and Python accept the server (and cert check warns outside production): a warning, not a failure."""
+    cert, key = tmp_path / "self.pem", tmp_path / "self.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+         "-keyout", str(key), "-out", str(cert), "-days", "30", "-subj", f"/CN={HOST}",
+         "-addext", f"subjectAltName=DNS:{HOST}"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    with _serve(cert, key) as port:
+        step = _chain_step(port, cert)
+    assert step.status == "warn", (step.detail, step.fix)
+    assert "[ca-as-leaf]" in step.detail and "trusts directly" in step.detail
+    assert "basicConstraints=critical,CA:FALSE" in step.fix

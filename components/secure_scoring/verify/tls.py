@@ -242,11 +242,10 @@ def path_refusal(sent: list[bytes], ca_bundle: str | None, now: datetime) -> Ste
     it verifies, or when it cannot be judged (no chain read, or an anchor file the path check refuses,
     e.g. a self-signed leaf given as its own CA: OpenSSL's verdict stands then)."""
     first = _path_failure(sent, ca_bundle, now)
-    return (
-        None
-        if first is None
-        else Step("certificate-chain", FAIL, f"[{first.code}] {first.message}", first.fix)
-    )
+    if first is None:
+        return None
+    status = WARN if first.severity == "warning" else FAIL
+    return Step("certificate-chain", status, f"[{first.code}] {first.message}", first.fix)
 
 
 # path codes that say more than OpenSSL's "unable to get local issuer certificate": an anchor with the
@@ -271,7 +270,7 @@ def _path_failure(sent: list[bytes], ca_bundle: str | None, now: datetime) -> An
         return None
     from cryptography import x509
 
-    from ..certs.path import verify_path
+    from ..certs.path import PathFinding, verify_path
     from ..certs.trust import InvalidTrustInput, TrustAnchors
 
     try:
@@ -280,11 +279,35 @@ def _path_failure(sent: list[bytes], ca_bundle: str | None, now: datetime) -> An
     except (InvalidTrustInput, ValueError):
         return None
     path = verify_path(certs[0], certs[1:], anchors=anchors, at=now, production=False)
+    if _trusted_self_signed_ca_leaf(path, certs[0], anchors):
+        return PathFinding(
+            "ca-as-leaf",
+            "warning",
+            f"the server's certificate {certs[0].subject.rfc4514_string()} is a self-signed CA certificate "
+            "(basicConstraints CA:TRUE, what plain 'openssl req -x509' makes) that --ca-bundle trusts directly: "
+            "curl/OpenSSL and Python accept it, Firefox and rustls refuse a CA certificate as the server's",
+            "for a development endpoint: re-create it with openssl req -x509 ... -addext "
+            "basicConstraints=critical,CA:FALSE; in production serve a certificate from a public or corporate CA",
+        )
     own = [f for f in path.findings if f.code not in _OTHER_STEP_CODES]
     failing = [f for f in own if f.severity == "error"]
     if not failing and not path.verified and not any(f.code in _OTHER_STEP_CODES for f in path.errors):
         failing = own  # an unknown issuer is a warning for cert check in dev; a client refuses it
     return failing[0] if failing else None
+
+
+def _trusted_self_signed_ca_leaf(path: Any, leaf: Any, anchors: Any) -> bool:
+    """The only fault is that the leaf is a CA certificate, and it is self-signed and itself one of the
+    declared anchors: OpenSSL-based clients that trust it accept it (cert check: a warning outside
+    production)."""
+    errors = {f.code for f in path.errors}
+    return (
+        not path.verified
+        and errors == {"ca-as-leaf"}
+        and anchors.declared
+        and is_self_signed(leaf)
+        and any(anchor == leaf for anchor in anchors.certificates)
+    )
 
 
 def _hostname_fix(host: str) -> str:
