@@ -464,8 +464,9 @@ def test_option_errors_name_the_option_and_say_where_the_fix_is(argv, named, cap
     assert caught.value.code == 2
     err = capsys.readouterr().err
     assert named in err and "error:" in err
+    assert "Fix: " in err
     assert (
-        f"Fix: see 'secure-scoring {' '.join(a for a in argv[:2] if not a.startswith(('-', 'http')))} --help'"
+        f"see 'secure-scoring {' '.join(a for a in argv[:2] if not a.startswith(('-', 'http')))} --help'"
         in err
     )
     assert "Traceback" not in err
@@ -478,3 +479,25 @@ def test_handler_errors_use_the_full_subcommand_name_like_option_errors(capsys) 
     with pytest.raises(SystemExit):
         main(["cert", "check", "--cert", "nope.pem", "--min-days", "-1"])
     assert "secure-scoring cert check: error: argument --min-days" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "option", "env"),
+    [
+        (["verify", "https://scoring.example.test/score", "--key", "-Abc123"], "--key", "SECURE_SCORING_KEY"),
+        (["verify", "https://scoring.example.test/score", "--token"], "--token", "SECURE_SCORING_TOKEN"),
+        (["cert", "check", "--cert"], "--cert", None),
+    ],
+)
+def test_a_missing_option_value_says_how_to_give_one_that_starts_with_a_dash(capsys, argv, option, env):
+    """argparse takes '-Abc123' (a key starting with '-', about 1 in 64 of serve-local's) for an option:
+    the fix says to join it to the option, and for a credential names the environment variable."""
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {option}: expected one argument" in err
+    assert f"Fix: give {option} a value (see 'secure-scoring {argv[0]}" in err
+    assert f"a value that starts with '-' must be joined to the option: {option}=VALUE" in err
+    assert (env in err) if env else "SECURE_SCORING" not in err
+    assert "-Abc123" not in err.split("Fix:")[1]  # the value is never echoed in the fix

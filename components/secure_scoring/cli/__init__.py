@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from typing import NoReturn
 
@@ -38,10 +39,26 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        self.exit(
-            2,
-            f"{self.prog}: error: {message}\nFix: see '{self.prog} --help' for the options and their values\n",
+        self.exit(2, f"{self.prog}: error: {message}\nFix: {_option_fix(self.prog, message)}\n")
+
+
+def _option_fix(prog: str, message: str) -> str:
+    """The fix line of an option error: for an option whose value is missing, how to give a value that
+    starts with '-' (argparse takes it for an option: a key, about 1 in 64 of serve-local's, a negative
+    number); else the help."""
+    missing = re.match(r"argument (--[A-Za-z0-9-]+)(?:/-\w)?: expected one argument", message)
+    if missing:
+        option = missing.group(1)
+        fix = (
+            f"give {option} a value (see '{prog} --help'); a value that starts with '-' must be joined to the "
+            f"option: {option}=VALUE"
         )
+        if option in ("--key", "--token"):
+            fix += (
+                f" (or pass it in SECURE_SCORING_{option[2:].upper()}, which keeps it out of shell history)"
+            )
+        return fix
+    return f"see '{prog} --help' for the options and their values"
 
 
 def whole_number(low: int, high: int, *, what: str = "a whole number", unit: str = ""):  # -> argparse type
