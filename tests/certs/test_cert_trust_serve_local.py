@@ -80,8 +80,9 @@ def _mkcert(tmp: Path) -> tuple[Path, Path, Path]:
     return tmp / "cert.pem", tmp / "key.pem", tmp / "caroot" / "rootCA.pem"
 
 
-def _starts(args: list[str]) -> str:
-    """Start serve-local, wait for its banner, stop it; return its stderr."""
+def _starts(args: list[str], banner: list[str] | None = None) -> str:
+    """Start serve-local, wait for its banner (its lines are added to ``banner``), stop it; return its
+    stderr."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "secure_scoring", "serve-local", *args, "--port", "0"],
         stdout=subprocess.PIPE,
@@ -102,6 +103,8 @@ def _starts(args: list[str]) -> str:
         proc.kill()
         _, stderr = proc.communicate(timeout=10)
     assert seen and seen[-1].startswith("Press Ctrl-C"), (seen, stderr)
+    if banner is not None:
+        banner.extend(seen)
     return stderr
 
 
@@ -115,5 +118,8 @@ def test_mkcert_output_starts_as_it_is(tmp_path) -> None:
     args = ["--entry-script", str(SCORING_APP / "score.py"), "--cert", str(cert), "--key", str(key)]
     stderr = _starts(args)  # the system store does not know mkcert's CA: a warning in dev
     assert "warning: issuer-unknown" in stderr, stderr
-    stderr = _starts([*args, "--ca-bundle", str(root)])  # declared: verified, no warning about it
+    banner: list[str] = []
+    stderr = _starts([*args, "--ca-bundle", str(root)], banner)  # declared: verified, no warning about it
     assert "issuer-unknown" not in stderr, stderr
+    [hint] = [line for line in banner if line.startswith("try:")]
+    assert f"curl --cacert {root} " in hint  # the declared CA, not a placeholder

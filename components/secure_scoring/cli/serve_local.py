@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -331,8 +332,11 @@ def run(args: argparse.Namespace) -> int:
             auth = '-H "Authorization: Bearer <primary key>" '
         else:
             auth = ""
+        bundles = list(getattr(args, "ca_bundle", None) or [])
+        # curl takes one --cacert file: the declared CA when there is one, else a placeholder
+        cacert = shlex.quote(str(bundles[0])) if len(bundles) == 1 else "<CA bundle>"
         out.write(
-            f"try:           curl --cacert <CA bundle> {resolve}{auth}"
+            f"try:           curl --cacert {cacert} {resolve}{auth}"
             f"-H 'Content-Type: application/json' -d '{{\"data\": [1, 2]}}' {url}/score\n"
         )
         out.write(f"logs:          scorer {scorer.log_path}; gateway {gateway.error_log_path.parent}\n")
