@@ -60,3 +60,14 @@ def test_ipv6_addresses_are_bracketed_and_ip_urls_send_no_sni(monkeypatch):
     assert "[2001:db8::1]:8443" in failure.detail
     step = vhttp.plain_http_step("http-port", parse_url("https://[::1]:19999/"), "::1", 80, 1)
     assert "[::1]:80: " in step.detail
+
+
+def test_a_handshake_that_times_out_says_so() -> None:
+    """A port that accepts TCP but never completes the handshake: the fix is not 'certificate and key
+    match' (found by a new-user tester against a server that never speaks)."""
+    target_ = parse_url("https://scoring.example.test:8443/score")
+    failure = tls.handshake_failure(target_, TimeoutError("_ssl.c:990: The handshake operation timed out"))
+    assert "timed out" in failure.detail and "scoring.example.test:8443" in failure.detail
+    assert "--timeout" in failure.fix and "key that match" not in failure.fix
+    other = tls.handshake_failure(target_, OSError("boom"))
+    assert "certificate and key that match" in other.fix

@@ -333,6 +333,12 @@ def handshake_failure(target: Target, exc: BaseException) -> Step:
     if "wrong version number" in lowered or "record layer failure" in lowered or "http request" in lowered:
         detail = f"no TLS on {hostport(target.host, target.port)}: the server answered something else ({reason}), likely plain HTTP"
         fix = "serve HTTPS on this port (the gateway listens with TLS only); never expose the scorer's plain HTTP port"
+    elif isinstance(exc, TimeoutError) or "timed out" in lowered:
+        detail = f"TLS handshake with {hostport(target.host, target.port)} timed out: {reason}"
+        fix = (
+            "the port accepts connections but the handshake did not complete in time: check that it serves "
+            "TLS (and is not overloaded or hung); raise --timeout only for a slow network"
+        )
     elif "unsupported protocol" in lowered or "protocol version" in lowered:
         detail = f"no TLS 1.2 or newer handshake: {reason} (the server offers only older versions)"
         fix = "enable TLS 1.2 and 1.3 (gateway min_tls_version '1.2'); TLS 1.0/1.1 are refused by clients"
