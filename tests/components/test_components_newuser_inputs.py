@@ -215,3 +215,10 @@ def test_production_service_accepts_the_chain_once_its_ca_is_declared(pki, real_
         stack="dev",
     )
     assert rec.one("azure-native:containerinstance:ContainerGroup")
+
+
+def test_undeclared_issuer_warning_says_how_to_declare_it_on_the_bundle(pki, real_trust_store):
+    # the warning's fix named only cert check's --ca-bundle FILE, which a program cannot pass
+    rec = run_with_mocks(lambda: _dev_bundle(pki), stack="dev")
+    warnings = [m for level, m in rec.logs if level == "warning" and "[issuer-unknown]" in m]
+    assert warnings and all("ca_bundle_pem=" in w and "ca_bundle_file=" in w for w in warnings), warnings

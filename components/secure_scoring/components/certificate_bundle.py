@@ -1020,6 +1020,12 @@ class CertificateBundle(pulumi.ComponentResource):
             text = f"certificate bundle '{self._name}' ({self._origin}): {code}{f.message.rstrip('.')}."
             if f.fix:
                 text += f" Fix: {f.fix}"
+            if f.code in _TRUST_CODES:
+                # the fix names cert check's --ca-bundle; here the CA is declared on the bundle
+                text += (
+                    " (on this bundle: CertificateBundleArgs(ca_bundle_pem=<the root's PEM>) or "
+                    "CertificateBundle.from_files(..., ca_bundle_file=PATH))"
+                )
             pulumi.log.warn(text, resource=self)
 
     def _facts(self, report: Any) -> dict[str, Any]:
