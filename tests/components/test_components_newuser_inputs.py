@@ -61,7 +61,7 @@ def _aci(pki, **overrides: Any) -> SecureAciService:
     return SecureAciService("fraud", SecureAciServiceArgs(**args))
 
 
-def _aks(pki, **endpoint: Any) -> SecureAksCluster:
+def _aks(pki, certificate: CertificateBundle | None = None, environment: str | None = None, **endpoint: Any):
     return SecureAksCluster(
         "fraud",
         SecureAksClusterArgs(
@@ -69,7 +69,8 @@ def _aks(pki, **endpoint: Any) -> SecureAksCluster:
             workspace_name="mlw-fraud",
             workspace_resource_group_name="rg-ml-ne",
             location="northeurope",
-            certificate=_bundle(pki),
+            certificate=certificate or _bundle(pki),
+            environment=environment,
             endpoints=[AksEndpointArgs(**{"name": "fraud-score", "auth": "key", **endpoint})],
         ),
     )
@@ -186,17 +187,7 @@ def test_production_service_refuses_a_chain_nobody_declared(pki, real_trust_stor
     if platform == "aci":
         build = lambda: _aci(pki, certificate=_dev_bundle(pki), environment="production")  # noqa: E731
     else:
-        build = lambda: SecureAksCluster(  # noqa: E731
-            "fraud",
-            SecureAksClusterArgs(
-                cluster_id=CLUSTER_ID,
-                workspace_name="mlw-fraud",
-                workspace_resource_group_name="rg-ml-ne",
-                location="northeurope",
-                certificate=_dev_bundle(pki),
-                environment="production",
-            ),
-        )
+        build = lambda: _aks(pki, certificate=_dev_bundle(pki), environment="production")  # noqa: E731
     err, rec = refused(build, stack="dev")
     assert [
         r.type for r in rec.resources if r.type in DEPLOYED or not r.type.startswith("secure-scoring")
