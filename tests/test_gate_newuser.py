@@ -264,3 +264,32 @@ def test_min_tls_fix_matches_the_configured_min_version():
     for f in found:
         assert "below TLS 1.3" in f.message, f.message
         assert "'1.3' when minVersion is 1.3" in f.remediation  # not only "set '1.2' (the default)"
+
+
+# --------------------------------------------------------------------------------------------- a user's own CA
+OWN_CA = """\
+import pulumi
+import pulumi_tls as tls
+from secure_scoring import CertificateBundle, CertificateBundleArgs, SecureAciService, SecureAciServiceArgs
+
+ca_key = tls.PrivateKey("ca-key", algorithm="ECDSA", ecdsa_curve="P256")
+ca = tls.SelfSignedCert("ca", private_key_pem=ca_key.private_key_pem, is_ca_certificate=True,
+    validity_period_hours=8760, allowed_uses=["cert_signing", "crl_signing"], subject={"common_name": "my ca"})
+key = tls.PrivateKey("leaf-key", algorithm="ECDSA", ecdsa_curve="P256")
+csr = tls.CertRequest("csr", private_key_pem=key.private_key_pem, dns_names=["scoring.example.com"])
+leaf = tls.LocallySignedCert("leaf", cert_request_pem=csr.cert_request_pem, ca_private_key_pem=ca_key.private_key_pem,
+    ca_cert_pem=ca.cert_pem, validity_period_hours=2000, allowed_uses=["digital_signature", "server_auth"])
+cert = CertificateBundle("tls", CertificateBundleArgs(cert_pem=pulumi.Output.concat(leaf.cert_pem, ca.cert_pem),
+    key_pem=key.private_key_pem, hostnames=["scoring.example.com"]))
+SecureAciService("svc", SecureAciServiceArgs(resource_group_name="rg", certificate=cert,
+    hostname="scoring.example.com", dns_name_label="contoso-scoring"))
+"""
+
+
+def test_a_bundle_from_the_user_s_own_pulumi_tls_ca_passes_in_dev(tmp_path):
+    """The gate's pulumi-tls certificates carry the key identifiers the provider gives them: a user's
+    own CA + leaf was exit 2 ([aki-missing]) on a valid dev program."""
+    root = write_project(tmp_path / "p", OWN_CA, {"dev": "config: {}\n"})
+    report = gate.check(root, "dev")
+    assert report.exit_code == 0, gate.render_text(report)
+    assert "aki-missing" not in gate.render_text(report)

@@ -101,6 +101,60 @@ def test_runs_are_isolated_and_program_errors_propagate():
         run_with_mocks(broken)
 
 
+def _key_ids(pem: str) -> tuple[bytes | None, bytes | None]:
+    cert = x509.load_pem_x509_certificate(pem.encode())
+    ext = cert.extensions
+
+    def get(cls):
+        try:
+            return ext.get_extension_for_class(cls).value
+        except x509.ExtensionNotFound:
+            return None
+
+    ski, aki = get(x509.SubjectKeyIdentifier), get(x509.AuthorityKeyIdentifier)
+    return (ski.digest if ski else None), (aki.key_identifier if aki else None)
+
+
+def test_pulumi_tls_certificates_carry_key_identifiers_as_the_provider_makes_them():
+    """Go's x509.CreateCertificate (the pulumi-tls provider) gives a CA certificate a subjectKeyIdentifier
+    and copies it into the authorityKeyIdentifier of what the CA signs: a user's own CA + leaf must not
+    fail `check` with aki-missing (a new user's program did, exit 2)."""
+    out: dict[str, pulumi.Output] = {}
+
+    def program():
+        ca_key = tls.PrivateKey("ca-key", algorithm="ECDSA", ecdsa_curve="P256")
+        ca = tls.SelfSignedCert(
+            "ca", private_key_pem=ca_key.private_key_pem, is_ca_certificate=True, validity_period_hours=100,
+            allowed_uses=["cert_signing"], subject={"common_name": "my ca"},
+        )  # fmt: skip
+        key = tls.PrivateKey("leaf-key", algorithm="ECDSA", ecdsa_curve="P256")
+        csr = tls.CertRequest("csr", private_key_pem=key.private_key_pem, dns_names=["svc.example.test"])
+        leaf = tls.LocallySignedCert(
+            "leaf", cert_request_pem=csr.cert_request_pem, ca_private_key_pem=ca_key.private_key_pem,
+            ca_cert_pem=ca.cert_pem, validity_period_hours=50, allowed_uses=["server_auth"],
+        )  # fmt: skip
+        plain = tls.SelfSignedCert(
+            "plain",
+            private_key_pem=key.private_key_pem,
+            validity_period_hours=10,
+            allowed_uses=["server_auth"],
+        )
+        marked = tls.SelfSignedCert(
+            "marked", private_key_pem=key.private_key_pem, validity_period_hours=10, allowed_uses=["server_auth"],
+            set_subject_key_id=True, set_authority_key_id=True,
+        )  # fmt: skip
+        out.update(ca=ca.cert_pem, leaf=leaf.cert_pem, plain=plain.cert_pem, marked=marked.cert_pem)
+
+    run_with_mocks(program)
+    ca_ski, ca_aki = _key_ids(output_value(out["ca"]))
+    leaf_ski, leaf_aki = _key_ids(output_value(out["leaf"]))
+    assert ca_ski is not None and ca_aki is None
+    assert leaf_ski is None and leaf_aki == ca_ski
+    assert _key_ids(output_value(out["plain"])) == (None, None)  # a non-CA: none unless asked
+    marked_ski, marked_aki = _key_ids(output_value(out["marked"]))
+    assert marked_ski is not None and marked_aki == marked_ski
+
+
 def test_config_and_invokes():
     seen = {}
 

@@ -176,7 +176,12 @@ def _sign_certificate(
     is_ca: bool,
     allowed_uses: list[str],
     ip_addresses: list[str] | None = None,
+    subject_key_id: bool = False,
+    authority_key_id: bytes | None = None,
 ) -> str:
+    """A certificate as the pulumi-tls provider makes it (Go's ``x509.CreateCertificate``): a CA
+    certificate, or one with ``setSubjectKeyId``, gets a subjectKeyIdentifier (SHA-1 of the public key);
+    ``authority_key_id`` is the issuer's (Go copies a CA's subjectKeyIdentifier into what it signs)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ed25519
@@ -218,6 +223,12 @@ def _sign_certificate(
                 decipher_only=False,
             ),
             critical=True,
+        )
+    if is_ca or subject_key_id:
+        builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+    if authority_key_id:
+        builder = builder.add_extension(
+            x509.AuthorityKeyIdentifier(authority_key_id, None, None), critical=False
         )
     algorithm = None if isinstance(issuer_key, ed25519.Ed25519PrivateKey) else hashes.SHA256()
     cert = builder.sign(issuer_key, algorithm)
@@ -391,7 +402,11 @@ class RealisticMocks(_mocks.Mocks):
         key = _load_key(inputs.get("privateKeyPem"))
         if key is None:
             return f"{name}_id", {"certPem": ""}
+        from cryptography import x509
+
         subject = inputs.get("subject") or {}
+        is_ca = bool(inputs.get("isCaCertificate"))
+        own_key_id = x509.SubjectKeyIdentifier.from_public_key(key.public_key()).digest
         pem = _sign_certificate(
             subject.get("commonName"),
             list(inputs.get("dnsNames") or []),
@@ -399,9 +414,11 @@ class RealisticMocks(_mocks.Mocks):
             None,
             key,
             hours=int(inputs.get("validityPeriodHours") or 24),
-            is_ca=bool(inputs.get("isCaCertificate")),
+            is_ca=is_ca,
             allowed_uses=list(inputs.get("allowedUses") or []),
             ip_addresses=list(inputs.get("ipAddresses") or []),
+            subject_key_id=bool(inputs.get("setSubjectKeyId")),
+            authority_key_id=own_key_id if inputs.get("setAuthorityKeyId") else None,
         )
         return f"{name}_id", {"certPem": pem, "readyForRenewal": False}
 
@@ -444,6 +461,10 @@ class RealisticMocks(_mocks.Mocks):
         except x509.ExtensionNotFound:
             dns_names, ip_addresses = [], []
         cns = csr.subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME)
+        try:  # Go's x509.CreateCertificate: the issuer's subjectKeyIdentifier becomes the authority key id
+            ca_key_id = ca.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+        except x509.ExtensionNotFound:
+            ca_key_id = None
         pem = _sign_certificate(
             str(cns[0].value) if cns else None,
             dns_names,
@@ -454,6 +475,8 @@ class RealisticMocks(_mocks.Mocks):
             is_ca=bool(inputs.get("isCaCertificate")),
             allowed_uses=list(inputs.get("allowedUses") or []),
             ip_addresses=ip_addresses,
+            subject_key_id=bool(inputs.get("setSubjectKeyId")),
+            authority_key_id=ca_key_id,
         )
         return f"{name}_id", {"certPem": pem, "readyForRenewal": False}
 
