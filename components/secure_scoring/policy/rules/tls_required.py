@@ -280,19 +280,24 @@ def validate_extension(props: Mapping[str, Any], ctx: RuleContext) -> list[RuleV
     protected = get(props, "configurationProtectedSettings")
     key = protected.get("scoringFe.sslKey") if isinstance(protected, Mapping) else None
     key_by_path = bool(settings.get("sslKeyPemFile"))
-    if is_unknown(cert) or is_unknown(key):
+    # `sslSecret`: a Kubernetes secret (azureml namespace) holding cert.pem and key.pem, the
+    # extension's documented alternative to the inline certificate and key
+    in_secret = settings.get("sslSecret")
+    if is_unknown(cert) or is_unknown(key) or is_unknown(in_secret):
         return out + [note(rule, "configurationProtectedSettings is not known yet")]
+    in_secret = isinstance(in_secret, str) and bool(in_secret.strip())
     missing = []
-    if not cert and not by_path:
+    if not cert and not by_path and not in_secret:
         missing.append("scoringFe.sslCert")
-    if not key and not key_by_path:
+    if not key and not key_by_path and not in_secret:
         missing.append("scoringFe.sslKey")
     if missing:
         out.append(
             RuleViolation(
                 rule,
                 "inference is enabled without a TLS certificate: configurationProtectedSettings lacks "
-                + " and ".join(missing),
+                + " and ".join(missing)
+                + " (and configurationSettings names no sslSecret)",
             )
         )
     return out
