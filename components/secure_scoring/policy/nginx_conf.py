@@ -365,3 +365,55 @@ def served_certificates(gateway: Gateway, props: Mapping[str, Any]) -> list[tupl
                 key = UNKNOWN
             out.append((label, volume_file(props, gateway.volumes, cert_path), key))
     return out
+
+
+# ------------------------------------------------------------------------------------------ other TLS proxies
+TLS_PROXY_IMAGE_RE = re.compile(r"(nginx|envoy|haproxy|caddy|traefik|stunnel|openresty|hitch)", re.IGNORECASE)
+"""A TLS gateway container: its image or command names a TLS-terminating proxy."""
+CERT_FILE_RE = re.compile(r"(\.crt$|\.pem$|\.cer$|cert|chain)", re.IGNORECASE)
+"""A file name that looks like a certificate's."""
+
+
+def other_gateway_certificates(props: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """``(label, certificate text or UNKNOWN)`` for each certificate a TLS gateway whose nginx
+    configuration is not readable serves: caddy, envoy, haproxy, traefik, ..., or nginx with its
+    configuration baked into the image. What such a gateway serves is the certificate file of the
+    secret volumes it mounts (what ``tls-required`` takes it for): every file there holding a
+    certificate that is not a CA certificate (a client-CA or root file next to it is not what it
+    serves), or, when all are CA certificates (``openssl req -x509`` marks its self-signed
+    certificates CA:TRUE), all of them. A file whose content is not known yet is UNKNOWN when its
+    name looks like a certificate's."""
+    from .certificates import certificate_facts  # lazy: cryptography only when a certificate is judged
+
+    readable, _unknown = gateways(props)
+    skip = {g.container for g in readable}
+    out: list[tuple[str, Any]] = []
+    volumes = {
+        str(get(v, "name")): get(v, "secret")
+        for v in as_list(get(props, "volumes", []))
+        if isinstance(v, Mapping)
+    }
+    for c in as_list(get(props, "containers", [])):
+        if not isinstance(c, Mapping) or str(get(c, "name")) in skip:
+            continue
+        if runs_image(c, TLS_PROXY_IMAGE_RE) is not True:
+            continue
+        leaves: list[tuple[str, Any]] = []
+        cas: list[tuple[str, Any]] = []
+        mounts = get(c, "volumeMounts", [])
+        for vname in dict.fromkeys(str(get(m, "name")) for m in as_list(mounts) if isinstance(m, Mapping)):
+            files = volumes.get(vname)
+            if not isinstance(files, Mapping):
+                continue
+            for fname, content in files.items():
+                label = f"{fname} in secret volume '{vname}' of gateway '{get(c, 'name')}'"
+                if is_unknown(content):
+                    if CERT_FILE_RE.search(str(fname)):
+                        leaves.append((label, UNKNOWN))
+                    continue
+                text = maybe_base64(content)
+                facts = certificate_facts(text)
+                if facts is not None:
+                    (cas if facts.is_ca else leaves).append((label, text))
+        out.extend(leaves or cas)
+    return out

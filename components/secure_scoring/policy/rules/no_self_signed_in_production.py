@@ -139,7 +139,8 @@ def validate_compute(props: Mapping[str, Any], ctx: RuleContext) -> list[RuleVio
 
 
 def validate_container_group(props: Mapping[str, Any], ctx: RuleContext) -> list[RuleViolation]:
-    """The certificate a raw nginx gateway serves, read from its secret volume (``ssl_certificate``)."""
+    """The certificate a raw gateway serves, read from its secret volume (nginx: the file
+    ``ssl_certificate`` names; other TLS proxies: the certificate files of the volume they mount)."""
     out: list[RuleViolation] = []
     found, _unknown = nginx_conf.gateways(props)
     for gateway in found:
@@ -148,6 +149,13 @@ def validate_container_group(props: Mapping[str, Any], ctx: RuleContext) -> list
                 out.append(note(NO_SELF_SIGNED, f"the certificate {label} is not known yet"))
                 continue
             out.extend(_served(label, cert, ctx))
+    # a TLS proxy whose configuration is not readable (caddy, envoy, ..., nginx configured in its
+    # image) serves the certificate of the secret volume it mounts
+    for label, cert in nginx_conf.other_gateway_certificates(props):
+        if is_unknown(cert):
+            out.append(note(NO_SELF_SIGNED, f"the certificate {label} is not known yet"))
+            continue
+        out.extend(_served(label, cert, ctx))
     return out
 
 

@@ -14,8 +14,8 @@ from ..scoring import is_azureml_extension
 from ..types import ACI_SERVICE, AKS_CLUSTER, CONTAINER_GROUP, K8S_EXTENSION, ML_COMPUTE
 
 TLS_REQUIRED = "tls-required"
-_PROXY_IMAGE_RE = re.compile(r"(nginx|envoy|haproxy|caddy|traefik|stunnel|openresty|hitch)", re.IGNORECASE)
-_CERT_FILE_RE = re.compile(r"(\.crt$|\.pem$|\.cer$|cert|chain)", re.IGNORECASE)
+_PROXY_IMAGE_RE = nginx_conf.TLS_PROXY_IMAGE_RE
+_CERT_FILE_RE = nginx_conf.CERT_FILE_RE
 _KEY_FILE_RE = re.compile(r"(\.key$|key\.pem$|privkey|private)", re.IGNORECASE)
 
 
