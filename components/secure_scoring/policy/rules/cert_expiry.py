@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from .. import nginx_conf
 from ..certificates import COMPUTE_CERT, certificate_facts, extension_certificate, extension_pem
 from ..model import Rule, RuleContext, RuleViolation, StackResource, note
 from ..props import UNKNOWN, Unknown, get, is_unknown, num, parse_time
@@ -19,10 +20,12 @@ from ..types import (
     ACI_SERVICE,
     AKS_CLUSTER,
     CERTIFICATE_BUNDLE,
+    CONTAINER_GROUP,
     K8S_EXTENSION,
     ML_COMPUTE,
     TLS_LOCALLY_SIGNED,
     TLS_SELF_SIGNED,
+    parent_type,
 )
 
 CERT_EXPIRY = "cert-expiry"
@@ -93,12 +96,30 @@ def expiry_of_extension(p: Mapping[str, Any], ctx: RuleContext) -> Expiry:
     return _pem_expiry(extension_pem(cert), "scoringFe.sslCert")
 
 
+def expiry_of_container_group(p: Mapping[str, Any], ctx: RuleContext) -> Expiry:
+    """The first to expire of the certificates a raw container group's TLS gateway serves from its
+    secret volumes (nginx: the ``ssl_certificate`` files; other proxies: the volume's certificates)."""
+    found, _unknown = nginx_conf.gateways(p)
+    served = [(label, cert) for g in found for label, cert, _key in nginx_conf.served_certificates(g, p)]
+    served += nginx_conf.other_gateway_certificates(p)
+    first: Expiry = (None, "")
+    for label, cert in served:
+        if is_unknown(cert):
+            first = first if first[0] is not None else (UNKNOWN, label)
+            continue
+        facts = certificate_facts(cert)
+        if facts is not None and (not isinstance(first[0], datetime) or facts.not_after < first[0]):
+            first = (facts.not_after, label)
+    return first
+
+
 EXPIRY_READERS: dict[str, Callable[[Mapping[str, Any], RuleContext], Expiry]] = {
     TLS_SELF_SIGNED: expiry_of_pulumi_tls,
     TLS_LOCALLY_SIGNED: expiry_of_pulumi_tls,
     CERTIFICATE_BUNDLE: expiry_of_bundle,
     ML_COMPUTE: expiry_of_compute,
     K8S_EXTENSION: expiry_of_extension,
+    CONTAINER_GROUP: expiry_of_container_group,
     ACI_SERVICE: expiry_of_component,
     AKS_CLUSTER: expiry_of_component,
 }
@@ -124,6 +145,8 @@ def validate_stack(resources: Sequence[StackResource], ctx: RuleContext) -> list
     # one underlying problem per end of validity: the resources holding that certificate
     failing: dict[datetime, list[tuple[StackResource, str]]] = {}
     for r in resources:
+        if r.type == CONTAINER_GROUP and parent_type(r.urn) in (ACI_SERVICE, AKS_CLUSTER):
+            continue  # a component's gateway: its certificate_not_after fact says it, once
         when, what = EXPIRY_READERS[r.type](r.props, ctx)
         if when is None:
             continue
