@@ -101,19 +101,23 @@ ADDRESSES: dict[str, tuple[str, str]] = {
 
 
 def _gateway_served_names(r: StackResource, parents: Mapping[str, str]) -> Any:
-    """The names of the certificate a raw container group's nginx gateway serves (read from its
-    secret volume); None when not readable. A group inside one of our components is described by
+    """The names of the certificate a raw container group's TLS gateway serves (read from its
+    secret volume: nginx's ``ssl_certificate``, another proxy's certificate file); None when not readable. A group inside one of our components is described by
     the component's facts (not parsed again)."""
     if parents.get(r.parent or "") in (ACI_SERVICE, AKS_CLUSTER):
         return None
     found, _unknown = nginx_conf.gateways(r.props)
-    for gateway in found:
-        for _label, cert, _key in nginx_conf.served_certificates(gateway, r.props):
-            if is_unknown(cert):
-                return UNKNOWN
-            facts = certificate_facts(cert) if cert else None
-            if facts is not None:
-                return list(facts.hostnames)
+    served = [
+        cert for gateway in found for _label, cert, _key in nginx_conf.served_certificates(gateway, r.props)
+    ]
+    # a TLS proxy whose configuration is not readable (caddy, envoy, ...) serves its volume's certificate
+    served += [cert for _label, cert in nginx_conf.other_gateway_certificates(r.props)]
+    for cert in served:
+        if is_unknown(cert):
+            return UNKNOWN
+        facts = certificate_facts(cert) if cert else None
+        if facts is not None:
+            return list(facts.hostnames)
     return None
 
 
