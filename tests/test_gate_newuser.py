@@ -286,9 +286,11 @@ SecureAciService("svc", SecureAciServiceArgs(resource_group_name="rg", certifica
 """
 
 
-def test_a_bundle_from_the_user_s_own_pulumi_tls_ca_passes_in_dev(tmp_path):
+def test_a_bundle_from_the_user_s_own_pulumi_tls_ca_passes_in_dev(tmp_path, real_trust_store):
     """The gate's pulumi-tls certificates carry the key identifiers the provider gives them: a user's
-    own CA + leaf was exit 2 ([aki-missing]) on a valid dev program."""
+    own CA + leaf was exit 2 ([aki-missing]) on a valid dev program. ``real_trust_store``: the bundle
+    declares no CA, as the user's does (with the session's test roots declared, an undeclared root is
+    an error, so the test failed after any test that made a root)."""
     root = write_project(tmp_path / "p", OWN_CA, {"dev": "config: {}\n"})
     report = gate.check(root, "dev")
     assert report.exit_code == 0, gate.render_text(report)
