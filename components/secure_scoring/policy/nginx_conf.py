@@ -374,6 +374,20 @@ CERT_FILE_RE = re.compile(r"(\.crt$|\.pem$|\.cer$|cert|chain)", re.IGNORECASE)
 """A file name that looks like a certificate's."""
 
 
+def unreadable_gateways(props: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The containers of a group that run a TLS proxy whose configuration the pack cannot read: caddy,
+    envoy, haproxy, traefik, ..., or nginx with its configuration baked into the image."""
+    readable, _unknown = gateways(props)
+    skip = {g.container for g in readable}
+    return [
+        c
+        for c in as_list(get(props, "containers", []))
+        if isinstance(c, Mapping)
+        and str(get(c, "name")) not in skip
+        and runs_image(c, TLS_PROXY_IMAGE_RE) is True
+    ]
+
+
 def other_gateway_certificates(props: Mapping[str, Any]) -> list[tuple[str, Any]]:
     """``(label, certificate text or UNKNOWN)`` for each certificate a TLS gateway whose nginx
     configuration is not readable serves: caddy, envoy, haproxy, traefik, ..., or nginx with its
@@ -385,19 +399,13 @@ def other_gateway_certificates(props: Mapping[str, Any]) -> list[tuple[str, Any]
     name looks like a certificate's."""
     from .certificates import certificate_facts  # lazy: cryptography only when a certificate is judged
 
-    readable, _unknown = gateways(props)
-    skip = {g.container for g in readable}
     out: list[tuple[str, Any]] = []
     volumes = {
         str(get(v, "name")): get(v, "secret")
         for v in as_list(get(props, "volumes", []))
         if isinstance(v, Mapping)
     }
-    for c in as_list(get(props, "containers", [])):
-        if not isinstance(c, Mapping) or str(get(c, "name")) in skip:
-            continue
-        if runs_image(c, TLS_PROXY_IMAGE_RE) is not True:
-            continue
+    for c in unreadable_gateways(props):
         leaves: list[tuple[str, Any]] = []
         cas: list[tuple[str, Any]] = []
         mounts = get(c, "volumeMounts", [])

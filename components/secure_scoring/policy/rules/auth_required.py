@@ -73,7 +73,7 @@ def validate_container_group(props: Mapping[str, Any], ctx: RuleContext) -> list
     """A raw nginx gateway (configuration readable from its secret volume) that serves TLS but
     checks no credential: no ``auth_*`` directive, no test of the Authorization header, no 401/403."""
     found, _unknown = nginx_conf.gateways(props)
-    return [
+    out = [
         RuleViolation(
             AUTH_REQUIRED,
             f"the nginx gateway '{g.container}' checks no credential (no auth_request/auth_basic, no test "
@@ -81,6 +81,15 @@ def validate_container_group(props: Mapping[str, Any], ctx: RuleContext) -> list
         )
         for g in found
         if g.tls_servers() and not g.authenticates()
+    ]
+    return out + [
+        note(
+            AUTH_REQUIRED,
+            f"whether gateway '{get(c, 'name')}' checks a credential (its configuration is not readable: only "
+            "an nginx configuration in the group's secret volumes is read); prove it after the deploy with "
+            "'secure-scoring verify'",
+        )
+        for c in nginx_conf.unreadable_gateways(props)
     ]
 
 

@@ -56,6 +56,15 @@ def validate_container_group(props: Mapping[str, Any], ctx: RuleContext) -> list
     floor = min_version(ctx)
     files, unknown = nginx_conf.conf_files(props)
     out: list[RuleViolation] = [note(rule, f"{u} is not known yet") for u in unknown]
+    out += [
+        note(
+            rule,
+            f"the TLS versions gateway '{get(c, 'name')}' accepts (its configuration is not readable: only an "
+            "nginx configuration in the group's secret volumes is read); prove them after the deploy with "
+            "'secure-scoring verify'",
+        )
+        for c in nginx_conf.unreadable_gateways(props)
+    ]
     for conf in files:
         for d in nginx_conf.walk(conf.directives):
             if d.name != "ssl_protocols" or d.block is not None:
