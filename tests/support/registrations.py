@@ -63,6 +63,7 @@ import re
 import runpy
 import subprocess
 import sys
+import warnings
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -495,6 +496,11 @@ def run_program(program_dir: Path, stack: str) -> tuple[RecordingMonitor, list[t
     mocks = GoldenMocks()
     monitor = RecordingMonitor(mocks)
     logs = _Logs()
+    # the thread's event loop, made current before the SDK needs one (on Python 3.12+ the SDK's
+    # asyncio.Future() and asyncio.get_event_loop() warn when they have to make it)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        asyncio.get_event_loop()
     _config.set_all_config(values, [])
     # a placeholder root keeps set_mocks from registering a root stack of its own (one whose outputs
     # are closed at once): the stack is made below, as the language host does (a new Stack, the

@@ -30,6 +30,7 @@ from pulumi.runtime import rpc
 from ..facts import SECRET_SIG as SECRET_VALUE_SIG
 from ..facts import SECRET_SIG_KEY
 from ..facts import UNKNOWN as UNKNOWN  # re-exported: tests compare recorded inputs with it
+from .pulumi_hooks import event_loop
 
 SECRET_SIG = SECRET_SIG_KEY
 """The key of a secret envelope on the wire (``facts.SECRET_SIG_KEY``; tests import this name)."""
@@ -612,6 +613,7 @@ def run_with_mocks(
     recording = Recording()
     mocks = mocks or RealisticMocks()
     monitor = RecordingMonitor(mocks, recording)
+    event_loop()  # before the SDK makes futures (Python 3.12+ warns when it has to make one)
     _settings.ROOT.set(None)
     _config.set_all_config(dict(config or {}), list(secret_keys or []))
     pulumi.runtime.set_mocks(

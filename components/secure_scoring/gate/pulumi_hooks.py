@@ -5,7 +5,8 @@
 - :func:`locate_log_errors`: record where the program calls ``pulumi.log.error``;
 - :func:`stack_trace_for_direct_resources`: give a stack trace to resources created with the SDK's
   base classes, and record each resource's creation frames;
-- :func:`collect_failed_run`: collect what a failed run left behind, now.
+- :func:`collect_failed_run`: collect what a failed run left behind, now;
+- :func:`event_loop`: the thread's event loop, made current first when there is none.
 
 Locating must never change what the program does: every hook swallows its own failures.
 """
@@ -16,6 +17,7 @@ import contextlib
 import functools
 import sys
 import traceback
+import warnings
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -142,6 +144,24 @@ def stack_trace_for_direct_resources(created: CreationFrames | None = None) -> I
         yield
     finally:
         _pres._get_stack_trace = original  # type: ignore[attr-defined]
+
+
+def event_loop() -> Any:
+    """The thread's current event loop; a new one is made current when there is none. The SDK calls
+    ``asyncio.get_event_loop()`` and ``asyncio.Future()`` outside a running loop, which on Python 3.12
+    and 3.13 warn "There is no current event loop" when they have to make one (an error under
+    ``-W error``; Python 3.14 raises): a run sets its loop first, so they find it."""
+    import asyncio
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        with contextlib.suppress(RuntimeError):  # 3.14, or not the main thread: no loop is made
+            loop = asyncio.get_event_loop()
+            if not loop.is_closed():
+                return loop
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    return loop
 
 
 def collect_failed_run() -> None:
