@@ -122,3 +122,27 @@ def test_a_self_signed_ca_certificate_trusted_directly_is_a_warning(tmp_path) ->
     assert step.status == "warn", (step.detail, step.fix)
     assert "[ca-as-leaf]" in step.detail and "trusts directly" in step.detail
     assert "basicConstraints=critical,CA:FALSE" in step.fix
+
+
+def test_a_leaf_without_authority_key_identifier_is_refused_alike_on_every_python(tmp_path) -> None:
+    """Python 3.13's default context turns on OpenSSL's strict mode (3.11/3.12 do not): verify's
+    handshake leaves it off on every version, and the chain step names the fault with cert check's code
+    and fix, the same on 3.11, 3.12 and 3.13 (3.13 gave OpenSSL's bare "Missing Authority Key
+    Identifier" with a generic fix)."""
+    now = datetime.now(UTC)
+    root = make_ca("No AKI Root")
+    leaf = make_leaf(
+        root, [HOST], not_before=now - timedelta(days=1), not_after=now + timedelta(days=90), aki=False
+    )
+    (tmp_path / "leaf.pem").write_bytes(pem_of(leaf))
+    (tmp_path / "leaf.key").write_bytes(
+        leaf.key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    (tmp_path / "root.pem").write_bytes(pem_of(root))
+    with _serve(tmp_path / "leaf.pem", tmp_path / "leaf.key") as port:
+        step = _chain_step(port, tmp_path / "root.pem")
+    assert step.status == "fail"
+    assert step.detail.startswith("[aki-missing]"), (step.detail, step.fix)
+    assert "authorityKeyIdentifier" in step.fix
