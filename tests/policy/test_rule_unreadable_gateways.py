@@ -36,3 +36,14 @@ def test_a_group_without_a_tls_proxy_gets_no_note() -> None:
     props = gateway_group(image="myacr.io/scorer:1")
     props["volumes"] = []
     assert check("auth-required", R.CONTAINER_GROUP, props) == []
+
+
+def test_a_proxy_image_without_a_certificate_serves_no_tls_and_gets_no_note() -> None:
+    """`image="nginx"` on port 80 with no secret volume: tls-required refuses it; no note about a
+    gateway configuration that does not exist."""
+    props = gateway_group(image="nginx", port=80.0)
+    props["volumes"] = []
+    for container in props["containers"]:
+        container.pop("volumeMounts", None)
+    assert check("auth-required", R.CONTAINER_GROUP, props) == []
+    assert check("min-tls-1-2", R.CONTAINER_GROUP, props) == []

@@ -375,16 +375,34 @@ CERT_FILE_RE = re.compile(r"(\.crt$|\.pem$|\.cer$|cert|chain)", re.IGNORECASE)
 
 
 def unreadable_gateways(props: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The containers of a group that run a TLS proxy whose configuration the pack cannot read: caddy,
-    envoy, haproxy, traefik, ..., or nginx with its configuration baked into the image."""
+    """The containers of a group that run a TLS proxy whose configuration the pack cannot read (caddy,
+    envoy, haproxy, traefik, ..., or nginx with its configuration baked into the image) and mount a
+    secret volume with a certificate file: the TLS gateways ``tls-required`` takes them for. A proxy
+    image without a certificate serves no TLS (``tls-required`` says so)."""
     readable, _unknown = gateways(props)
     skip = {g.container for g in readable}
+    secrets = {
+        str(get(v, "name")): get(v, "secret")
+        for v in as_list(get(props, "volumes", []))
+        if isinstance(v, Mapping)
+    }
+
+    def has_certificate(c: Mapping[str, Any]) -> bool:
+        for m in as_list(get(c, "volumeMounts", [])):
+            files = secrets.get(str(get(m, "name"))) if isinstance(m, Mapping) else None
+            if is_unknown(files) or (
+                isinstance(files, Mapping) and any(CERT_FILE_RE.search(str(f)) for f in files)
+            ):
+                return True
+        return False
+
     return [
         c
         for c in as_list(get(props, "containers", []))
         if isinstance(c, Mapping)
         and str(get(c, "name")) not in skip
         and runs_image(c, TLS_PROXY_IMAGE_RE) is True
+        and has_certificate(c)
     ]
 
 
