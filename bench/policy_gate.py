@@ -52,7 +52,8 @@ N = {n}
 WITH_DNS = {with_dns}
 
 cert = CertificateBundle.from_files(
-    "tls", HERE / "chain.pem", HERE / "leaf.key", hostnames=["*.bench.example.test"], environment="production"
+    "tls", HERE / "chain.pem", HERE / "leaf.key", hostnames=["*.bench.example.test"], environment="production",
+    ca_bundle_file=HERE / "root.pem",  # the bench's private CA, declared as an enterprise root would be
 )
 for i in range(N):
     host = f"svc{{i:04d}}.bench.example.test"
@@ -91,6 +92,7 @@ def make_project(work: Path, n: int, with_dns: bool) -> Path:
     prog.mkdir()
     leaf.write_chain(prog / "chain.pem")
     (prog / "leaf.key").write_text(leaf.key_pem)
+    (prog / "root.pem").write_text(root.cert_pem)
     (prog / "Pulumi.yaml").write_text("name: bench-estate\nruntime: python\n")
     (prog / "Pulumi.production.yaml").write_text("config:\n  secure-scoring:environment: production\n")
     (prog / "__main__.py").write_text(textwrap.dedent(PROGRAM.format(n=n, with_dns=with_dns)))

@@ -112,3 +112,15 @@ def test_aci_bench_contract_minimum_carries_exactly_designs_security_facts(aci_b
     )
     children = [r for r in rec.resources if r.custom]
     assert len(children) == 3 and all(r.parent == floor.urn for r in children)
+
+
+def test_policy_gate_bench_estate_passes_the_gate(tmp_path: Path) -> None:
+    """The generated estate is a secure production program (its private CA declared on the bundle): a
+    bench whose program is refused measures nothing (it was, once bundles in production had to
+    verify to a public or declared CA)."""
+    from secure_scoring import gate
+
+    bench = _load("policy_gate")
+    report = gate.check(bench.make_project(tmp_path, 3, True), "production")
+    assert report.exit_code == 0 and report.mandatory == [], gate.render_text(report)
+    assert sum(r.type == "secure-scoring:index:SecureAciService" for r in report.resources) == 3

@@ -362,3 +362,16 @@ def test_classify_names_the_certificate() -> None:
 def test_every_code_has_a_meaning_and_a_fix() -> None:
     for code, (meaning, fix) in PATH_CODES.items():
         assert meaning and fix and code == code.lower()
+
+
+def test_a_wildcard_hostname_is_verified_as_a_name_only_the_wildcard_covers() -> None:
+    """A CertificateBundle for `*.example.com` (a public CA's wildcard certificate) asks the path check
+    for a wildcard host name, which the verifier does not take as a peer name: it was a false
+    `hostname-mismatch` ("invalid domain name") for every declared or public chain."""
+    root = make_ca("Wildcard Root")
+    wildcard = make_leaf(root, ["*.example.com"])
+    assert check(wildcard, anchors=bundle(root), hosts=["*.example.com"]).ok
+    one_name = make_leaf(root, ["api.example.com"])  # covers api.example.com, not the whole wildcard
+    result = check(one_name, anchors=bundle(root), hosts=["*.example.com"])
+    assert not result.ok and result.codes == ["hostname-mismatch"]
+    assert check(wildcard, anchors=bundle(root), hosts=["*.other.test"]).codes == ["hostname-mismatch"]

@@ -405,11 +405,20 @@ def _relaxed_ee_policy() -> Any:
 
 
 # ------------------------------------------------------------------------------------------- subjects
+WILDCARD_PROBE_LABEL = "secure-scoring-wildcard-probe"
+"""The label that stands for ``*`` when a wildcard host name (``*.example.com``) is verified."""
+
+
 def _subject(host: str | names.Host) -> Any:
     """The verifier's peer name: the project's parser decides DNS name or IP; a text it refuses is
     handed over as a DNS name as it is (the verifier then decides: never a false pass)."""
     from cryptography import x509
 
+    text = str(host).strip()
+    if text.startswith("*.") and not isinstance(host, names.DnsName | names.IpAddress):
+        # a wildcard to cover (a bundle for *.example.com): the verifier takes peer names only; a name that
+        # only that wildcard covers stands for it (a certificate for a.example.com does not cover it)
+        host = WILDCARD_PROBE_LABEL + text[1:]
     try:
         parsed = host if isinstance(host, names.DnsName | names.IpAddress) else names.parse_host(str(host))
     except names.InvalidHostname:
