@@ -255,6 +255,9 @@ class Rule:
     validators: Mapping[str, ResourceValidator] = field(default_factory=dict)
     stack_validator: StackValidator | None = None
     stack_types: tuple[str, ...] = ()
+    stack_skip: Callable[[StackResource], bool] | None = None
+    """Stack rules: resources of ``stack_types`` the rule does not read (judged on their type and URN,
+    before their props are made plain: a stack of 400 services should not pay for them)."""
     config_schema: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     production_only: bool = False
     default_enforcement: str = MANDATORY
@@ -284,7 +287,12 @@ class Rule:
         if self.stack_validator is not None:
             resources, ctx = args
             wanted = set(self.stack_types)
-            judged = [replace(r, props=plain(r.props)) for r in resources if r.type in wanted]
+            skip = self.stack_skip
+            judged = [
+                replace(r, props=plain(r.props))
+                for r in resources
+                if r.type in wanted and not (skip is not None and skip(r))
+            ]
             return self.stack_validator(judged, ctx)
         resource_type, props, ctx = args
         validator = self.validators.get(resource_type)

@@ -219,10 +219,22 @@ def conf_files(
             if is_unknown(content):
                 unknown.append(f"gateway configuration {fname}")
                 continue
-            text = maybe_base64(content)
-            if text is not None:
-                files_out.append(ConfFile(vname, str(fname), parse_nginx(text)))
+            conf = _conf_file(vname, str(fname), content) if isinstance(content, str) else None
+            if conf is None and not isinstance(content, str):
+                text = maybe_base64(content)
+                conf = None if text is None else ConfFile(vname, str(fname), parse_nginx(text))
+            if conf is not None:
+                files_out.append(conf)
     return files_out, unknown
+
+
+@functools.lru_cache(maxsize=256)
+def _conf_file(volume: str, name: str, content: str) -> ConfFile | None:
+    """A configuration file of a secret volume, parsed (None: not text). Rules that read a group's
+    configuration (tls-required, auth-required, min-tls-1-2, ...) ask for the same files in turn; the
+    answer is kept for the last files seen, for the life of the (short) pack or gate process."""
+    text = maybe_base64(content)
+    return None if text is None else ConfFile(volume, name, parse_nginx(text))
 
 
 def included_files(d: NginxDirective, files: Sequence[ConfFile]) -> list[ConfFile]:
@@ -300,8 +312,69 @@ def runs_image(container: Mapping[str, Any], pattern: re.Pattern[str]) -> bool |
     return pattern.search(text) is not None
 
 
+_GATEWAYS_CACHE: dict[Any, tuple[tuple[Gateway, ...], tuple[str, ...]]] = {}
+_GATEWAYS_CACHE_SIZE = 64
+
+
+def _gateways_key(props: Mapping[str, Any]) -> Any:
+    """What :func:`gateways` reads of a group (containers' names, images, commands and mounts; the
+    secret volumes' files), as a hashable key; None when a value cannot be one."""
+
+    def hashable(value: Any) -> Any:
+        return value if isinstance(value, str | int | float | bool | type(None)) else repr(value)
+
+    containers = get(props, "containers", [])
+    volumes = get(props, "volumes", [])
+    if not isinstance(containers, list | tuple) or not isinstance(volumes, list | tuple):
+        return None
+    key_containers = tuple(
+        (
+            hashable(get(c, "name")),
+            hashable(get(c, "image")),
+            repr(get(c, "command")),
+            repr(get(c, "volumeMounts")),
+        )
+        if isinstance(c, Mapping)
+        else repr(c)
+        for c in containers
+    )
+    key_volumes = []
+    for v in volumes:
+        if not isinstance(v, Mapping):
+            key_volumes.append(repr(v))
+            continue
+        secret = get(v, "secret")
+        files = (
+            tuple((str(k), hashable(x)) for k, x in secret.items())
+            if isinstance(secret, Mapping)
+            else repr(secret)
+        )
+        key_volumes.append((hashable(get(v, "name")), files))
+    return key_containers, tuple(key_volumes)
+
+
 def gateways(props: Mapping[str, Any]) -> tuple[list[Gateway], list[str]]:
-    """The nginx gateways of a container group with a readable configuration, and what is not known."""
+    """The nginx gateways of a container group with a readable configuration, and what is not known.
+
+    Several rules ask it of the same group: the answer is kept for the last groups seen (by what it
+    reads, not by object: every rule gets its own copy of the props)."""
+    try:
+        key = _gateways_key(props)
+        hash(key)
+    except TypeError:
+        key = None
+    if key is not None and key in _GATEWAYS_CACHE:
+        found, unknown = _GATEWAYS_CACHE[key]
+        return list(found), list(unknown)
+    found_list, unknown_list = _gateways(props)
+    if key is not None:
+        if len(_GATEWAYS_CACHE) >= _GATEWAYS_CACHE_SIZE:
+            _GATEWAYS_CACHE.clear()
+        _GATEWAYS_CACHE[key] = (tuple(found_list), tuple(unknown_list))
+    return found_list, unknown_list
+
+
+def _gateways(props: Mapping[str, Any]) -> tuple[list[Gateway], list[str]]:
     out: list[Gateway] = []
     unknown: list[str] = []
     containers = get(props, "containers", [])

@@ -133,6 +133,11 @@ def _days_text(days: float) -> str:
     return f"{whole} day{'s' if whole != 1 else ''}"
 
 
+def _component_gateway(r: StackResource) -> bool:
+    """A component's gateway: its ``certificate_not_after`` fact says when its certificate ends, once."""
+    return r.type == CONTAINER_GROUP and parent_type(r.urn) in (ACI_SERVICE, AKS_CLUSTER)
+
+
 def validate_stack(resources: Sequence[StackResource], ctx: RuleContext) -> list[RuleViolation]:
     rule = CERT_EXPIRY
     try:
@@ -145,8 +150,6 @@ def validate_stack(resources: Sequence[StackResource], ctx: RuleContext) -> list
     # one underlying problem per end of validity: the resources holding that certificate
     failing: dict[datetime, list[tuple[StackResource, str]]] = {}
     for r in resources:
-        if r.type == CONTAINER_GROUP and parent_type(r.urn) in (ACI_SERVICE, AKS_CLUSTER):
-            continue  # a component's gateway: its certificate_not_after fact says it, once
         when, what = EXPIRY_READERS[r.type](r.props, ctx)
         if when is None:
             continue
@@ -183,6 +186,7 @@ RULE = Rule(
     severity="medium",
     stack_validator=validate_stack,
     stack_types=tuple(EXPIRY_READERS),
+    stack_skip=_component_gateway,
     config_schema={
         "minDays": {
             "type": "integer",
