@@ -69,9 +69,9 @@ def _nginx_tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
-# Parsing is pure and its result immutable, and a stack's gateways usually share one nginx.conf
-# (every rule that reads a group's configuration parses it again): remember the large ones. Small
-# files (a keys.conf holds the auth keys) are cheap to parse and are never kept.
+# Parsing is pure and its result immutable, and a stack's gateways usually share one nginx.conf:
+# remember the large ones across groups. A group's own files (a keys.conf holds its auth keys, which
+# are in the props anyway) are remembered per file by _conf_file, for the rules that read them in turn.
 _PARSE_CACHE_MIN_CHARS = 1024
 
 
