@@ -80,3 +80,17 @@ def test_chain_incomplete(pki, bad):
     assert wrong.codes == ["chain-incomplete"] and "did not sign" in wrong.findings[0].message
     assert "chain-incomplete" not in check(**good_kwargs(pki)).codes
     assert "chain-incomplete" not in check(bad.self_signed.cert_pem, bad.self_signed.key_pem).codes
+
+
+def test_an_unrelated_ca_after_a_verified_chain_is_a_chain_order_warning(pki, bad):
+    """leaf + intermediate + the root of another CA, the path verified to the declared root: the extra
+    CA is named (a warning, as docs/cert-check.md says for extra certificates once a path verified);
+    it was skipped silently as if it sat above a missing issuer."""
+    other = bad.f.ca("Unrelated Root")
+    report = check(pki.leaf.chain_pem() + other.cert_pem, pki.leaf.key_pem)
+    assert report.ok and report.trust == "declared-ca"
+    finding = one(report, "chain-order")
+    assert finding.severity == "warning"
+    assert "#3 (CN=Unrelated Root) is not part of the leaf's chain (#1, #2)" in finding.message
+    # the file's own root above the intermediate stays part of the chain: nothing to report
+    assert check(pki.leaf.full_chain_pem(), pki.leaf.key_pem).findings == []

@@ -151,7 +151,7 @@ def check_chain(
         )
     chain = ", ".join(f"#{x.index + 1}" for x in path)
     for c in leftovers:
-        if gap and c.is_ca:
+        if gap and c.is_ca and not (found_path and _off_path(c, trusted)):
             continue  # may sit above the missing issuer; reported as chain-incomplete
         child = next((x for x in path[:-1] if issued_by(x.cert, c.cert)), None)
         if child is not None:  # the same CA twice: a cross-signed or re-issued certificate of it
@@ -168,3 +168,9 @@ def check_chain(
             _FIX_CHAIN_ORDER,
             order_severity,
         )
+
+
+def _off_path(c: CertRecord, trusted: PathResult) -> bool:
+    """``c`` is neither on the verified path nor above its anchor (it issued none of its certificates):
+    a CA the path does not use, which clients ignore and the file need not hold."""
+    return not any(x == c.cert or issued_by(x, c.cert) for x in trusted.chain)
