@@ -118,6 +118,9 @@ def test_mkcert_output_starts_as_it_is(tmp_path) -> None:
     args = ["--entry-script", str(SCORING_APP / "score.py"), "--cert", str(cert), "--key", str(key)]
     stderr = _starts(args)  # the system store does not know mkcert's CA: a warning in dev
     assert "warning: issuer-unknown" in stderr, stderr
+    assert (
+        "    fix: " in stderr and "--ca-bundle" in stderr.split("warning: issuer-unknown", 1)[1]
+    )  # how to declare it
     banner: list[str] = []
     stderr = _starts([*args, "--ca-bundle", str(root)], banner)  # declared: verified, no warning about it
     assert "issuer-unknown" not in stderr, stderr

@@ -145,7 +145,7 @@ def _inspect(
             f"the certificate bundle is not usable:\n{lines}",
             "fix the findings above (details: secure-scoring cert check --cert ... --key ...)",
         )
-    warnings = [f"{f.code}: {f.message}" for f in report.warnings]
+    warnings = [f"{f.code}: {f.message}" + (f"\n    fix: {f.fix}" if f.fix else "") for f in report.warnings]
     leaf = report.leaf
     if not hostnames:
         names = [h for h in (leaf.hostnames if leaf else ()) if not h.startswith("*.")]
