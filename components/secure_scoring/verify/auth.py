@@ -62,6 +62,21 @@ def _no_answer_fix(exc: BaseException, timeout: float) -> str:
     return "check the gateway and the scorer behind it are running"
 
 
+def _post(
+    address: str,
+    target: Target,
+    tls: TlsOutcome,
+    headers: dict[str, str],
+    body: bytes,
+    timeout: float,
+    *,
+    bearer: str | None = None,
+) -> Response:
+    """The probe: ``POST PATH`` with ``body``, with ``Authorization: Bearer <bearer>`` when given."""
+    sent = headers if bearer is None else {**headers, "Authorization": f"Bearer {bearer}"}
+    return https.https_request(address, target, tls.http_context, "POST", target.path, sent, body, timeout)
+
+
 def made_up_credential() -> str:
     """A key no endpoint has: random, of the shape of an Azure ML key (never a real secret)."""
     return "secure-scoring-made-up-" + secrets.token_urlsafe(24)
@@ -85,16 +100,7 @@ def _wrong_credential(
             name, SKIP, "the request without a credential was not refused, so a made-up key proves nothing"
         )
     try:
-        answer = https.https_request(
-            address,
-            target,
-            tls.http_context,
-            "POST",
-            target.path,
-            {**headers, "Authorization": f"Bearer {made_up_credential()}"},
-            body,
-            timeout,
-        )
+        answer = _post(address, target, tls, headers, body, timeout, bearer=made_up_credential())
     except net.DeadlineReached as exc:
         return Step(name, SKIP, f"the made-up key was not sent: {net.ssl_reason(exc)}")
     except (ssl.SSLError, OSError, http.client.HTTPException) as exc:
@@ -145,9 +151,7 @@ def auth_steps(
     assert tls.http_context is not None
     over = "" if tls.verified else " (sent over a connection whose certificate did not verify)"
     try:
-        response = https.https_request(
-            address, target, tls.http_context, "POST", target.path, headers, body, timeout
-        )
+        response = _post(address, target, tls, headers, body, timeout)
     except net.DeadlineReached:
         raise  # not sent: the run skips this step and the rest
     except (ssl.SSLError, OSError, http.client.HTTPException) as exc:
@@ -246,16 +250,7 @@ def auth_steps(
         )
     else:
         try:
-            with_key = https.https_request(
-                address,
-                target,
-                tls.http_context,
-                "POST",
-                target.path,
-                {**headers, "Authorization": f"Bearer {credential}"},
-                body,
-                timeout,
-            )
+            with_key = _post(address, target, tls, headers, body, timeout, bearer=credential)
         except net.DeadlineReached as exc:
             # not sent; the result of auth-no-credential above is kept
             steps.append(
