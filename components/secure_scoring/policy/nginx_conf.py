@@ -445,29 +445,43 @@ TLS_PROXY_IMAGE_RE = re.compile(r"(nginx|envoy|haproxy|caddy|traefik|stunnel|ope
 """A TLS gateway container: its image or command names a TLS-terminating proxy."""
 CERT_FILE_RE = re.compile(r"(\.crt$|\.pem$|\.cer$|cert|chain)", re.IGNORECASE)
 """A file name that looks like a certificate's."""
+KEY_FILE_RE = re.compile(r"(\.key$|key\.pem$|privkey|private)", re.IGNORECASE)
+"""A file name that looks like a private key's."""
+
+
+def certificate_volumes(props: Mapping[str, Any]) -> tuple[set[str], dict[str, str]]:
+    """The secret volumes of a group holding a certificate file and a key file (by their names), and
+    those whose files are not known yet (name -> ``volumes[i].secret``). A TLS gateway mounts one."""
+    certified: set[str] = set()
+    undecided: dict[str, str] = {}
+    for i, vol in enumerate(as_list(get(props, "volumes", []))):
+        if not isinstance(vol, Mapping):
+            continue
+        name = str(get(vol, "name"))
+        files = get(vol, "secret")
+        if files is None:
+            files = get(vol, "secretReference")
+        if is_unknown(files):
+            undecided[name] = f"volumes[{i}].secret"
+        elif isinstance(files, Mapping):
+            names = [str(k) for k in files]
+            if any(CERT_FILE_RE.search(k) for k in names) and any(KEY_FILE_RE.search(k) for k in names):
+                certified.add(name)
+    return certified, undecided
 
 
 def unreadable_gateways(props: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The containers of a group that run a TLS proxy whose configuration the pack cannot read (caddy,
     envoy, haproxy, traefik, ..., or nginx with its configuration baked into the image) and mount a
-    secret volume with a certificate file: the TLS gateways ``tls-required`` takes them for. A proxy
-    image without a certificate serves no TLS (``tls-required`` says so)."""
+    :func:`certificate_volumes` volume (or one not known yet): the TLS gateways ``tls-required`` takes
+    them for. A proxy image without a certificate serves no TLS (``tls-required`` says so)."""
     readable, _unknown = gateways(props)
     skip = {g.container for g in readable}
-    secrets = {
-        str(get(v, "name")): get(v, "secret")
-        for v in as_list(get(props, "volumes", []))
-        if isinstance(v, Mapping)
-    }
+    certified, undecided = certificate_volumes(props)
 
     def has_certificate(c: Mapping[str, Any]) -> bool:
-        for m in as_list(get(c, "volumeMounts", [])):
-            files = secrets.get(str(get(m, "name"))) if isinstance(m, Mapping) else None
-            if is_unknown(files) or (
-                isinstance(files, Mapping) and any(CERT_FILE_RE.search(str(f)) for f in files)
-            ):
-                return True
-        return False
+        mounted = {str(get(m, "name")) for m in as_list(get(c, "volumeMounts", [])) if isinstance(m, Mapping)}
+        return bool(mounted & (certified | set(undecided)))
 
     return [
         c

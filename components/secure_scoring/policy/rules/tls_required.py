@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,9 +13,6 @@ from ..scoring import is_azureml_extension
 from ..types import ACI_SERVICE, AKS_CLUSTER, CONTAINER_GROUP, K8S_EXTENSION, ML_COMPUTE
 
 TLS_REQUIRED = "tls-required"
-_PROXY_IMAGE_RE = nginx_conf.TLS_PROXY_IMAGE_RE
-_CERT_FILE_RE = nginx_conf.CERT_FILE_RE
-_KEY_FILE_RE = re.compile(r"(\.key$|key\.pem$|privkey|private)", re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------------------------- container group
@@ -24,25 +20,10 @@ def _gateway_containers(props: Mapping[str, Any], port: float = 443.0) -> tuple[
     """Names of TLS gateway containers for ``port`` (it serves ``port``/TCP, runs a TLS proxy image
     or command, mounts a secret volume holding a certificate and a key), and the unknown parts that
     prevented judging."""
-    unknown: list[str] = []
-    volumes = get(props, "volumes", [])
-    if is_unknown(volumes):
+    if is_unknown(get(props, "volumes", [])):
         return [], ["volumes"]
-    cert_volumes: set[str] = set()
-    for i, vol in enumerate(as_list(volumes)):
-        if not isinstance(vol, Mapping):
-            continue
-        name = get(vol, "name")
-        files = get(vol, "secret")
-        if files is None:
-            files = get(vol, "secretReference")
-        if is_unknown(files):
-            unknown.append(f"volumes[{i}].secret")
-            continue
-        if isinstance(files, Mapping):
-            keys = [str(k) for k in files]
-            if any(_CERT_FILE_RE.search(k) for k in keys) and any(_KEY_FILE_RE.search(k) for k in keys):
-                cert_volumes.add(str(name))
+    cert_volumes, undecided = nginx_conf.certificate_volumes(props)
+    unknown: list[str] = list(undecided.values())
     gateways: list[str] = []
     containers = get(props, "containers", [])
     if is_unknown(containers):
@@ -62,7 +43,7 @@ def _gateway_containers(props: Mapping[str, Any], port: float = 443.0) -> tuple[
                 serves = True
         if not serves:
             continue
-        proxy = nginx_conf.runs_image(c, _PROXY_IMAGE_RE)
+        proxy = nginx_conf.runs_image(c, nginx_conf.TLS_PROXY_IMAGE_RE)
         if proxy is None:
             unknown.append(f"containers[{i}].image")
             continue
